@@ -1,0 +1,112 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+using Sarthe.Enrolment.Http;
+
+namespace Sarthe.Enrolment.Auth;
+
+/// <summary>The caller of an admin route once its token has been accepted.</summary>
+public sealed record Administrator(string Id, IReadOnlyList<string> Roles);
+
+/// <summary>Either an administrator or the problem response to send instead.</summary>
+public readonly record struct AdminAuthorization(Administrator? Administrator, IActionResult? Failure)
+{
+    public bool Succeeded => Failure is null;
+}
+
+/// <summary>
+/// Validates Entra ID (or dev issuer) bearer tokens inside the function call itself, so both the
+/// Functions worker and the dev host run the same check.
+/// </summary>
+public sealed class AdminAuthenticator
+{
+    private const string RolesClaim = "roles";
+    private readonly AdminAuthOptions _options;
+    private readonly ConfigurationManager<OpenIdConnectConfiguration> _metadata;
+    private readonly JsonWebTokenHandler _handler = new();
+    private readonly ILogger<AdminAuthenticator> _logger;
+
+    public AdminAuthenticator(IOptions<AdminAuthOptions> options, IHttpClientFactory httpClientFactory, ILogger<AdminAuthenticator> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        var retriever = new HttpDocumentRetriever(httpClientFactory.CreateClient(nameof(AdminAuthenticator)))
+        {
+            RequireHttps = _options.RequireHttpsMetadata,
+        };
+        _metadata = new ConfigurationManager<OpenIdConnectConfiguration>(
+            _options.MetadataAddress, new OpenIdConnectConfigurationRetriever(), retriever);
+    }
+
+    public async Task<AdminAuthorization> AuthorizeAsync(HttpRequest request, string requiredRole, CancellationToken cancellationToken)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
+        {
+            return Fail(Problem.Unauthorized("A bearer token is required."));
+        }
+
+        var token = header[7..].Trim();
+        OpenIdConnectConfiguration configuration;
+        try
+        {
+            configuration = await _metadata.GetConfigurationAsync(cancellationToken);
+        }
+        catch (InvalidOperationException ex)
+        {
+            _logger.LogError(ex, "Token issuer metadata at {MetadataAddress} could not be read", _options.MetadataAddress);
+            return Fail(Problem.ServiceUnavailable("Token validation is unavailable right now."));
+        }
+
+        var result = await ValidateAsync(token, configuration);
+        if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException)
+        {
+            // The issuer may have rolled its keys since the metadata was cached.
+            _metadata.RequestRefresh();
+            configuration = await _metadata.GetConfigurationAsync(cancellationToken);
+            result = await ValidateAsync(token, configuration);
+        }
+
+        if (!result.IsValid)
+        {
+            _logger.LogInformation("Rejected admin token: {Reason}", result.Exception?.GetType().Name);
+            return Fail(Problem.Unauthorized("The bearer token is invalid or expired.", "invalid_token"));
+        }
+
+        var identity = result.ClaimsIdentity;
+        var roles = identity.FindAll(RolesClaim).Select(c => c.Value).ToArray();
+        if (!AdminRoles.Grants(roles, requiredRole))
+        {
+            return Fail(Problem.Forbidden($"This operation requires the {requiredRole} role."));
+        }
+
+        var id = FirstClaim(identity, "oid", "sub", "azp", "appid") ?? "unknown";
+        return new AdminAuthorization(new Administrator(id, roles), null);
+    }
+
+    private Task<TokenValidationResult> ValidateAsync(string token, OpenIdConnectConfiguration configuration) =>
+        _handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = _options.Issuer ?? configuration.Issuer,
+            ValidAudience = _options.Audience,
+            IssuerSigningKeys = configuration.SigningKeys,
+            ValidateIssuer = true,
+            ValidateAudience = true,
+            ValidateLifetime = true,
+            ValidateIssuerSigningKey = true,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ClockSkew = TimeSpan.FromMinutes(2),
+        });
+
+    private static string? FirstClaim(ClaimsIdentity identity, params string[] types) =>
+        types.Select(type => identity.FindFirst(type)?.Value).FirstOrDefault(value => !string.IsNullOrEmpty(value));
+
+    private static AdminAuthorization Fail(IActionResult failure) => new(null, failure);
+}

@@ -1,0 +1,50 @@
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Graph;
+using Sarthe.Enrolment.Health;
+using Sarthe.Enrolment.Schools;
+
+namespace Sarthe.Enrolment.Hosting;
+
+public static class EnrolmentServiceCollectionExtensions
+{
+    /// <summary>Everything the function classes need; the Functions worker and the dev host both call this.</summary>
+    public static IServiceCollection AddEnrolmentServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        var storage = StorageConnection.FromConfiguration(configuration);
+        services.AddAzureClients(clients =>
+        {
+            clients.AddClient<TableServiceClient, TableClientOptions>(options => storage.CreateTableServiceClient(options));
+            clients.AddClient<QueueServiceClient, QueueClientOptions>(options =>
+            {
+                // The Functions queue trigger expects Base64 message bodies.
+                options.MessageEncoding = QueueMessageEncoding.Base64;
+                return storage.CreateQueueServiceClient(options);
+            });
+        });
+
+        services.AddOptions<QueueNameOptions>().Configure<IConfiguration>((options, config) =>
+        {
+            options.Registration = config[QueueNameOptions.RegistrationSetting] ?? options.Registration;
+            options.Audit = config[QueueNameOptions.AuditSetting] ?? options.Audit;
+        });
+
+        services.AddOptions<AdminAuthOptions>().BindConfiguration(AdminAuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient(nameof(AdminAuthenticator));
+        services.AddSingleton<AdminAuthenticator>();
+
+        services.AddGraphClient();
+
+        services.AddSingleton<SchoolDirectory>();
+        services.AddHostedService<StorageInitializer>();
+
+        // Function classes are resolved per invocation by both hosts.
+        services.AddTransient<HealthFunction>();
+        services.AddTransient<SchoolsFunctions>();
+        return services;
+    }
+}

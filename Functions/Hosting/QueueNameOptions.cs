@@ -1,0 +1,16 @@
+namespace Sarthe.Enrolment.Hosting;
+
+/// <summary>
+/// Queue names are settings (top-level keys) because queue triggers name them as %Setting%.
+/// </summary>
+public sealed class QueueNameOptions
+{
+    public const string RegistrationSetting = "RegistrationQueueName";
+    public const string AuditSetting = "AuditQueueName";
+
+    public string Registration { get; set; } = "device-registrations";
+
+    public string Audit { get; set; } = "audit-events";
+
+    public IEnumerable<string> All => [Registration, Audit, Registration + "-poison", Audit + "-poison"];
+}

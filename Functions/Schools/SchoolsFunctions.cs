@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Http;
+
+namespace Sarthe.Enrolment.Schools;
+
+public sealed class SchoolsFunctions(SchoolDirectory directory, AdminAuthenticator authenticator)
+{
+    [Function(nameof(ListSchools))]
+    public async Task<IActionResult> ListSchools(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        var auth = await authenticator.AuthorizeAsync(request, AdminRoles.Read, cancellationToken);
+        if (!auth.Succeeded)
+        {
+            return auth.Failure!;
+        }
+
+        var schools = await directory.ListAsync(cancellationToken);
+        var views = schools.OrderBy(s => s.Uai, StringComparer.Ordinal)
+            .Select(s => SchoolView.From(s, DeviceCounts.None))
+            .ToArray();
+        return new JsonBodyResult(views);
+    }
+
+    [Function(nameof(GetSchool))]
+    public async Task<IActionResult> GetSchool(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools/{uai}")] HttpRequest request,
+        string uai,
+        CancellationToken cancellationToken)
+    {
+        var auth = await authenticator.AuthorizeAsync(request, AdminRoles.Read, cancellationToken);
+        if (!auth.Succeeded)
+        {
+            return auth.Failure!;
+        }
+
+        var normalized = SchoolUai.Normalize(uai);
+        var school = normalized is null ? null : await directory.GetAsync(normalized, cancellationToken);
+        return school is null
+            ? Problem.NotFound($"No school with UAI '{uai}'.")
+            : new JsonBodyResult(SchoolView.From(school, DeviceCounts.None));
+    }
+}

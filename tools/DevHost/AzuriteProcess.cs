@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Sarthe.DevHost;
+
+/// <summary>
+/// Azurite (the Azure Storage emulator, pinned in package-lock.json) in memory on free loopback ports,
+/// for the life of this object.
+/// </summary>
+public sealed class AzuriteProcess : IAsyncDisposable
+{
+    // Azurite's documented, public development account: not a secret.
+    private const string AccountName = "devstoreaccount1";
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly Process _process;
+    private readonly StringBuilder _output;
+
+    private AzuriteProcess(Process process, StringBuilder output, int blobPort, int queuePort, int tablePort)
+    {
+        _process = process;
+        _output = output;
+        ConnectionString =
+            $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+            $"BlobEndpoint=http://127.0.0.1:{blobPort}/{AccountName};" +
+            $"QueueEndpoint=http://127.0.0.1:{queuePort}/{AccountName};" +
+            $"TableEndpoint=http://127.0.0.1:{tablePort}/{AccountName};";
+    }
+
+    public string ConnectionString { get; }
+
+    public static async Task<AzuriteProcess> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var script = Path.Combine(RepositoryPaths.Root, "node_modules", "azurite", "dist", "src", "azurite.js");
+        if (!File.Exists(script))
+        {
+            throw new InvalidOperationException($"Azurite is not installed ({script} is missing): run 'npm ci' in {RepositoryPaths.Root}, or build the solution, which runs it.");
+        }
+
+        int[] ports = [FreePort.Next(), FreePort.Next(), FreePort.Next()];
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        foreach (var arg in new[]
+                 {
+                     script, "--inMemoryPersistence", "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry",
+                     "--blobHost", "127.0.0.1", "--blobPort", $"{ports[0]}",
+                     "--queueHost", "127.0.0.1", "--queuePort", $"{ports[1]}",
+                     "--tableHost", "127.0.0.1", "--tablePort", $"{ports[2]}",
+                 })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("node did not start.");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException("Node.js ('node') is needed to run Azurite and was not found on PATH.", ex);
+        }
+
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var azurite = new AzuriteProcess(process, output, ports[0], ports[1], ports[2]);
+        try
+        {
+            await azurite.WaitUntilListeningAsync(ports, cancellationToken);
+            return azurite;
+        }
+        catch
+        {
+            await azurite.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task WaitUntilListeningAsync(int[] ports, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        foreach (var port in ports)
+        {
+            while (true)
+            {
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode}: {Output}");
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"Azurite did not listen on port {port} within 30 s: {Output}");
+                }
+
+                try
+                {
+                    using var client = new TcpClient();
+                    await client.ConnectAsync("127.0.0.1", port, cancellationToken);
+                    break;
+                }
+                catch (SocketException)
+                {
+                    await Task.Delay(100, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString().Trim();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,195 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Azure.WebJobs;
+using Microsoft.Extensions.Configuration.Memory;
+using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Graph;
+using Sarthe.Enrolment.Hosting;
+using Sarthe.GraphEmulator;
+
+namespace Sarthe.DevHost;
+
+/// <summary>Thrown for start-up problems a developer can fix; printed as one line, without a stack trace.</summary>
+public sealed class DevHostStartupException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The whole backend in one process: Azurite and the Graph emulator (unless real ones are configured),
+/// the HTTP functions on Kestrel, the queue and timer functions under the WebJobs SDK, and a dev token issuer.
+/// </summary>
+public sealed class RunningDevHost : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned;
+
+    private RunningDevHost(WebApplication app, Uri baseUrl, DevTokenIssuer tokens, AzuriteProcess? azurite, RunningGraphEmulator? graph, List<IAsyncDisposable> owned)
+    {
+        App = app;
+        BaseUrl = baseUrl;
+        Tokens = tokens;
+        Azurite = azurite;
+        Graph = graph;
+        _owned = owned;
+    }
+
+    public WebApplication App { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    /// <summary>http://localhost:port/ — the Functions routes are under api/.</summary>
+    public Uri BaseUrl { get; }
+
+    public DevTokenIssuer Tokens { get; }
+
+    public AzuriteProcess? Azurite { get; }
+
+    public RunningGraphEmulator? Graph { get; }
+
+    public string StorageConnectionString => App.Configuration[StorageConnection.SettingName] ?? "";
+
+    public static async Task<RunningDevHost> StartAsync(DevHostOptions options, CancellationToken cancellationToken = default)
+    {
+        var owned = new List<IAsyncDisposable>();
+        try
+        {
+            return await StartCoreAsync(options, owned, cancellationToken);
+        }
+        catch
+        {
+            await DisposeAllAsync(owned);
+            throw;
+        }
+    }
+
+    private static async Task<RunningDevHost> StartCoreAsync(DevHostOptions options, List<IAsyncDisposable> owned, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = options.Args,
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(RunningDevHost).Assembly.GetName().Name,
+        });
+        builder.Configuration.AddInMemoryCollection(options.Settings);
+        var configuration = builder.Configuration;
+
+        var port = options.Port == 0 ? FreePort.Next() : options.Port;
+        var baseUrl = new Uri($"http://localhost:{port}/");
+        var defaults = new Dictionary<string, string?>();
+
+        AzuriteProcess? azurite = null;
+        var storageConfigured = !string.IsNullOrWhiteSpace(configuration[StorageConnection.SettingName])
+                                || configuration.GetSection(StorageConnection.SettingName).GetChildren().Any();
+        if (!storageConfigured)
+        {
+            azurite = await AzuriteProcess.StartAsync(cancellationToken);
+            owned.Add(azurite);
+            defaults[StorageConnection.SettingName] = azurite.ConnectionString;
+        }
+
+        RunningGraphEmulator? graph = null;
+        if (string.IsNullOrWhiteSpace(configuration[$"{GraphOptions.Section}:{nameof(GraphOptions.BaseUrl)}"]))
+        {
+            graph = await RunningGraphEmulator.StartAsync(options.GraphEmulator);
+            owned.Add(graph);
+            defaults[$"{GraphOptions.Section}:{nameof(GraphOptions.BaseUrl)}"] = graph.GraphBaseUrl;
+            defaults[$"{GraphOptions.Section}:{nameof(GraphOptions.Credential)}"] = nameof(GraphCredentialKind.Emulator);
+        }
+
+        var tokens = new DevTokenIssuer($"{baseUrl}dev".TrimEnd('/'));
+        defaults[$"{AdminAuthOptions.Section}:{nameof(AdminAuthOptions.MetadataAddress)}"] = tokens.MetadataAddress;
+        defaults[$"{AdminAuthOptions.Section}:{nameof(AdminAuthOptions.Audience)}"] = tokens.Audience;
+        defaults[$"{AdminAuthOptions.Section}:{nameof(AdminAuthOptions.RequireHttpsMetadata)}"] = "false";
+
+        // Defaults go underneath: environment, command line and explicit settings still win.
+        configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
+
+        await CheckStorageReachableAsync(StorageConnection.FromConfiguration(configuration), cancellationToken);
+
+        builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Azure", LogLevel.Warning);
+        builder.Logging.AddFilter("Host", LogLevel.Warning);
+        builder.Logging.AddFilter("Function", LogLevel.Warning);
+        builder.WebHost.UseUrls(baseUrl.ToString().TrimEnd('/'));
+
+        builder.Services.AddEnrolmentServices(configuration);
+        builder.Services.AddSingleton(tokens);
+        AddWebJobs(builder);
+
+        var app = builder.Build();
+        app.MapDevIssuer(tokens);
+        app.MapHttpFunctions(HttpFunctionRouter.Discover(typeof(EnrolmentServiceCollectionExtensions).Assembly));
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException && ex.InnerException is System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            await app.DisposeAsync();
+            throw new DevHostStartupException($"Port {port} is already in use: stop the other process or pass --Port <n>.", ex);
+        }
+
+        owned.Insert(0, app);
+        return new RunningDevHost(app, baseUrl, tokens, azurite, graph, owned);
+    }
+
+    /// <summary>Queue and timer triggers run under the WebJobs SDK, configured from host.json's extensions.queues.</summary>
+    private static void AddWebJobs(WebApplicationBuilder builder)
+    {
+        var hostJson = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "host.json"), optional: false)
+            .Build();
+        builder.Host.ConfigureWebJobs(webJobs =>
+        {
+            webJobs.AddAzureStorageCoreServices();
+            webJobs.AddAzureStorageQueues(queues => hostJson.GetSection("extensions:queues").Bind(queues));
+            webJobs.AddTimers();
+        });
+        builder.Services.AddSingleton<ITypeLocator>(new AdapterTypeLocator(WebJobsAdapters.Types));
+    }
+
+    private static async Task CheckStorageReachableAsync(StorageConnection storage, CancellationToken cancellationToken)
+    {
+        var options = new TableClientOptions();
+        options.Retry.MaxRetries = 1;
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(5);
+        var client = storage.CreateTableServiceClient(options);
+        try
+        {
+            await foreach (var _ in client.QueryAsync(maxPerPage: 1, cancellationToken: cancellationToken).AsPages(pageSizeHint: 1))
+            {
+                break;
+            }
+        }
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException or TaskCanceledException)
+        {
+            throw new DevHostStartupException(
+                $"Storage at {client.Uri} is unreachable ({FirstLine(ex)}). Check {StorageConnection.SettingName}, or unset it to use Azurite.", ex);
+        }
+    }
+
+    private static string FirstLine(Exception ex)
+    {
+        var root = ex is AggregateException aggregate ? aggregate.Flatten().InnerExceptions[^1] : ex;
+        return root.Message.Split('\n')[0].Trim();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Tokens.Dispose();
+        await DisposeAllAsync(_owned);
+    }
+
+    private static async Task DisposeAllAsync(List<IAsyncDisposable> owned)
+    {
+        foreach (var item in owned)
+        {
+            if (item is WebApplication app)
+            {
+                await app.StopAsync();
+            }
+
+            await item.DisposeAsync();
+        }
+
+        owned.Clear();
+    }
+}
