@@ -3,16 +3,22 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Graph;
-using Sarthe.Enrolment.Health;
+using Sarthe.Enrolment.Keys;
+using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Schools;
 
 namespace Sarthe.Enrolment.Hosting;
 
 public static class EnrolmentServiceCollectionExtensions
 {
-    /// <summary>Everything the function classes need; the Functions worker and the dev host both call this.</summary>
+    /// <summary>
+    /// Everything the function classes need; the Functions worker and the dev host both call this, and
+    /// both create the function classes themselves from this container.
+    /// </summary>
     public static IServiceCollection AddEnrolmentServices(this IServiceCollection services, IConfiguration configuration)
     {
         var storage = StorageConnection.FromConfiguration(configuration);
@@ -26,25 +32,30 @@ public static class EnrolmentServiceCollectionExtensions
                 return storage.CreateQueueServiceClient(options);
             });
         });
+        services.AddSingleton(TimeProvider.System);
 
         services.AddOptions<QueueNameOptions>().Configure<IConfiguration>((options, config) =>
         {
             options.Registration = config[QueueNameOptions.RegistrationSetting] ?? options.Registration;
             options.Audit = config[QueueNameOptions.AuditSetting] ?? options.Audit;
         });
-
         services.AddOptions<AdminAuthOptions>().BindConfiguration(AdminAuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EnrolmentKeyOptions>().BindConfiguration(EnrolmentKeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
         services.AddHttpClient(nameof(AdminAuthenticator));
         services.AddSingleton<AdminAuthenticator>();
-
         services.AddGraphClient();
 
         services.AddSingleton<SchoolDirectory>();
+        services.AddSingleton<SchoolKeyStore>();
+        services.AddSingleton<DeviceStore>();
+        services.AddSingleton<AuditPublisher>();
+        services.AddSingleton<EnrolmentService>();
+        services.AddSingleton<AutopilotImporter>();
+        services.AddSingleton<ImportBatcher>();
+        services.AddSingleton<RegistrationProcessor>();
         services.AddHostedService<StorageInitializer>();
-
-        // Function classes are resolved per invocation by both hosts.
-        services.AddTransient<HealthFunction>();
-        services.AddTransient<SchoolsFunctions>();
         return services;
     }
 }

@@ -7,6 +7,7 @@ public sealed class QueueNameOptions
 {
     public const string RegistrationSetting = "RegistrationQueueName";
     public const string AuditSetting = "AuditQueueName";
+    public const string SweepScheduleSetting = "RegistrationSweepSchedule";
 
     public string Registration { get; set; } = "device-registrations";
 

@@ -4,4 +4,7 @@ namespace Sarthe.Enrolment.Hosting;
 public static class TableNames
 {
     public const string Schools = "Schools";
+    public const string SchoolKeys = "SchoolKeys";
+    public const string Devices = "Devices";
+    public const string DeviceSerials = "DeviceSerials";
 }

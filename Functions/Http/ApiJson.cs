@@ -20,6 +20,7 @@ public static class ApiJson
             Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        options.Converters.Add(new UtcTimestampConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

@@ -6,8 +6,6 @@ public sealed record School(string Uai, string Name, string Commune, int Pupils,
 /// <summary>Devices of a school by status, as the contract's <c>devices</c> object.</summary>
 public sealed record DeviceCounts(int Received, int Registering, int Registered, int Failed)
 {
-    public static readonly DeviceCounts None = new(0, 0, 0, 0);
-
     public int Total => Received + Registering + Registered + Failed;
 }
 

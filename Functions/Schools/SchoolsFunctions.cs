@@ -2,11 +2,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Http;
 
 namespace Sarthe.Enrolment.Schools;
 
-public sealed class SchoolsFunctions(SchoolDirectory directory, AdminAuthenticator authenticator)
+public sealed class SchoolsFunctions(SchoolDirectory directory, DeviceStore devices, AdminAuthenticator authenticator)
 {
     [Function(nameof(ListSchools))]
     public async Task<IActionResult> ListSchools(
@@ -19,11 +20,10 @@ public sealed class SchoolsFunctions(SchoolDirectory directory, AdminAuthenticat
             return auth.Failure!;
         }
 
-        var schools = await directory.ListAsync(cancellationToken);
-        var views = schools.OrderBy(s => s.Uai, StringComparer.Ordinal)
-            .Select(s => SchoolView.From(s, DeviceCounts.None))
-            .ToArray();
-        return new JsonBodyResult(views);
+        var schools = (await directory.ListAsync(cancellationToken)).OrderBy(s => s.Uai, StringComparer.Ordinal).ToList();
+        // One projected partition read per school, all at once: counts are always live, never a cache to repair.
+        var counts = await Task.WhenAll(schools.Select(s => devices.CountAsync(s.Uai, cancellationToken)));
+        return new JsonBodyResult(schools.Select((s, i) => SchoolView.From(s, counts[i])).ToArray());
     }
 
     [Function(nameof(GetSchool))]
@@ -42,6 +42,6 @@ public sealed class SchoolsFunctions(SchoolDirectory directory, AdminAuthenticat
         var school = normalized is null ? null : await directory.GetAsync(normalized, cancellationToken);
         return school is null
             ? Problem.NotFound($"No school with UAI '{uai}'.")
-            : new JsonBodyResult(SchoolView.From(school, DeviceCounts.None));
+            : new JsonBodyResult(SchoolView.From(school, await devices.CountAsync(school.Uai, cancellationToken)));
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Azure.WebJobs;
@@ -5,6 +6,8 @@ using Microsoft.Extensions.Configuration.Memory;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Graph;
 using Sarthe.Enrolment.Hosting;
+using Sarthe.Enrolment.Keys;
+using Sarthe.Enrolment.Registration;
 using Sarthe.GraphEmulator;
 
 namespace Sarthe.DevHost;
@@ -98,6 +101,18 @@ public sealed class RunningDevHost : IAsyncDisposable
         defaults[$"{AdminAuthOptions.Section}:{nameof(AdminAuthOptions.Audience)}"] = tokens.Audience;
         defaults[$"{AdminAuthOptions.Section}:{nameof(AdminAuthOptions.RequireHttpsMetadata)}"] = "false";
 
+        // A master secret of this run only (never stored): keys issued by this dev host stop working when it stops.
+        defaults[$"{EnrolmentKeyOptions.Section}:{nameof(EnrolmentKeyOptions.MasterSecret)}"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        defaults[QueueNameOptions.RegistrationSetting] = "device-registrations";
+        defaults[QueueNameOptions.AuditSetting] = "audit-events";
+        defaults[QueueNameOptions.SweepScheduleSetting] = "0 */5 * * * *";
+
+        // Short enough that a developer watching sees a device registered within seconds.
+        defaults[$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.MaxBatchDelay)}"] = "00:00:01";
+        defaults[$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.FirstPollDelay)}"] = "00:00:03";
+        defaults[$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.PollInterval)}"] = "00:00:02";
+        defaults[$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.StuckAfter)}"] = "00:05:00";
+
         // Defaults go underneath: environment, command line and explicit settings still win.
         configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
 
@@ -106,6 +121,8 @@ public sealed class RunningDevHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Azure", LogLevel.Warning);
+        // Expected 409/412 answers (insert-if-absent, ETag races) are how the code works, not warnings.
+        builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
         builder.Logging.AddFilter("Host", LogLevel.Warning);
         builder.Logging.AddFilter("Function", LogLevel.Warning);
         builder.WebHost.UseUrls(baseUrl.ToString().TrimEnd('/'));

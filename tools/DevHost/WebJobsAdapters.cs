@@ -1,14 +1,31 @@
 using Microsoft.Azure.WebJobs;
+using Sarthe.Enrolment.Registration;
+using WorkerTimerInfo = Microsoft.Azure.Functions.Worker.TimerInfo;
 
 namespace Sarthe.DevHost;
 
 /// <summary>
-/// The only types the WebJobs SDK may index: thin adapters that carry WebJobs trigger attributes and
-/// hand each message or tick to the Functions app's own function class, resolved from DI.
+/// The only types the WebJobs SDK may index: thin adapters that carry WebJobs trigger attributes (the same
+/// %Setting% names as the Functions app's) and hand each message or tick to the Functions app's own
+/// function class, created from the app's DI container exactly as the worker creates it.
 /// </summary>
 public static class WebJobsAdapters
 {
-    public static readonly IReadOnlyList<Type> Types = [];
+    public static readonly IReadOnlyList<Type> Types = [typeof(RegistrationTriggers)];
+}
+
+public sealed class RegistrationTriggers(IServiceProvider services)
+{
+    private RegistrationFunctions Functions => ActivatorUtilities.CreateInstance<RegistrationFunctions>(services);
+
+    public Task RegisterDevices([QueueTrigger("%RegistrationQueueName%")] string message, CancellationToken cancellationToken) =>
+        Functions.RegisterDevices(message, cancellationToken);
+
+    public Task RecordAbandonedRegistrations([QueueTrigger("%RegistrationQueueName%-poison")] string message, CancellationToken cancellationToken) =>
+        Functions.RecordAbandonedRegistrations(message, cancellationToken);
+
+    public Task SweepUnsettledDevices([TimerTrigger("%RegistrationSweepSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        Functions.SweepUnsettledDevices(new WorkerTimerInfo { IsPastDue = timer.IsPastDue }, cancellationToken);
 }
 
 /// <summary>Keeps the SDK from scanning every loaded assembly (which logs harmless TypeLoadExceptions).</summary>

@@ -69,13 +69,13 @@ public static partial class GraphEmulatorApp
             }, Json);
         });
 
-        app.MapGet(Imported, (HttpContext context) => List(context, "deviceManagement/importedWindowsAutopilotDeviceIdentities", state.ListImported));
+        app.MapGet(Imported, (HttpContext context) => List(context, "deviceManagement/importedWindowsAutopilotDeviceIdentities", ["serialNumber", "importId"], state.ListImported));
         app.MapGet(Imported + "/{id}", (HttpContext context, string id) => state.GetImported(id) is { } identity
             ? Results.Json(WithContext(context, identity, "deviceManagement/importedWindowsAutopilotDeviceIdentities/$entity"), Json)
             : NotFound(id));
         app.MapDelete(Imported + "/{id}", (string id) => state.DeleteImported(id) ? Results.NoContent() : NotFound(id));
 
-        app.MapGet(Registered, (HttpContext context) => List(context, "deviceManagement/windowsAutopilotDeviceIdentities", state.ListRegistered));
+        app.MapGet(Registered, (HttpContext context) => List(context, "deviceManagement/windowsAutopilotDeviceIdentities", ["serialNumber"], state.ListRegistered));
         app.MapGet(Registered + "/{id}", (HttpContext context, string id) => state.GetRegistered(id) is { } device
             ? Results.Json(WithContext(context, device, "deviceManagement/windowsAutopilotDeviceIdentities/$entity"), Json)
             : NotFound(id));
@@ -126,7 +126,7 @@ public static partial class GraphEmulatorApp
         await next();
     }
 
-    private static IResult List<T>(HttpContext context, string entitySet, Func<int, int, string?, (IReadOnlyList<T> Page, int? Next)> list)
+    private static IResult List<T>(HttpContext context, string entitySet, string[] filterable, Func<int, int, (string Property, string Value)?, (IReadOnlyList<T> Page, int? Next)> list)
     {
         var query = context.Request.Query;
         var top = int.TryParse(query["$top"], NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? Math.Clamp(t, 1, 999) : int.MaxValue;
@@ -138,20 +138,21 @@ public static partial class GraphEmulatorApp
             return Error(400, "BadRequest", "The $skiptoken is invalid.");
         }
 
-        string? serialContains = null;
+        (string Property, string Value)? contains = null;
         var filter = query["$filter"].ToString();
         if (filter.Length > 0)
         {
-            var match = SerialFilter().Match(filter);
-            if (!match.Success)
+            // Like Intune: eq is not supported, contains() on a few properties is.
+            var match = ContainsFilter().Match(filter);
+            if (!match.Success || !filterable.Contains(match.Groups[1].Value, StringComparer.OrdinalIgnoreCase))
             {
-                return Error(400, "BadRequest", "Only contains(serialNumber,'...') filters are supported by the emulator.");
+                return Error(400, "BadRequest", $"Only contains({string.Join("|", filterable)},'...') filters are supported.");
             }
 
-            serialContains = match.Groups[1].Value;
+            contains = (match.Groups[1].Value, match.Groups[2].Value);
         }
 
-        var (page, next) = list(skip.Value, top, serialContains);
+        var (page, next) = list(skip.Value, top, contains);
         var body = new Dictionary<string, object?> { ["@odata.context"] = ContextUrl(context, entitySet) };
         if (next is { } nextSkip)
         {
@@ -280,6 +281,6 @@ public static partial class GraphEmulatorApp
         }
     }
 
-    [GeneratedRegex(@"^\s*contains\(\s*serialNumber\s*,\s*'([^']*)'\s*\)\s*$", RegexOptions.IgnoreCase)]
-    private static partial Regex SerialFilter();
+    [GeneratedRegex(@"^\s*contains\(\s*(\w+)\s*,\s*'([^']*)'\s*\)\s*$", RegexOptions.IgnoreCase)]
+    private static partial Regex ContainsFilter();
 }

@@ -135,12 +135,12 @@ public sealed class GraphEmulatorState(GraphEmulatorOptions options, TimeProvide
         }
     }
 
-    public (IReadOnlyList<ImportedIdentity> Page, int? Next) ListImported(int skip, int top, string? serialContains)
+    public (IReadOnlyList<ImportedIdentity> Page, int? Next) ListImported(int skip, int top, (string Property, string Value)? contains)
     {
         lock (_gate)
         {
             ResolveDue();
-            return Page(_importedOrder.Select(id => _imported[id]), i => i.SerialNumber, skip, top, serialContains);
+            return Page(_importedOrder.Select(id => _imported[id]), (i, property) => property.Equals("importId", StringComparison.OrdinalIgnoreCase) ? i.ImportId : i.SerialNumber, skip, top, contains);
         }
     }
 
@@ -153,12 +153,12 @@ public sealed class GraphEmulatorState(GraphEmulatorOptions options, TimeProvide
         }
     }
 
-    public (IReadOnlyList<AutopilotIdentity> Page, int? Next) ListRegistered(int skip, int top, string? serialContains)
+    public (IReadOnlyList<AutopilotIdentity> Page, int? Next) ListRegistered(int skip, int top, (string Property, string Value)? contains)
     {
         lock (_gate)
         {
             ResolveDue();
-            return Page(_registeredOrder.Select(id => _registered[id]), d => d.SerialNumber, skip, top, serialContains);
+            return Page(_registeredOrder.Select(id => _registered[id]), (d, _) => d.SerialNumber, skip, top, contains);
         }
     }
 
@@ -182,11 +182,11 @@ public sealed class GraphEmulatorState(GraphEmulatorOptions options, TimeProvide
         }
     }
 
-    private static (IReadOnlyList<T> Page, int? Next) Page<T>(IEnumerable<T> items, Func<T, string?> serial, int skip, int top, string? serialContains)
+    private static (IReadOnlyList<T> Page, int? Next) Page<T>(IEnumerable<T> items, Func<T, string, string?> property, int skip, int top, (string Property, string Value)? contains)
     {
-        if (serialContains is not null)
+        if (contains is { } filter)
         {
-            items = items.Where(i => serial(i)?.Contains(serialContains, StringComparison.OrdinalIgnoreCase) == true);
+            items = items.Where(i => property(i, filter.Property)?.Contains(filter.Value, StringComparison.OrdinalIgnoreCase) == true);
         }
 
         var page = items.Skip(skip).Take(top + 1).ToList();

@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Sarthe.Enrolment.Audit;
+using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Http;
+using Sarthe.Enrolment.Registration;
+using Sarthe.Enrolment.Schools;
+
+namespace Sarthe.Enrolment.Devices;
+
+public sealed class DeviceFunctions(
+    EnrolmentService enrolment,
+    DeviceStore devices,
+    SchoolDirectory schools,
+    RegistrationProcessor registration,
+    AuditPublisher audit,
+    AdminAuthenticator authenticator,
+    TimeProvider time)
+{
+    public const int DefaultPageSize = 100;
+    public const int MaxPageSize = 500;
+
+    [Function(nameof(EnrolDevice))]
+    public Task<IActionResult> EnrolDevice(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enrolments")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        enrolment.EnrolAsync(request, cancellationToken);
+
+    [Function(nameof(GetDevice))]
+    public async Task<IActionResult> GetDevice(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "devices/{serialNumber}")] HttpRequest request,
+        string serialNumber,
+        CancellationToken cancellationToken)
+    {
+        var auth = await authenticator.AuthorizeAsync(request, AdminRoles.Read, cancellationToken);
+        if (!auth.Succeeded)
+        {
+            return auth.Failure!;
+        }
+
+        var serial = SerialNumber.Normalize(serialNumber);
+        var device = serial is null ? null : await devices.FindBySerialAsync(serial, cancellationToken);
+        return device is null
+            ? Problem.NotFound($"No device with serial number '{serialNumber}'.")
+            : new JsonBodyResult(DeviceRecord.From(device));
+    }
+
+    [Function(nameof(RetryDevice))]
+    public async Task<IActionResult> RetryDevice(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "devices/{serialNumber}/retry")] HttpRequest request,
+        string serialNumber,
+        CancellationToken cancellationToken)
+    {
+        var auth = await authenticator.AuthorizeAsync(request, AdminRoles.Admin, cancellationToken);
+        if (!auth.Succeeded)
+        {
+            return auth.Failure!;
+        }
+
+        var serial = SerialNumber.Normalize(serialNumber);
+        var found = serial is null ? null : await devices.FindBySerialAsync(serial, cancellationToken);
+        if (found is null)
+        {
+            return Problem.NotFound($"No device with serial number '{serialNumber}'.");
+        }
+
+        var retried = false;
+        var device = await devices.UpdateAsync(found.SchoolUai, found.SerialNumber, d =>
+        {
+            if (d.Status != DeviceStatus.Failed)
+            {
+                return false;
+            }
+
+            var now = time.GetUtcNow();
+            d.Status = DeviceStatus.Received;
+            d.Attempt++;
+            d.RetryRequestedAt = now;
+            d.UpdatedAt = now;
+            d.ImportedIdentityId = null;
+            d.ImportStatus = null;
+            d.AutopilotDeviceId = null;
+            return retried = true;
+        }, cancellationToken);
+
+        if (!retried || device is null)
+        {
+            return Problem.Conflict($"Device {found.SerialNumber} is {device?.Status ?? found.Status}; only a failed device can be retried.");
+        }
+
+        await registration.EnqueueRegisterAsync(new DeviceRef(device.SerialNumber, device.SchoolUai, device.Attempt), cancellationToken);
+        await audit.PublishAsync(AuditEventTypes.DeviceRetryRequested, new AuditActor(ActorKinds.Administrator, auth.Administrator!.Id), device.SchoolUai, device.SerialNumber,
+            new JsonObject { ["attempt"] = device.Attempt, ["previousError"] = device.LastErrorCode }, cancellationToken);
+        return new JsonBodyResult(DeviceRecord.From(device), StatusCodes.Status202Accepted);
+    }
+
+    [Function(nameof(ListSchoolDevices))]
+    public async Task<IActionResult> ListSchoolDevices(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools/{uai}/devices")] HttpRequest request,
+        string uai,
+        CancellationToken cancellationToken)
+    {
+        var auth = await authenticator.AuthorizeAsync(request, AdminRoles.Read, cancellationToken);
+        if (!auth.Succeeded)
+        {
+            return auth.Failure!;
+        }
+
+        var normalized = SchoolUai.Normalize(uai);
+        if (normalized is null || await schools.GetAsync(normalized, cancellationToken) is null)
+        {
+            return Problem.NotFound($"No school with UAI '{uai}'.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var status = request.Query["status"].ToString();
+        if (status.Length > 0 && !DeviceStatus.All.Contains(status, StringComparer.Ordinal))
+        {
+            errors["status"] = ["status must be one of: received, registering, registered, failed."];
+        }
+
+        var pageSize = DefaultPageSize;
+        var pageSizeText = request.Query["pageSize"].ToString();
+        if (pageSizeText.Length > 0 && (!int.TryParse(pageSizeText, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize))
+        {
+            errors["pageSize"] = [$"pageSize must be a whole number from 1 to {MaxPageSize}."];
+        }
+
+        string? after = null;
+        var token = request.Query["continuationToken"].ToString();
+        if (token.Length > 0 && (after = DeviceStore.DecodeToken(token)) is null)
+        {
+            errors["continuationToken"] = ["continuationToken is not one this API returned."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problem.Validation(errors);
+        }
+
+        var page = await devices.ListBySchoolAsync(normalized, status.Length > 0 ? status : null, after, pageSize, cancellationToken);
+        return new JsonBodyResult(page);
+    }
+}

@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sarthe.Enrolment.Keys;
+
+/// <summary>School enrolment keys (section <c>Enrolment</c>).</summary>
+public sealed class EnrolmentKeyOptions : IValidatableObject
+{
+    public const string Section = "Enrolment";
+
+    /// <summary>
+    /// Base64 secret of at least 32 bytes (Key Vault reference in Azure). Every school key is derived from
+    /// it, so storage never holds a key.
+    /// </summary>
+    [Required]
+    public string MasterSecret { get; set; } = "";
+
+    /// <summary>How long the previous key keeps working after a rotation.</summary>
+    public TimeSpan RotationGracePeriod { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Largest accepted difference between a device's timestamp and server time.</summary>
+    public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromSeconds(300);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        byte[]? bytes = null;
+        try
+        {
+            bytes = Convert.FromBase64String(MasterSecret);
+        }
+        catch (FormatException)
+        {
+        }
+
+        if (bytes is null || bytes.Length < 32)
+        {
+            yield return new ValidationResult("Enrolment:MasterSecret must be base64 of at least 32 random bytes.", [nameof(MasterSecret)]);
+        }
+
+        if (RotationGracePeriod < TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Enrolment:RotationGracePeriod cannot be negative.", [nameof(RotationGracePeriod)]);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Sarthe.Enrolment.Audit;
+using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Http;
+using Sarthe.Enrolment.Schools;
+
+namespace Sarthe.Enrolment.Keys;
+
+public sealed class EnrolmentKeysFunction(AdminAuthenticator authenticator, SchoolDirectory schools, SchoolKeyStore keys, AuditPublisher audit)
+{
+    [Function(nameof(RotateEnrolmentKey))]
+    public async Task<IActionResult> RotateEnrolmentKey(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "schools/{uai}/enrolment-keys")] HttpRequest request,
+        string uai,
+        CancellationToken cancellationToken)
+    {
+        var auth = await authenticator.AuthorizeAsync(request, AdminRoles.Admin, cancellationToken);
+        if (!auth.Succeeded)
+        {
+            return auth.Failure!;
+        }
+
+        var normalized = SchoolUai.Normalize(uai);
+        if (normalized is null || await schools.GetAsync(normalized, cancellationToken) is null)
+        {
+            return Problem.NotFound($"No school with UAI '{uai}'.");
+        }
+
+        var issued = await keys.RotateAsync(normalized, cancellationToken);
+        // The key itself never reaches the audit trail, only its id.
+        await audit.PublishAsync(AuditEventTypes.SchoolKeyRotated, new AuditActor(ActorKinds.Administrator, auth.Administrator!.Id), normalized, null,
+            new JsonObject { ["keyId"] = issued.KeyId, ["previousKeyValidUntil"] = issued.PreviousKeyValidUntil }, cancellationToken);
+        var result = new JsonBodyResult(issued, StatusCodes.Status201Created);
+        result.Headers["Cache-Control"] = "no-store";
+        return result;
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Sarthe.Enrolment.Http;
+
+namespace Sarthe.Enrolment.Registration;
+
+/// <summary>One device of a registration message; <see cref="Attempt"/> tells stale messages apart.</summary>
+public sealed record DeviceRef(string SerialNumber, string SchoolUai, int Attempt, string? ImportedIdentityId = null);
+
+/// <summary>A message of the registration queue: register one device, or check one import batch.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(RegisterCommand), "register")]
+[JsonDerivedType(typeof(CheckImportCommand), "check")]
+public abstract record RegistrationMessage
+{
+    public abstract IEnumerable<DeviceRef> Devices { get; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, ApiJson.Options);
+
+    /// <summary>Null when the text is not a registration message.</summary>
+    public static RegistrationMessage? Parse(string text)
+    {
+        try
+        {
+            var message = JsonSerializer.Deserialize<RegistrationMessage>(text, ApiJson.Options);
+            return message is not null && message.Devices.All(d => !string.IsNullOrEmpty(d.SerialNumber) && !string.IsNullOrEmpty(d.SchoolUai))
+                ? message
+                : null;
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+}
+
+public sealed record RegisterCommand(DeviceRef Device) : RegistrationMessage
+{
+    public override IEnumerable<DeviceRef> Devices => [Device];
+}
+
+/// <summary>Look at the state of the devices of one import (<see cref="ImportId"/>), for the <see cref="Poll"/>-th time.</summary>
+public sealed record CheckImportCommand(string ImportId, int Poll, IReadOnlyList<DeviceRef> Items) : RegistrationMessage
+{
+    public override IEnumerable<DeviceRef> Devices => Items;
+}

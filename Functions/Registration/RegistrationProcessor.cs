@@ -1,0 +1,258 @@
+using System.Text.Json.Nodes;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sarthe.Enrolment.Audit;
+using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Hosting;
+
+namespace Sarthe.Enrolment.Registration;
+
+/// <summary>
+/// Drives each device from <c>received</c> to <c>registered</c> or <c>failed</c>. Every step is idempotent:
+/// a redelivered or stale message (lower attempt, device already settled) changes nothing.
+/// </summary>
+public sealed class RegistrationProcessor(
+    DeviceStore devices,
+    ImportBatcher batcher,
+    AutopilotImporter importer,
+    AuditPublisher audit,
+    QueueServiceClient queues,
+    IOptions<QueueNameOptions> names,
+    IOptions<RegistrationOptions> options,
+    TimeProvider time,
+    ILogger<RegistrationProcessor> logger)
+{
+    public const string AlreadyAssignedName = "ZtdDeviceAlreadyAssigned";
+    private readonly QueueClient _queue = queues.GetQueueClient(names.Value.Registration);
+
+    public Task HandleAsync(RegistrationMessage message, CancellationToken cancellationToken) => message switch
+    {
+        RegisterCommand register => RegisterAsync(register.Device, cancellationToken),
+        CheckImportCommand check => CheckAsync(check, cancellationToken),
+        _ => throw new ArgumentOutOfRangeException(nameof(message)),
+    };
+
+    /// <summary>Queues the first registration of a device, or a new attempt after a retry.</summary>
+    public Task EnqueueRegisterAsync(DeviceRef device, CancellationToken cancellationToken) =>
+        _queue.SendMessageAsync(new RegisterCommand(device).ToJson(), cancellationToken);
+
+    private async Task RegisterAsync(DeviceRef command, CancellationToken cancellationToken)
+    {
+        var device = await devices.GetAsync(command.SchoolUai, command.SerialNumber, cancellationToken);
+        if (device is null || device.Attempt != command.Attempt || device.Status is not DeviceStatus.Received)
+        {
+            // Stale, already imported by an earlier delivery, or settled: the check chain or the sweep owns it now.
+            return;
+        }
+
+        var importedId = await batcher.SubmitAsync(new ImportItem(command, device.HardwareHash, device.SchoolUai), cancellationToken);
+        var started = false;
+        await devices.UpdateAsync(command.SchoolUai, command.SerialNumber, d =>
+        {
+            if (d.Attempt != command.Attempt || d.Status is not DeviceStatus.Received)
+            {
+                return false;
+            }
+
+            var now = time.GetUtcNow();
+            d.Status = DeviceStatus.Registering;
+            d.RegisteringAt = now;
+            d.UpdatedAt = now;
+            d.ImportedIdentityId = importedId;
+            d.ImportStatus = "unknown";
+            d.GroupTag = d.SchoolUai;
+            return started = true;
+        }, cancellationToken);
+
+        if (started)
+        {
+            await audit.PublishAsync(AuditEventTypes.DeviceRegistrationStarted, AuditActor.Registration, command.SchoolUai, command.SerialNumber,
+                new JsonObject { ["importedIdentityId"] = importedId, ["attempt"] = command.Attempt }, cancellationToken);
+        }
+    }
+
+    private async Task CheckAsync(CheckImportCommand check, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ImportState> states;
+        try
+        {
+            states = await importer.GetStatesAsync(check.ImportId, check.Items.Select(i => i.ImportedIdentityId!).ToList(), cancellationToken);
+        }
+        catch (Exception ex) when (GraphThrottle.IsThrottled(ex))
+        {
+            // Look again later, same poll number: throttling is not the import's fault.
+            var wait = GraphThrottle.Delay(ex, check.Poll, options.Value);
+            await _queue.SendMessageAsync(check.ToJson(), visibilityTimeout: wait, cancellationToken: cancellationToken);
+            return;
+        }
+
+        var byId = states.ToDictionary(s => s.ImportedIdentityId, StringComparer.OrdinalIgnoreCase);
+        var pending = new List<DeviceRef>();
+        foreach (var item in check.Items)
+        {
+            var state = byId.GetValueOrDefault(item.ImportedIdentityId!);
+            switch (state?.Status)
+            {
+                case "complete":
+                    await MarkRegisteredAsync(item, state.RegistrationId, cancellationToken);
+                    break;
+                case "error":
+                    await SettleErrorAsync(item, state, cancellationToken);
+                    break;
+                case "missing":
+                    await MarkFailedAsync(item, "ImportedIdentityNotFound", "The imported Autopilot identity no longer exists in Intune.", cancellationToken);
+                    break;
+                default:
+                    pending.Add(item);
+                    break;
+            }
+        }
+
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        if (check.Poll >= options.Value.MaxPolls)
+        {
+            foreach (var item in pending)
+            {
+                await MarkFailedAsync(item, "ImportTimedOut", $"Intune had not processed the import after {check.Poll} checks.", cancellationToken);
+            }
+
+            return;
+        }
+
+        var next = check with { Poll = check.Poll + 1, Items = pending };
+        await _queue.SendMessageAsync(next.ToJson(), visibilityTimeout: options.Value.PollInterval, cancellationToken: cancellationToken);
+    }
+
+    private async Task SettleErrorAsync(DeviceRef item, ImportState state, CancellationToken cancellationToken)
+    {
+        if (string.Equals(state.ErrorName, AlreadyAssignedName, StringComparison.Ordinal))
+        {
+            // Already in *this* tenant (an earlier delivery of ours, or registered by hand) is a success.
+            var registeredId = await importer.FindRegisteredDeviceIdAsync(item.SerialNumber, cancellationToken);
+            if (registeredId is not null)
+            {
+                await MarkRegisteredAsync(item, registeredId, cancellationToken);
+                return;
+            }
+        }
+
+        var name = state.ErrorName ?? "ImportError";
+        await MarkFailedAsync(item, name, $"Autopilot import error {state.ErrorCode} ({name}).", cancellationToken);
+    }
+
+    private async Task MarkRegisteredAsync(DeviceRef item, string? autopilotDeviceId, CancellationToken cancellationToken)
+    {
+        var changed = false;
+        await devices.UpdateAsync(item.SchoolUai, item.SerialNumber, d =>
+        {
+            if (d.Attempt != item.Attempt || d.Status is DeviceStatus.Registered or DeviceStatus.Failed)
+            {
+                return false;
+            }
+
+            var now = time.GetUtcNow();
+            d.Status = DeviceStatus.Registered;
+            d.RegisteredAt = now;
+            d.UpdatedAt = now;
+            d.RegisteringAt ??= now;
+            d.ImportedIdentityId ??= item.ImportedIdentityId;
+            d.ImportStatus = "complete";
+            d.GroupTag = d.SchoolUai;
+            d.AutopilotDeviceId = autopilotDeviceId;
+            d.LastErrorCode = null;
+            d.LastErrorMessage = null;
+            d.LastErrorAt = null;
+            return changed = true;
+        }, cancellationToken);
+
+        if (changed)
+        {
+            await audit.PublishAsync(AuditEventTypes.DeviceRegistered, AuditActor.Registration, item.SchoolUai, item.SerialNumber,
+                new JsonObject { ["autopilotDeviceId"] = autopilotDeviceId, ["attempt"] = item.Attempt }, cancellationToken);
+        }
+    }
+
+    /// <summary>Settles a device as failed with a reason (no-op when it is already settled or the attempt is stale).</summary>
+    public async Task MarkFailedAsync(DeviceRef item, string code, string message, CancellationToken cancellationToken)
+    {
+        var changed = false;
+        await devices.UpdateAsync(item.SchoolUai, item.SerialNumber, d =>
+        {
+            if (d.Attempt != item.Attempt || d.Status is DeviceStatus.Registered or DeviceStatus.Failed)
+            {
+                return false;
+            }
+
+            var now = time.GetUtcNow();
+            d.Status = DeviceStatus.Failed;
+            d.FailedAt = now;
+            d.UpdatedAt = now;
+            d.ImportStatus = d.ImportedIdentityId is null ? null : "error";
+            d.LastErrorCode = code;
+            d.LastErrorMessage = message;
+            d.LastErrorAt = now;
+            return changed = true;
+        }, cancellationToken);
+
+        if (changed)
+        {
+            logger.LogWarning("Device {SerialNumber} of {SchoolUai} failed registration: {ErrorCode}", item.SerialNumber, item.SchoolUai, code);
+            await audit.PublishAsync(AuditEventTypes.DeviceRegistrationFailed, AuditActor.Registration, item.SchoolUai, item.SerialNumber,
+                new JsonObject { ["code"] = code, ["message"] = message, ["attempt"] = item.Attempt }, cancellationToken);
+        }
+    }
+
+    /// <summary>A message that exhausted its deliveries: its devices end failed, never silently lost.</summary>
+    public async Task AbandonAsync(RegistrationMessage message, CancellationToken cancellationToken)
+    {
+        foreach (var device in message.Devices)
+        {
+            await MarkFailedAsync(device, "RegistrationAbandoned", "Registration failed on every delivery of its queue message (Graph or storage errors); an administrator can retry it.", cancellationToken);
+        }
+    }
+
+    /// <summary>Re-drives devices that have not moved for <see cref="RegistrationOptions.StuckAfter"/>.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var redriven = 0;
+        await foreach (var stuck in devices.FindUnsettledAsync(now - options.Value.StuckAfter, cancellationToken))
+        {
+            // Touch the row first (ETag): two sweeps never both re-drive it, and it waits StuckAfter again.
+            var touched = false;
+            var device = await devices.UpdateAsync(stuck.SchoolUai, stuck.SerialNumber, d =>
+            {
+                if (d.Status is not (DeviceStatus.Received or DeviceStatus.Registering) || d.UpdatedAt != stuck.UpdatedAt)
+                {
+                    return false;
+                }
+
+                d.UpdatedAt = now;
+                return touched = true;
+            }, cancellationToken);
+            if (!touched || device is null)
+            {
+                continue;
+            }
+
+            var reference = new DeviceRef(device.SerialNumber, device.SchoolUai, device.Attempt, device.ImportedIdentityId);
+            RegistrationMessage redrive = device.Status == DeviceStatus.Received || device.ImportedIdentityId is null
+                ? new RegisterCommand(reference)
+                : new CheckImportCommand("sweep-" + device.ImportedIdentityId, 1, [reference]);
+            await _queue.SendMessageAsync(redrive.ToJson(), cancellationToken);
+            redriven++;
+        }
+
+        if (redriven > 0)
+        {
+            logger.LogWarning("Sweep re-drove {DeviceCount} devices unchanged since {Cutoff}", redriven, now - options.Value.StuckAfter);
+        }
+
+        return redriven;
+    }
+}
