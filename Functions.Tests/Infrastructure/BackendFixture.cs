@@ -10,7 +10,7 @@ namespace Sarthe.Enrolment.Tests.Infrastructure;
 /// The whole backend as the README's run command starts it, in-process on free ports: Azurite, the Graph
 /// emulator and the dev host (HTTP functions, WebJobs queue/timer triggers, dev token issuer).
 /// </summary>
-public sealed class BackendFixture : IAsyncLifetime
+public class BackendFixture : IAsyncLifetime
 {
     private RunningDevHost? _host;
 
@@ -18,15 +18,28 @@ public sealed class BackendFixture : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public Enroller Enroller { get; private set; } = null!;
+
+    /// <summary>Settings for this backend on top of the dev host's defaults.</summary>
+    protected virtual void Configure(DevHostOptions options)
+    {
+    }
+
+    public virtual async Task InitializeAsync()
     {
         var options = new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Warning };
         options.GraphEmulator.ImportProcessingDelay = TimeSpan.FromMilliseconds(300);
+        options.Settings["Registration:FirstPollDelay"] = "00:00:01";
+        options.Settings["Registration:PollInterval"] = "00:00:01";
+        options.Settings["Registration:MaxBatchDelay"] = "00:00:00.500";
+        options.Settings["Graph:RetryDelaySeconds"] = "1";
+        Configure(options);
         _host = await RunningDevHost.StartAsync(options);
         Client = new HttpClient { BaseAddress = _host.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        Enroller = new Enroller(Client, role => Token(role));
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Client.Dispose();
         if (_host is not null)
@@ -57,6 +70,25 @@ public sealed class BackendFixture : IAsyncLifetime
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<T>())!;
     }
+
+    /// <summary>The device record as an administrator sees it, or null when it does not exist.</summary>
+    public async Task<System.Text.Json.JsonElement?> DeviceAsync(string serial)
+    {
+        using var response = await GetAsync($"api/devices/{serial}");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+    }
+
+    public async Task<string?> StatusAsync(string serial) => (await DeviceAsync(serial))?.GetProperty("status").GetString();
+
+    /// <summary>Waits until the device is registered or failed, and returns its record.</summary>
+    public async Task<System.Text.Json.JsonElement> SettledAsync(string serial, TimeSpan? timeout = null) =>
+        (await Eventually.MatchesAsync(() => DeviceAsync(serial), d => d?.GetProperty("status").GetString() is "registered" or "failed", timeout, $"device {serial} settles"))!.Value;
 }
 
 [CollectionDefinition(Name)]

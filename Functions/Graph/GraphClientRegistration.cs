@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph;
 using Microsoft.Kiota.Authentication.Azure;
+using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
+using Microsoft.Kiota.Http.HttpClientLibrary.Middleware.Options;
 
 namespace Sarthe.Enrolment.Graph;
 
@@ -23,7 +25,10 @@ public static class GraphClientRegistration
     {
         var baseUri = new Uri(options.BaseUrl.TrimEnd('/'));
         var authProvider = new AzureIdentityAuthenticationProvider(CreateCredential(options), [baseUri.Host], scopes: Scopes);
-        var httpClient = GraphClientFactory.Create(finalHandler: finalHandler);
+        var handlers = GraphClientFactory.CreateDefaultHandlers();
+        var retry = handlers.OfType<RetryHandler>().Single();
+        handlers[handlers.IndexOf(retry)] = new RetryHandler(new RetryHandlerOption { MaxRetry = options.MaxRetries, Delay = options.RetryDelaySeconds });
+        var httpClient = GraphClientFactory.Create(handlers, finalHandler: finalHandler);
         return new GraphServiceClient(httpClient, authProvider, baseUri.ToString());
     }
 

@@ -32,4 +32,12 @@ public sealed class GraphOptions
     public string? ClientId { get; set; }
 
     public string? ClientSecret { get; set; }
+
+    /// <summary>Retries of the SDK's own retry handler for 429/503/504 (it honours Retry-After).</summary>
+    [Range(0, 10)]
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>Base delay of the SDK's retry handler when an answer carries no Retry-After.</summary>
+    [Range(0, 180)]
+    public int RetryDelaySeconds { get; set; } = 3;
 }

@@ -154,10 +154,16 @@ public sealed class RunningDevHost : IAsyncDisposable
         var hostJson = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "host.json"), optional: false)
             .Build();
+        var overrides = builder.Configuration.GetSection("AzureFunctionsJobHost:extensions:queues");
         builder.Host.ConfigureWebJobs(webJobs =>
         {
             webJobs.AddAzureStorageCoreServices();
-            webJobs.AddAzureStorageQueues(queues => hostJson.GetSection("extensions:queues").Bind(queues));
+            webJobs.AddAzureStorageQueues(queues =>
+            {
+                // host.json, then AzureFunctionsJobHost__extensions__queues__* settings, as the Functions host does.
+                hostJson.GetSection("extensions:queues").Bind(queues);
+                overrides.Bind(queues);
+            });
             webJobs.AddTimers();
         });
         builder.Services.AddSingleton<ITypeLocator>(new AdapterTypeLocator(WebJobsAdapters.Types));

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Keys;
+
+namespace Sarthe.Enrolment.Tests.Infrastructure;
+
+/// <summary>Plays the device side of the contract: signs bodies with a school's key, as a provisioning package does.</summary>
+public sealed class Enroller(HttpClient client, Func<string, string> token)
+{
+    private static readonly byte[] DefaultHash = Enumerable.Range(0, 4096).Select(i => (byte)(i * 7)).ToArray();
+    private readonly ConcurrentDictionary<string, Lazy<Task<byte[]>>> _keys = new();
+
+    public static string NewSerial(string prefix = "SN") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 17, 64)].ToUpperInvariant();
+
+    public static JsonObject Body(string serial, string uai, string deviceType = "laptop", byte[]? hash = null) => new()
+    {
+        ["serialNumber"] = serial,
+        ["schoolUai"] = uai,
+        ["deviceType"] = deviceType,
+        ["manufacturer"] = "HP",
+        ["model"] = "ProBook 440 G8",
+        ["hardwareHash"] = Convert.ToBase64String(hash ?? DefaultHash),
+        ["assetTag"] = "SARTHE-000123",
+    };
+
+    /// <summary>The school's current key, issued once per school for this enroller.</summary>
+    public Task<byte[]> KeyAsync(string uai) =>
+        _keys.GetOrAdd(uai, u => new Lazy<Task<byte[]>>(() => RotateKeyAsync(u))).Value;
+
+    public async Task<byte[]> RotateKeyAsync(string uai)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/schools/{uai}/enrolment-keys");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token(AdminRoles.Admin));
+        using var response = await client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var issued = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return Convert.FromBase64String(issued.GetProperty("key").GetString()!);
+    }
+
+    public async Task<HttpResponseMessage> EnrolAsync(string serial, string uai, string deviceType = "laptop", byte[]? hash = null) =>
+        await SendAsync(Encoding.UTF8.GetBytes(Body(serial, uai, deviceType, hash).ToJsonString()), await KeyAsync(uai));
+
+    public Task<HttpResponseMessage> SendAsync(byte[] body, byte[] key, long? timestamp = null, string contentType = "application/json", Action<HttpRequestMessage>? tamper = null)
+    {
+        var ts = (timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds()).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/enrolments") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        request.Headers.Add(EnrolmentSignature.TimestampHeader, ts);
+        request.Headers.Add(EnrolmentSignature.SignatureHeader, EnrolmentSignature.Sign(key, ts, body));
+        tamper?.Invoke(request);
+        return client.SendAsync(request);
+    }
+}
