@@ -171,7 +171,16 @@ public sealed class EnrolmentRequestParser
             return null;
         }
 
-        return value.GetString();
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // The parser checks structure; invalid UTF-8 inside a string surfaces only when it is read.
+            AddError(field, $"{field} must be valid UTF-8 text.");
+            return null;
+        }
     }
 
     private static bool IsWellFormed(string text)
