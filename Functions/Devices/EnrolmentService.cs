@@ -19,7 +19,7 @@ namespace Sarthe.Enrolment.Devices;
 /// Graph is never called here.
 /// </summary>
 public sealed class EnrolmentService(
-    SchoolDirectory schools,
+    SchoolCache schools,
     SchoolKeyStore keys,
     DeviceStore devices,
     RegistrationProcessor registration,
@@ -74,14 +74,22 @@ public sealed class EnrolmentService(
             return Problem.Validation(parser.Errors);
         }
 
-        var school = await schools.GetAsync(uai, cancellationToken);
+        var school = await schools.GetSchoolAsync(uai, cancellationToken);
         if (school is null || !school.Active)
         {
             return Problem.Validation("schoolUai", school is null ? $"School {uai} is not in the registry." : $"School {uai} is not active.");
         }
 
-        var keySet = await keys.GetAsync(uai, cancellationToken);
-        if (keySet is null || !EnrolmentSignature.Verify(keys.ValidKeys(keySet), timestampHeader, body, signature))
+        var keySet = await schools.GetKeysAsync(uai, refresh: false, cancellationToken);
+        var verified = keySet is not null && EnrolmentSignature.Verify(keys.ValidKeys(keySet), timestampHeader, body, signature);
+        if (!verified)
+        {
+            // The cached key ids may predate a rotation: look once more at storage before refusing.
+            keySet = await schools.GetKeysAsync(uai, refresh: true, cancellationToken);
+            verified = keySet is not null && EnrolmentSignature.Verify(keys.ValidKeys(keySet), timestampHeader, body, signature);
+        }
+
+        if (!verified)
         {
             await RejectedAsync(uai, null, StatusCodes.Status401Unauthorized, keySet is null ? "no_key_issued" : "bad_signature", cancellationToken);
             return Problem.Unauthorized("The enrolment signature does not match a key of this school.");

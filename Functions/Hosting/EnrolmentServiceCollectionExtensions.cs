@@ -49,6 +49,7 @@ public static class EnrolmentServiceCollectionExtensions
 
         services.AddSingleton<SchoolDirectory>();
         services.AddSingleton<SchoolKeyStore>();
+        services.AddSingleton<SchoolCache>();
         services.AddSingleton<DeviceStore>();
         services.AddSingleton<AuditPublisher>();
         services.AddSingleton<EnrolmentService>();
