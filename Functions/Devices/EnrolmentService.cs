@@ -134,8 +134,7 @@ public sealed class EnrolmentService(
         if (await devices.TryAddAsync(device, cancellationToken))
         {
             await registration.EnqueueRegisterAsync(new DeviceRef(serial, uai, device.Attempt), cancellationToken);
-            await audit.PublishAsync(AuditEventTypes.DeviceEnrolled, actor, uai, serial,
-                new JsonObject { ["deviceType"] = device.DeviceType, ["manufacturer"] = device.Manufacturer, ["model"] = device.Model }, cancellationToken);
+            await audit.PublishAsync(EnrolledEvent(device), cancellationToken);
             var accepted = new JsonBodyResult(DeviceRecord.From(device), StatusCodes.Status202Accepted);
             accepted.Headers["Location"] = $"/api/devices/{serial}";
             return accepted;
@@ -148,10 +147,17 @@ public sealed class EnrolmentService(
             d.UpdatedAt = time.GetUtcNow();
             return true;
         }, cancellationToken) ?? throw new InvalidOperationException($"Device {serial} vanished during re-enrolment.");
-        await audit.PublishAsync(AuditEventTypes.DeviceReenrolled, actor, uai, serial,
-            new JsonObject { ["enrolmentCount"] = current.EnrolmentCount }, cancellationToken);
+
+        // Again, in case the first request's audit message never left (its id is stable, so a repeat collapses).
+        await audit.PublishAsync(
+            [EnrolledEvent(current), audit.Create(AuditEventTypes.DeviceReenrolled, actor, uai, serial, new JsonObject { ["enrolmentCount"] = current.EnrolmentCount })],
+            cancellationToken);
         return new JsonBodyResult(DeviceRecord.From(current));
     }
+
+    private static AuditEvent EnrolledEvent(DeviceEntity device) =>
+        AuditPublisher.ForState(AuditEventTypes.DeviceEnrolled, new AuditActor(ActorKinds.Device, device.SerialNumber), device.SchoolUai, device.SerialNumber, 1, device.EnrolledAt,
+            new JsonObject { ["deviceType"] = device.DeviceType, ["manufacturer"] = device.Manufacturer, ["model"] = device.Model });
 
     /// <summary>Audited without the body: who (school, serial when known), status and a reason code.</summary>
     private async Task RejectedAsync(string uai, string? serial, int status, string reason, CancellationToken cancellationToken, IEnumerable<string>? fields = null)

@@ -41,6 +41,7 @@ public static class EnrolmentServiceCollectionExtensions
         });
         services.AddOptions<AdminAuthOptions>().BindConfiguration(AdminAuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<EnrolmentKeyOptions>().BindConfiguration(EnrolmentKeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddHttpClient(nameof(AdminAuthenticator));
@@ -52,6 +53,7 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<SchoolCache>();
         services.AddSingleton<DeviceStore>();
         services.AddSingleton<AuditPublisher>();
+        services.AddSingleton<AuditTrail>();
         services.AddSingleton<EnrolmentService>();
         services.AddSingleton<AutopilotImporter>();
         services.AddSingleton<ImportBatcher>();

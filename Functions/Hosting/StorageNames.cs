@@ -7,4 +7,5 @@ public static class TableNames
     public const string SchoolKeys = "SchoolKeys";
     public const string Devices = "Devices";
     public const string DeviceSerials = "DeviceSerials";
+    public const string AuditEvents = "AuditEvents";
 }

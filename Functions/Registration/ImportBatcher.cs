@@ -1,6 +1,8 @@
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using System.Text.Json.Nodes;
+using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Hosting;
 
 namespace Sarthe.Enrolment.Registration;
@@ -13,6 +15,7 @@ namespace Sarthe.Enrolment.Registration;
 /// </summary>
 public sealed class ImportBatcher(
     AutopilotImporter importer,
+    AuditPublisher audit,
     QueueServiceClient queues,
     IOptions<QueueNameOptions> names,
     IOptions<RegistrationOptions> options,
@@ -76,6 +79,8 @@ public sealed class ImportBatcher(
             var ids = await ImportWithThrottlingAsync(items, importId);
             var check = new CheckImportCommand(importId, 1, items.Select((item, i) => item.Device with { ImportedIdentityId = ids[i] }).ToList());
             await _queue.SendMessageAsync(check.ToJson(), visibilityTimeout: options.Value.FirstPollDelay);
+            await audit.PublishAsync(check.Items.Select(d => audit.Create(AuditEventTypes.DeviceRegistrationStarted, AuditActor.Registration, d.SchoolUai, d.SerialNumber,
+                new JsonObject { ["importedIdentityId"] = d.ImportedIdentityId, ["importId"] = importId, ["attempt"] = d.Attempt })).ToList(), CancellationToken.None);
             logger.LogInformation("Imported {DeviceCount} devices into Autopilot as import {ImportId}", items.Count, importId);
             for (var i = 0; i < batch.Count; i++)
             {

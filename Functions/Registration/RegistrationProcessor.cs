@@ -47,7 +47,6 @@ public sealed class RegistrationProcessor(
         }
 
         var importedId = await batcher.SubmitAsync(new ImportItem(command, device.HardwareHash, device.SchoolUai), cancellationToken);
-        var started = false;
         await devices.UpdateAsync(command.SchoolUai, command.SerialNumber, d =>
         {
             if (d.Attempt != command.Attempt || d.Status is not DeviceStatus.Received)
@@ -62,14 +61,10 @@ public sealed class RegistrationProcessor(
             d.ImportedIdentityId = importedId;
             d.ImportStatus = "unknown";
             d.GroupTag = d.SchoolUai;
-            return started = true;
+            return true;
         }, cancellationToken);
 
-        if (started)
-        {
-            await audit.PublishAsync(AuditEventTypes.DeviceRegistrationStarted, AuditActor.Registration, command.SchoolUai, command.SerialNumber,
-                new JsonObject { ["importedIdentityId"] = importedId, ["attempt"] = command.Attempt }, cancellationToken);
-        }
+        // device.registration_started is audited by the batcher, one message for the whole import.
     }
 
     private async Task CheckAsync(CheckImportCommand check, CancellationToken cancellationToken)
@@ -89,19 +84,20 @@ public sealed class RegistrationProcessor(
 
         var byId = states.ToDictionary(s => s.ImportedIdentityId, StringComparer.OrdinalIgnoreCase);
         var pending = new List<DeviceRef>();
+        var events = new List<AuditEvent>();
         foreach (var item in check.Items)
         {
             var state = byId.GetValueOrDefault(item.ImportedIdentityId!);
             switch (state?.Status)
             {
                 case "complete":
-                    await MarkRegisteredAsync(item, state.RegistrationId, cancellationToken);
+                    await MarkRegisteredAsync(item, state.RegistrationId, events, cancellationToken);
                     break;
                 case "error":
-                    await SettleErrorAsync(item, state, cancellationToken);
+                    await SettleErrorAsync(item, state, events, cancellationToken);
                     break;
                 case "missing":
-                    await MarkFailedAsync(item, "ImportedIdentityNotFound", "The imported Autopilot identity no longer exists in Intune.", cancellationToken);
+                    await MarkFailedAsync(item, "ImportedIdentityNotFound", "The imported Autopilot identity no longer exists in Intune.", events, cancellationToken);
                     break;
                 default:
                     pending.Add(item);
@@ -109,26 +105,27 @@ public sealed class RegistrationProcessor(
             }
         }
 
-        if (pending.Count == 0)
-        {
-            return;
-        }
-
-        if (check.Poll >= options.Value.MaxPolls)
+        if (pending.Count > 0 && check.Poll >= options.Value.MaxPolls)
         {
             foreach (var item in pending)
             {
-                await MarkFailedAsync(item, "ImportTimedOut", $"Intune had not processed the import after {check.Poll} checks.", cancellationToken);
+                await MarkFailedAsync(item, "ImportTimedOut", $"Intune had not processed the import after {check.Poll} checks.", events, cancellationToken);
             }
 
-            return;
+            pending.Clear();
         }
 
-        var next = check with { Poll = check.Poll + 1, Items = pending };
-        await _queue.SendMessageAsync(next.ToJson(), visibilityTimeout: options.Value.PollInterval, cancellationToken: cancellationToken);
+        if (pending.Count > 0)
+        {
+            var next = check with { Poll = check.Poll + 1, Items = pending };
+            await _queue.SendMessageAsync(next.ToJson(), visibilityTimeout: options.Value.PollInterval, cancellationToken: cancellationToken);
+        }
+
+        // One audit message for every device this check settled.
+        await audit.PublishAsync(events, cancellationToken);
     }
 
-    private async Task SettleErrorAsync(DeviceRef item, ImportState state, CancellationToken cancellationToken)
+    private async Task SettleErrorAsync(DeviceRef item, ImportState state, List<AuditEvent> events, CancellationToken cancellationToken)
     {
         if (string.Equals(state.ErrorName, AlreadyAssignedName, StringComparison.Ordinal))
         {
@@ -136,19 +133,18 @@ public sealed class RegistrationProcessor(
             var registeredId = await importer.FindRegisteredDeviceIdAsync(item.SerialNumber, cancellationToken);
             if (registeredId is not null)
             {
-                await MarkRegisteredAsync(item, registeredId, cancellationToken);
+                await MarkRegisteredAsync(item, registeredId, events, cancellationToken);
                 return;
             }
         }
 
         var name = state.ErrorName ?? "ImportError";
-        await MarkFailedAsync(item, name, $"Autopilot import error {state.ErrorCode} ({name}).", cancellationToken);
+        await MarkFailedAsync(item, name, $"Autopilot import error {state.ErrorCode} ({name}).", events, cancellationToken);
     }
 
-    private async Task MarkRegisteredAsync(DeviceRef item, string? autopilotDeviceId, CancellationToken cancellationToken)
+    private async Task MarkRegisteredAsync(DeviceRef item, string? autopilotDeviceId, List<AuditEvent> events, CancellationToken cancellationToken)
     {
-        var changed = false;
-        await devices.UpdateAsync(item.SchoolUai, item.SerialNumber, d =>
+        var device = await devices.UpdateAsync(item.SchoolUai, item.SerialNumber, d =>
         {
             if (d.Attempt != item.Attempt || d.Status is DeviceStatus.Registered or DeviceStatus.Failed)
             {
@@ -167,21 +163,23 @@ public sealed class RegistrationProcessor(
             d.LastErrorCode = null;
             d.LastErrorMessage = null;
             d.LastErrorAt = null;
-            return changed = true;
+            return true;
         }, cancellationToken);
 
-        if (changed)
+        // Audited whenever the row is in this state for this attempt, changed now or by an earlier delivery
+        // whose audit message may not have gone out: the stable event id makes the repeat harmless.
+        if (device is { Status: DeviceStatus.Registered, RegisteredAt: { } at } && device.Attempt == item.Attempt)
         {
-            await audit.PublishAsync(AuditEventTypes.DeviceRegistered, AuditActor.Registration, item.SchoolUai, item.SerialNumber,
-                new JsonObject { ["autopilotDeviceId"] = autopilotDeviceId, ["attempt"] = item.Attempt }, cancellationToken);
+            events.Add(AuditPublisher.ForState(AuditEventTypes.DeviceRegistered, AuditActor.Registration, item.SchoolUai, item.SerialNumber, item.Attempt, at,
+                new JsonObject { ["autopilotDeviceId"] = device.AutopilotDeviceId, ["attempt"] = item.Attempt }));
         }
     }
 
-    /// <summary>Settles a device as failed with a reason (no-op when it is already settled or the attempt is stale).</summary>
-    public async Task MarkFailedAsync(DeviceRef item, string code, string message, CancellationToken cancellationToken)
+    /// <summary>Settles a device as failed with a reason (no-op when it is already settled or the attempt is stale); its audit event joins <paramref name="events"/>.</summary>
+    private async Task MarkFailedAsync(DeviceRef item, string code, string message, List<AuditEvent> events, CancellationToken cancellationToken)
     {
         var changed = false;
-        await devices.UpdateAsync(item.SchoolUai, item.SerialNumber, d =>
+        var device = await devices.UpdateAsync(item.SchoolUai, item.SerialNumber, d =>
         {
             if (d.Attempt != item.Attempt || d.Status is DeviceStatus.Registered or DeviceStatus.Failed)
             {
@@ -202,18 +200,25 @@ public sealed class RegistrationProcessor(
         if (changed)
         {
             logger.LogWarning("Device {SerialNumber} of {SchoolUai} failed registration: {ErrorCode}", item.SerialNumber, item.SchoolUai, code);
-            await audit.PublishAsync(AuditEventTypes.DeviceRegistrationFailed, AuditActor.Registration, item.SchoolUai, item.SerialNumber,
-                new JsonObject { ["code"] = code, ["message"] = message, ["attempt"] = item.Attempt }, cancellationToken);
+        }
+
+        if (device is { Status: DeviceStatus.Failed, FailedAt: { } at } && device.Attempt == item.Attempt)
+        {
+            events.Add(AuditPublisher.ForState(AuditEventTypes.DeviceRegistrationFailed, AuditActor.Registration, item.SchoolUai, item.SerialNumber, item.Attempt, at,
+                new JsonObject { ["code"] = device.LastErrorCode, ["message"] = device.LastErrorMessage, ["attempt"] = item.Attempt }));
         }
     }
 
     /// <summary>A message that exhausted its deliveries: its devices end failed, never silently lost.</summary>
     public async Task AbandonAsync(RegistrationMessage message, CancellationToken cancellationToken)
     {
+        var events = new List<AuditEvent>();
         foreach (var device in message.Devices)
         {
-            await MarkFailedAsync(device, "RegistrationAbandoned", "Registration failed on every delivery of its queue message (Graph or storage errors); an administrator can retry it.", cancellationToken);
+            await MarkFailedAsync(device, "RegistrationAbandoned", "Registration failed on every delivery of its queue message (Graph or storage errors); an administrator can retry it.", events, cancellationToken);
         }
+
+        await audit.PublishAsync(events, cancellationToken);
     }
 
     /// <summary>Re-drives devices that have not moved for <see cref="RegistrationOptions.StuckAfter"/>.</summary>

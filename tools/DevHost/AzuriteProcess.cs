@@ -46,6 +46,12 @@ public sealed class AzuriteProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
+        // Diagnostics: AZURITE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles Azurite itself.
+        foreach (var nodeArg in (Environment.GetEnvironmentVariable("AZURITE_NODE_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            start.ArgumentList.Add(nodeArg);
+        }
+
         foreach (var arg in new[]
                  {
                      script, "--inMemoryPersistence", "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry",
@@ -55,6 +61,13 @@ public sealed class AzuriteProcess : IAsyncDisposable
                  })
         {
             start.ArgumentList.Add(arg);
+        }
+
+        // Diagnostics: AZURITE_DEBUG_LOG=/path writes Azurite's own request log there.
+        if (Environment.GetEnvironmentVariable("AZURITE_DEBUG_LOG") is { Length: > 0 } debugLog)
+        {
+            start.ArgumentList.Add("--debug");
+            start.ArgumentList.Add(debugLog);
         }
 
         Process process;

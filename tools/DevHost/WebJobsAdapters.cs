@@ -1,4 +1,5 @@
 using Microsoft.Azure.WebJobs;
+using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Registration;
 using WorkerTimerInfo = Microsoft.Azure.Functions.Worker.TimerInfo;
 
@@ -11,7 +12,7 @@ namespace Sarthe.DevHost;
 /// </summary>
 public static class WebJobsAdapters
 {
-    public static readonly IReadOnlyList<Type> Types = [typeof(RegistrationTriggers)];
+    public static readonly IReadOnlyList<Type> Types = [typeof(RegistrationTriggers), typeof(AuditTriggers)];
 }
 
 public sealed class RegistrationTriggers(IServiceProvider services)
@@ -26,6 +27,12 @@ public sealed class RegistrationTriggers(IServiceProvider services)
 
     public Task SweepUnsettledDevices([TimerTrigger("%RegistrationSweepSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
         Functions.SweepUnsettledDevices(new WorkerTimerInfo { IsPastDue = timer.IsPastDue }, cancellationToken);
+}
+
+public sealed class AuditTriggers(IServiceProvider services)
+{
+    public Task RecordAuditEvent([QueueTrigger("%AuditQueueName%")] string message, CancellationToken cancellationToken) =>
+        ActivatorUtilities.CreateInstance<AuditFunctions>(services).RecordAuditEvent(message, cancellationToken);
 }
 
 /// <summary>Keeps the SDK from scanning every loaded assembly (which logs harmless TypeLoadExceptions).</summary>

@@ -21,6 +21,22 @@ public static class StorageProbe
         var small = await RateAsync(operations, concurrency, i => table.AddEntityAsync(new TableEntity("p" + (i % 56), "s" + i) { ["Status"] = "received" }));
         var sized = await RateAsync(operations, concurrency, i => table.AddEntityAsync(new TableEntity("p" + (i % 56), "d" + i) { ["Status"] = "received", ["HardwareHash"] = hash }));
         var sends = await RateAsync(operations, concurrency, i => queue.SendMessageAsync("{\"kind\":\"register\"}"));
+        var clock = Stopwatch.StartNew();
+        var matched = 0;
+        await foreach (var _ in table.QueryAsync<TableEntity>("Status eq 'registering' and RowKey lt 'd9'"))
+        {
+            matched++;
+        }
+
+        Console.WriteLine($"cross-partition filtered query over {operations * 2} rows: {clock.Elapsed.TotalMilliseconds:F0} ms ({matched} matched)");
+        clock.Restart();
+        matched = 0;
+        await foreach (var _ in table.QueryAsync<TableEntity>("PartitionKey eq 'p3'", select: ["Status"]))
+        {
+            matched++;
+        }
+
+        Console.WriteLine($"one-partition projected query: {clock.Elapsed.TotalMilliseconds:F0} ms ({matched} rows)");
         return (small, sized, sends);
     }
 

@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using Sarthe.Enrolment.Hosting;
+using Sarthe.Enrolment.Http;
+
+namespace Sarthe.Enrolment.Audit;
+
+public sealed record AuditPage(IReadOnlyList<AuditEvent> Items, string? ContinuationToken);
+
+/// <summary>
+/// The append-only <c>AuditEvents</c> table. Each event is written once per partition it is read from:
+/// <c>school|{UAI}</c>, <c>device|{serial}</c> (and <c>programme</c> when it names neither), with row key
+/// <c>{inverted ticks}|{eventId}</c> so a partition reads newest first. Every write is insert-if-absent:
+/// a second delivery of the same event changes nothing.
+/// </summary>
+public sealed class AuditTrail(TableServiceClient tables, IOptions<AuditOptions> options)
+{
+    private readonly TableClient _table = tables.GetTableClient(TableNames.AuditEvents);
+
+    public static string SchoolPartition(string uai) => "school|" + uai;
+
+    public static string DevicePartition(string serial) => "device|" + serial;
+
+    /// <summary>Returns how many entries were new (0 when the whole event was a duplicate).</summary>
+    public async Task<int> AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+    {
+        var partitions = new List<string>(2);
+        if (auditEvent.SchoolUai is not null)
+        {
+            partitions.Add(SchoolPartition(auditEvent.SchoolUai));
+        }
+
+        if (auditEvent.SerialNumber is not null)
+        {
+            partitions.Add(DevicePartition(auditEvent.SerialNumber));
+        }
+
+        if (partitions.Count == 0)
+        {
+            partitions.Add("programme");
+        }
+
+        var written = 0;
+        foreach (var partition in partitions)
+        {
+            try
+            {
+                await _table.AddEntityAsync(ToEntity(partition, auditEvent), cancellationToken);
+                written++;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                // Already there: a redelivery, or the second half of an event whose first attempt was cut short.
+            }
+        }
+
+        return written;
+    }
+
+    public async Task<AuditPage> QueryAsync(string partition, DateTimeOffset? from, DateTimeOffset? to, string? afterRowKey, int pageSize, CancellationToken cancellationToken)
+    {
+        // Newest first: a later time has a smaller row key.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
+        if (to is { } upper)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"RowKey ge {InvertedTicks(upper)}");
+        }
+
+        if (from is { } lower)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"RowKey le {InvertedTicks(lower) + "|~"}");
+        }
+
+        if (afterRowKey is not null)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"RowKey gt {afterRowKey}");
+        }
+
+        var items = new List<AuditEvent>(pageSize);
+        string? last = null;
+        var more = false;
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(pageSize + 1, 1000), cancellationToken: cancellationToken))
+        {
+            if (items.Count == pageSize)
+            {
+                more = true;
+                break;
+            }
+
+            items.Add(FromEntity(entity));
+            last = entity.RowKey;
+        }
+
+        return new AuditPage(items, more ? EncodeToken(partition, last!) : null);
+    }
+
+    public static string EncodeToken(string partition, string rowKey) =>
+        Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new[] { partition, rowKey })).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>The row key to continue after, when the token was issued for this same partition.</summary>
+    public static string? DecodeToken(string token, string partition)
+    {
+        try
+        {
+            var base64 = token.Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+            var parts = JsonSerializer.Deserialize<string[]>(Convert.FromBase64String(base64));
+            return parts is [var p, var rowKey] && p == partition && rowKey.Length is > 0 and < 100 ? rowKey : null;
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    private TableEntity ToEntity(string partition, AuditEvent e) => new(partition, $"{InvertedTicks(e.OccurredAt)}|{e.EventId:N}")
+    {
+        ["EventId"] = e.EventId,
+        ["OccurredAt"] = e.OccurredAt,
+        ["Type"] = e.Type,
+        ["ActorKind"] = e.Actor.Kind,
+        ["ActorId"] = e.Actor.Id,
+        ["SchoolUai"] = e.SchoolUai,
+        ["SerialNumber"] = e.SerialNumber,
+        ["Data"] = e.Data?.ToJsonString(),
+        ["RetainUntil"] = e.OccurredAt.AddYears(options.Value.RetentionYears),
+    };
+
+    private static AuditEvent FromEntity(TableEntity entity) => new(
+        entity.GetGuid("EventId") ?? Guid.Empty,
+        entity.GetDateTimeOffset("OccurredAt") ?? default,
+        entity.GetString("Type") ?? "",
+        new AuditActor(entity.GetString("ActorKind") ?? "", entity.GetString("ActorId") ?? ""),
+        entity.GetString("SchoolUai"),
+        entity.GetString("SerialNumber"),
+        entity.GetString("Data") is { } data ? JsonNode.Parse(data) as JsonObject : null);
+
+    private static string InvertedTicks(DateTimeOffset at) =>
+        (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
+}
