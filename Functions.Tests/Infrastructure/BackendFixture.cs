@@ -31,7 +31,7 @@ public class BackendFixture : IAsyncLifetime
         options.GraphEmulator.ImportProcessingDelay = TimeSpan.FromMilliseconds(300);
         options.Settings["Registration:FirstPollDelay"] = "00:00:01";
         options.Settings["Registration:PollInterval"] = "00:00:01";
-        options.Settings["Registration:MaxBatchDelay"] = "00:00:00.500";
+        options.Settings["RegistrationDispatchSchedule"] = "*/1 * * * * *";
         options.Settings["Graph:RetryDelaySeconds"] = "1";
         Configure(options);
         _host = await RunningDevHost.StartAsync(options);

@@ -91,7 +91,7 @@ public sealed class DeviceFunctions(
             return Problem.Conflict($"Device {found.SerialNumber} is {device?.Status ?? found.Status}; only a failed device can be retried.");
         }
 
-        await registration.EnqueueRegisterAsync(new DeviceRef(device.SerialNumber, device.SchoolUai, device.Attempt), cancellationToken);
+        await registration.RequestAsync(new DeviceRef(device.SerialNumber, device.SchoolUai, device.Attempt), null, cancellationToken);
         await audit.PublishAsync(AuditEventTypes.DeviceRetryRequested, new AuditActor(ActorKinds.Administrator, auth.Administrator!.Id), device.SchoolUai, device.SerialNumber,
             new JsonObject { ["attempt"] = device.Attempt, ["previousError"] = device.LastErrorCode }, cancellationToken);
         return new JsonBodyResult(DeviceRecord.From(device), StatusCodes.Status202Accepted);

@@ -133,8 +133,8 @@ public sealed class EnrolmentService(
         var actor = new AuditActor(ActorKinds.Device, serial);
         if (await devices.TryAddAsync(device, cancellationToken))
         {
-            await registration.EnqueueRegisterAsync(new DeviceRef(serial, uai, device.Attempt), cancellationToken);
-            await audit.PublishAsync(EnrolledEvent(device), cancellationToken);
+            // A table row, not a queue message per device: the dispatcher batches them (and publishes the audit event).
+            await registration.RequestAsync(new DeviceRef(serial, uai, device.Attempt), EnrolledEvent(device), cancellationToken);
             var accepted = new JsonBodyResult(DeviceRecord.From(device), StatusCodes.Status202Accepted);
             accepted.Headers["Location"] = $"/api/devices/{serial}";
             return accepted;

@@ -56,7 +56,7 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<EnrolmentService>();
         services.AddSingleton<AutopilotImporter>();
-        services.AddSingleton<ImportBatcher>();
+        services.AddSingleton<RegistrationOutbox>();
         services.AddSingleton<RegistrationProcessor>();
         services.AddHostedService<StorageInitializer>();
         return services;

@@ -8,6 +8,7 @@ public sealed class QueueNameOptions
     public const string RegistrationSetting = "RegistrationQueueName";
     public const string AuditSetting = "AuditQueueName";
     public const string SweepScheduleSetting = "RegistrationSweepSchedule";
+    public const string DispatchScheduleSetting = "RegistrationDispatchSchedule";
 
     public string Registration { get; set; } = "device-registrations";
 

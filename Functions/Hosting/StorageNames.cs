@@ -8,4 +8,5 @@ public static class TableNames
     public const string Devices = "Devices";
     public const string DeviceSerials = "DeviceSerials";
     public const string AuditEvents = "AuditEvents";
+    public const string RegistrationOutbox = "RegistrationOutbox";
 }

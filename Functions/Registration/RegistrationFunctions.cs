@@ -37,6 +37,12 @@ public sealed class RegistrationFunctions(RegistrationProcessor processor, ILogg
         await processor.AbandonAsync(parsed, cancellationToken);
     }
 
+    [Function(nameof(DispatchRegistrations))]
+    public Task DispatchRegistrations(
+        [TimerTrigger("%RegistrationDispatchSchedule%")] TimerInfo timer,
+        CancellationToken cancellationToken) =>
+        processor.DispatchAsync(cancellationToken);
+
     [Function(nameof(SweepUnsettledDevices))]
     public Task SweepUnsettledDevices(
         [TimerTrigger("%RegistrationSweepSchedule%")] TimerInfo timer,

@@ -7,9 +7,9 @@ namespace Sarthe.Enrolment.Registration;
 /// <summary>One device of a registration message; <see cref="Attempt"/> tells stale messages apart.</summary>
 public sealed record DeviceRef(string SerialNumber, string SchoolUai, int Attempt, string? ImportedIdentityId = null);
 
-/// <summary>A message of the registration queue: register one device, or check one import batch.</summary>
+/// <summary>A message of the registration queue: import a batch of devices, or check one import.</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
-[JsonDerivedType(typeof(RegisterCommand), "register")]
+[JsonDerivedType(typeof(RegisterBatchCommand), "register")]
 [JsonDerivedType(typeof(CheckImportCommand), "check")]
 public abstract record RegistrationMessage
 {
@@ -34,9 +34,10 @@ public abstract record RegistrationMessage
     }
 }
 
-public sealed record RegisterCommand(DeviceRef Device) : RegistrationMessage
+/// <summary>Import these devices into Autopilot: one Graph write for the whole batch.</summary>
+public sealed record RegisterBatchCommand(string BatchId, IReadOnlyList<DeviceRef> Items) : RegistrationMessage
 {
-    public override IEnumerable<DeviceRef> Devices => [Device];
+    public override IEnumerable<DeviceRef> Devices => Items;
 }
 
 /// <summary>Look at the state of the devices of one import (<see cref="ImportId"/>), for the <see cref="Poll"/>-th time.</summary>

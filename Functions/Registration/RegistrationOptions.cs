@@ -11,8 +11,15 @@ public sealed class RegistrationOptions
     [Range(1, 500)]
     public int ImportBatchSize { get; set; } = 100;
 
-    /// <summary>How long the first command of a batch waits for others before the batch is sent anyway.</summary>
-    public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// The dispatcher stops adding import batches while the registration queue holds this many messages:
+    /// back-pressure that keeps the queue shallow while Graph throttles.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxQueuedMessages { get; set; } = 50;
+
+    /// <summary>Longest a dispatcher run keeps taking batches before it leaves the rest to the next tick.</summary>
+    public TimeSpan MaxDispatchRun { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Delay before the first look at an import's state (Intune takes a while to process).</summary>
     public TimeSpan FirstPollDelay { get; set; } = TimeSpan.FromSeconds(30);

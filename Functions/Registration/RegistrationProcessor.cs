@@ -14,7 +14,7 @@ namespace Sarthe.Enrolment.Registration;
 /// </summary>
 public sealed class RegistrationProcessor(
     DeviceStore devices,
-    ImportBatcher batcher,
+    RegistrationOutbox outbox,
     AutopilotImporter importer,
     AuditPublisher audit,
     QueueServiceClient queues,
@@ -28,43 +28,116 @@ public sealed class RegistrationProcessor(
 
     public Task HandleAsync(RegistrationMessage message, CancellationToken cancellationToken) => message switch
     {
-        RegisterCommand register => RegisterAsync(register.Device, cancellationToken),
+        RegisterBatchCommand register => RegisterAsync(register, cancellationToken),
         CheckImportCommand check => CheckAsync(check, cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(message)),
     };
 
-    /// <summary>Queues the first registration of a device, or a new attempt after a retry.</summary>
-    public Task EnqueueRegisterAsync(DeviceRef device, CancellationToken cancellationToken) =>
-        _queue.SendMessageAsync(new RegisterCommand(device).ToJson(), cancellationToken);
+    /// <summary>Puts a device in line for registration (first enrolment, or a new attempt after a retry).</summary>
+    public Task RequestAsync(DeviceRef device, AuditEvent? enrolled, CancellationToken cancellationToken) =>
+        outbox.AddAsync(device, enrolled, time.GetUtcNow(), cancellationToken);
 
-    private async Task RegisterAsync(DeviceRef command, CancellationToken cancellationToken)
+    /// <summary>
+    /// Timer-driven: turns waiting devices into import batches, oldest first, one queue message per batch,
+    /// while the queue is shallow. Returns how many devices were dispatched.
+    /// </summary>
+    public async Task<int> DispatchAsync(CancellationToken cancellationToken)
     {
-        var device = await devices.GetAsync(command.SchoolUai, command.SerialNumber, cancellationToken);
-        if (device is null || device.Attempt != command.Attempt || device.Status is not DeviceStatus.Received)
+        var settings = options.Value;
+        var started = time.GetTimestamp();
+        var dispatched = 0;
+        while (time.GetElapsedTime(started) < settings.MaxDispatchRun)
         {
-            // Stale, already imported by an earlier delivery, or settled: the check chain or the sweep owns it now.
+            var properties = await _queue.GetPropertiesAsync(cancellationToken);
+            if (properties.Value.ApproximateMessagesCount >= settings.MaxQueuedMessages)
+            {
+                break;
+            }
+
+            var batch = await outbox.TakeOldestAsync(settings.ImportBatchSize, cancellationToken);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            // Message first, then the audit, then the outbox rows: a crash in between sends a batch twice,
+            // which the register step recognises (devices no longer received), never loses one.
+            await _queue.SendMessageAsync(new RegisterBatchCommand(Guid.NewGuid().ToString("N"), batch.Select(p => p.Device).ToList()).ToJson(), cancellationToken);
+            await audit.PublishAsync(batch.Select(p => p.Enrolled).OfType<AuditEvent>().ToList(), cancellationToken);
+            await outbox.RemoveAsync(batch, cancellationToken);
+            dispatched += batch.Count;
+        }
+
+        return dispatched;
+    }
+
+    private async Task RegisterAsync(RegisterBatchCommand command, CancellationToken cancellationToken)
+    {
+        var items = new List<ImportItem>(command.Items.Count);
+        foreach (var reference in command.Items)
+        {
+            var device = await devices.GetAsync(reference.SchoolUai, reference.SerialNumber, cancellationToken);
+            if (device is not null && device.Attempt == reference.Attempt && device.Status is DeviceStatus.Received)
+            {
+                items.Add(new ImportItem(reference, device.HardwareHash, device.SchoolUai));
+            }
+
+            // Otherwise stale, already imported by an earlier delivery, or settled: nothing to do for it.
+        }
+
+        if (items.Count == 0)
+        {
             return;
         }
 
-        var importedId = await batcher.SubmitAsync(new ImportItem(command, device.HardwareHash, device.SchoolUai), cancellationToken);
-        await devices.UpdateAsync(command.SchoolUai, command.SerialNumber, d =>
+        IReadOnlyList<string> ids;
+        var importId = command.BatchId;
+        try
         {
-            if (d.Attempt != command.Attempt || d.Status is not DeviceStatus.Received)
+            ids = await importer.ImportAsync(items, importId, cancellationToken);
+        }
+        catch (Exception ex) when (GraphThrottle.IsThrottled(ex))
+        {
+            // Come back when Graph allows it: the batch waits in the queue, nothing is dropped, and no
+            // delivery is spent (this message completes; its copy is the one that will run).
+            var wait = GraphThrottle.Delay(ex, 0, options.Value);
+            logger.LogInformation("Graph throttled import {ImportId}; batch of {DeviceCount} re-queued for {WaitSeconds:F1} s", importId, items.Count, wait.TotalSeconds);
+            await _queue.SendMessageAsync(command.ToJson(), visibilityTimeout: wait, cancellationToken: cancellationToken);
+            return;
+        }
+
+        var imported = items.Select((item, i) => item.Device with { ImportedIdentityId = ids[i] }).ToList();
+        await _queue.SendMessageAsync(new CheckImportCommand(importId, 1, imported).ToJson(), visibilityTimeout: options.Value.FirstPollDelay, cancellationToken: cancellationToken);
+
+        var events = new List<AuditEvent>(imported.Count);
+        foreach (var reference in imported)
+        {
+            var changed = false;
+            await devices.UpdateAsync(reference.SchoolUai, reference.SerialNumber, d =>
             {
-                return false;
+                if (d.Attempt != reference.Attempt || d.Status is not DeviceStatus.Received)
+                {
+                    return false;
+                }
+
+                var now = time.GetUtcNow();
+                d.Status = DeviceStatus.Registering;
+                d.RegisteringAt = now;
+                d.UpdatedAt = now;
+                d.ImportedIdentityId = reference.ImportedIdentityId;
+                d.ImportStatus = "unknown";
+                d.GroupTag = d.SchoolUai;
+                return changed = true;
+            }, cancellationToken);
+            if (changed)
+            {
+                events.Add(audit.Create(AuditEventTypes.DeviceRegistrationStarted, AuditActor.Registration, reference.SchoolUai, reference.SerialNumber,
+                    new JsonObject { ["importedIdentityId"] = reference.ImportedIdentityId, ["importId"] = importId, ["attempt"] = reference.Attempt }));
             }
+        }
 
-            var now = time.GetUtcNow();
-            d.Status = DeviceStatus.Registering;
-            d.RegisteringAt = now;
-            d.UpdatedAt = now;
-            d.ImportedIdentityId = importedId;
-            d.ImportStatus = "unknown";
-            d.GroupTag = d.SchoolUai;
-            return true;
-        }, cancellationToken);
-
-        // device.registration_started is audited by the batcher, one message for the whole import.
+        logger.LogInformation("Imported {DeviceCount} devices into Autopilot as import {ImportId}", imported.Count, importId);
+        await audit.PublishAsync(events, cancellationToken);
     }
 
     private async Task CheckAsync(CheckImportCommand check, CancellationToken cancellationToken)
@@ -246,10 +319,15 @@ public sealed class RegistrationProcessor(
             }
 
             var reference = new DeviceRef(device.SerialNumber, device.SchoolUai, device.Attempt, device.ImportedIdentityId);
-            RegistrationMessage redrive = device.Status == DeviceStatus.Received || device.ImportedIdentityId is null
-                ? new RegisterCommand(reference)
-                : new CheckImportCommand("sweep-" + device.ImportedIdentityId, 1, [reference]);
-            await _queue.SendMessageAsync(redrive.ToJson(), cancellationToken);
+            if (device.Status == DeviceStatus.Received || device.ImportedIdentityId is null)
+            {
+                await RequestAsync(reference, null, cancellationToken);
+            }
+            else
+            {
+                await _queue.SendMessageAsync(new CheckImportCommand("sweep-" + device.ImportedIdentityId, 1, [reference]).ToJson(), cancellationToken);
+            }
+
             redriven++;
         }
 

@@ -106,9 +106,9 @@ public sealed class RunningDevHost : IAsyncDisposable
         defaults[QueueNameOptions.RegistrationSetting] = "device-registrations";
         defaults[QueueNameOptions.AuditSetting] = "audit-events";
         defaults[QueueNameOptions.SweepScheduleSetting] = "0 */5 * * * *";
+        defaults[QueueNameOptions.DispatchScheduleSetting] = "*/2 * * * * *";
 
         // Short enough that a developer watching sees a device registered within seconds.
-        defaults[$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.MaxBatchDelay)}"] = "00:00:01";
         defaults[$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.FirstPollDelay)}"] = "00:00:03";
         defaults[$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.PollInterval)}"] = "00:00:02";
         defaults[$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.StuckAfter)}"] = "00:05:00";

@@ -25,6 +25,9 @@ public sealed class RegistrationTriggers(IServiceProvider services)
     public Task RecordAbandonedRegistrations([QueueTrigger("%RegistrationQueueName%-poison")] string message, CancellationToken cancellationToken) =>
         Functions.RecordAbandonedRegistrations(message, cancellationToken);
 
+    public Task DispatchRegistrations([TimerTrigger("%RegistrationDispatchSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        Functions.DispatchRegistrations(new WorkerTimerInfo { IsPastDue = timer.IsPastDue }, cancellationToken);
+
     public Task SweepUnsettledDevices([TimerTrigger("%RegistrationSweepSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
         Functions.SweepUnsettledDevices(new WorkerTimerInfo { IsPastDue = timer.IsPastDue }, cancellationToken);
 }

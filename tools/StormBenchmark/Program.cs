@@ -7,12 +7,24 @@ var fleet = Fleet.Generate(settings.Devices, settings.Seed);
 Console.WriteLine($"First-boot storm benchmark: {fleet.Count} devices over {fleet.Select(d => d.SchoolUai).Distinct().Count()} schools, " +
                   $"{settings.Concurrency} clients, Intune throttling (100 writes / 1,000 requests per 20 s) at time scale {settings.TimeScale}, {Environment.ProcessorCount} cores.");
 
+if (args.Contains("--queue-probe"))
+{
+    await QueueProbe.RunAsync(settings.Devices);
+    return 0;
+}
+
 if (args.Contains("--probe-only") || !args.Contains("--no-probe"))
 {
     Console.WriteLine("Probing raw Azurite throughput (the machine's storage limit) ...");
     var probe = await StorageProbe.RunAsync(4000, settings.Concurrency);
     Console.WriteLine($"Azurite at {settings.Concurrency} concurrent: {F(probe.SmallInsertsPerSecond, "F0")} small inserts/s, {F(probe.DeviceSizedInsertsPerSecond, "F0")} device-sized (4 KB hash) inserts/s, {F(probe.QueueSendsPerSecond, "F0")} queue sends/s");
-    if (args.Contains("--probe-only"))
+    if (args.Contains("--queue-probe"))
+{
+    await QueueProbe.RunAsync(settings.Devices);
+    return 0;
+}
+
+if (args.Contains("--probe-only"))
     {
         return 0;
     }
