@@ -40,7 +40,8 @@ public static class StormRun
 {
     public static async Task<StormResult> RunAsync(string mode, StormSettings settings, int batchSize, IReadOnlyList<FleetDevice> fleet)
     {
-        var options = new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Error };
+        // Errors logged while the host stops (cancelled invocations) are noise here; failures show up as lost devices.
+        var options = new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Critical };
         options.GraphEmulator.TimeScale = settings.TimeScale;
         options.GraphEmulator.ImportProcessingDelay = TimeSpan.FromSeconds(3);
         options.GraphEmulator.MaxPageSize = 500;
