@@ -24,12 +24,16 @@ public sealed class AuditFunctions(
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 500;
 
+    // Events of one message are written this many at a time: enough to keep storage busy, not to flood it.
+    private const int AppendConcurrency = 8;
+
     [Function(nameof(RecordAuditEvent))]
     public async Task RecordAuditEvent(
         [QueueTrigger("%AuditQueueName%", Connection = "AzureWebJobsStorage")] string message,
         CancellationToken cancellationToken)
     {
         // A message holds one event, or an array of events published together (one per device of a batch).
+        var events = new List<AuditEvent>();
         foreach (var item in AuditEventValidator.Split(message))
         {
             var auditEvent = AuditEventValidator.Parse(item, out var reason);
@@ -42,8 +46,13 @@ public sealed class AuditFunctions(
                 continue;
             }
 
-            // Storage errors propagate: the queue redelivers, and the insert-if-absent writes make that safe.
-            await trail.AppendAsync(auditEvent, cancellationToken);
+            events.Add(auditEvent);
+        }
+
+        // Storage errors propagate: the queue redelivers, and the insert-if-absent writes make that safe.
+        foreach (var chunk in events.Chunk(AppendConcurrency))
+        {
+            await Task.WhenAll(chunk.Select(e => trail.AppendAsync(e, cancellationToken)));
         }
     }
 

@@ -28,37 +28,41 @@ public sealed class AuditTrail(TableServiceClient tables, IOptions<AuditOptions>
     /// <summary>Returns how many entries were new (0 when the whole event was a duplicate).</summary>
     public async Task<int> AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
     {
-        var partitions = new List<string>(2);
+        var written = await Task.WhenAll(EntitiesFor(auditEvent).Select(entity => TryAddAsync(entity, cancellationToken)));
+        return written.Count(w => w);
+    }
+
+    /// <summary>The entries of one event: one per partition it is read from.</summary>
+    public IEnumerable<TableEntity> EntitiesFor(AuditEvent auditEvent)
+    {
         if (auditEvent.SchoolUai is not null)
         {
-            partitions.Add(SchoolPartition(auditEvent.SchoolUai));
+            yield return ToEntity(SchoolPartition(auditEvent.SchoolUai), auditEvent);
         }
 
         if (auditEvent.SerialNumber is not null)
         {
-            partitions.Add(DevicePartition(auditEvent.SerialNumber));
+            yield return ToEntity(DevicePartition(auditEvent.SerialNumber), auditEvent);
         }
 
-        if (partitions.Count == 0)
+        if (auditEvent.SchoolUai is null && auditEvent.SerialNumber is null)
         {
-            partitions.Add("programme");
+            yield return ToEntity("programme", auditEvent);
         }
+    }
 
-        var written = 0;
-        foreach (var partition in partitions)
+    private async Task<bool> TryAddAsync(TableEntity entity, CancellationToken cancellationToken)
+    {
+        try
         {
-            try
-            {
-                await _table.AddEntityAsync(ToEntity(partition, auditEvent), cancellationToken);
-                written++;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 409)
-            {
-                // Already there: a redelivery, or the second half of an event whose first attempt was cut short.
-            }
+            await _table.AddEntityAsync(entity, cancellationToken);
+            return true;
         }
-
-        return written;
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // Already there: a redelivery, or the second half of an event whose first attempt was cut short.
+            return false;
+        }
     }
 
     public async Task<AuditPage> QueryAsync(string partition, DateTimeOffset? from, DateTimeOffset? to, string? afterRowKey, int pageSize, CancellationToken cancellationToken)
