@@ -21,9 +21,6 @@ public sealed class AuditFunctions(
     IOptions<QueueNameOptions> names,
     ILogger<AuditFunctions> logger)
 {
-    public const int DefaultPageSize = 100;
-    public const int MaxPageSize = 500;
-
     // Events of one message are written this many at a time: enough to keep storage busy, not to flood it.
     private const int AppendConcurrency = 8;
 
@@ -106,12 +103,7 @@ public sealed class AuditFunctions(
             errors["from"] = ["from must not be after to."];
         }
 
-        var pageSize = DefaultPageSize;
-        var pageSizeText = query["pageSize"].ToString();
-        if (pageSizeText.Length > 0 && (!int.TryParse(pageSizeText, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize))
-        {
-            errors["pageSize"] = [$"pageSize must be a whole number from 1 to {MaxPageSize}."];
-        }
+        var pageSize = Paging.ReadPageSize(request, errors);
 
         string? after = null;
         var token = query["continuationToken"].ToString();

@@ -102,24 +102,11 @@ public sealed class AuditTrail(TableServiceClient tables, IOptions<AuditOptions>
         return new AuditPage(items, more ? EncodeToken(partition, last!) : null);
     }
 
-    public static string EncodeToken(string partition, string rowKey) =>
-        Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new[] { partition, rowKey })).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string EncodeToken(string partition, string rowKey) => Paging.EncodeToken("audit", partition, rowKey);
 
     /// <summary>The row key to continue after, when the token was issued for this same partition.</summary>
-    public static string? DecodeToken(string token, string partition)
-    {
-        try
-        {
-            var base64 = token.Replace('-', '+').Replace('_', '/');
-            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-            var parts = JsonSerializer.Deserialize<string[]>(Convert.FromBase64String(base64));
-            return parts is [var p, var rowKey] && p == partition && rowKey.Length is > 0 and < 100 ? rowKey : null;
-        }
-        catch (Exception ex) when (ex is FormatException or JsonException)
-        {
-            return null;
-        }
-    }
+    public static string? DecodeToken(string token, string partition) =>
+        Paging.DecodeToken(token) is ["audit", var p, { Length: > 0 and < 100 } rowKey] && p == partition ? rowKey : null;
 
     private TableEntity ToEntity(string partition, AuditEvent e) => new(partition, $"{InvertedTicks(e.OccurredAt)}|{e.EventId:N}")
     {

@@ -20,9 +20,6 @@ public sealed class DeviceFunctions(
     AdminAuthenticator authenticator,
     TimeProvider time)
 {
-    public const int DefaultPageSize = 100;
-    public const int MaxPageSize = 500;
-
     [Function(nameof(EnrolDevice))]
     public Task<IActionResult> EnrolDevice(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enrolments")] HttpRequest request,
@@ -122,12 +119,7 @@ public sealed class DeviceFunctions(
             errors["status"] = ["status must be one of: received, registering, registered, failed."];
         }
 
-        var pageSize = DefaultPageSize;
-        var pageSizeText = request.Query["pageSize"].ToString();
-        if (pageSizeText.Length > 0 && (!int.TryParse(pageSizeText, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize))
-        {
-            errors["pageSize"] = [$"pageSize must be a whole number from 1 to {MaxPageSize}."];
-        }
+        var pageSize = Paging.ReadPageSize(request, errors);
 
         string? after = null;
         var token = request.Query["continuationToken"].ToString();

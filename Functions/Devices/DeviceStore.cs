@@ -1,7 +1,7 @@
-using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Sarthe.Enrolment.Hosting;
+using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Schools;
 
 namespace Sarthe.Enrolment.Devices;
@@ -142,27 +142,9 @@ public sealed class DeviceStore(TableServiceClient tables)
             TableClient.CreateQueryFilter($"Status eq {DeviceStatus.Registering}") + ")",
             cancellationToken: cancellationToken);
 
-    public static string EncodeToken(string lastSerial) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes("v1:" + lastSerial)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string EncodeToken(string lastSerial) => Paging.EncodeToken("devices", lastSerial);
 
     /// <summary>The serial a token stands for, or null when it is not one of ours.</summary>
-    public static string? DecodeToken(string token)
-    {
-        if (token.Length is 0 or > 200)
-        {
-            return null;
-        }
-
-        try
-        {
-            var base64 = token.Replace('-', '+').Replace('_', '/');
-            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
-            return text.StartsWith("v1:", StringComparison.Ordinal) && SerialNumber.Normalize(text[3..]) == text[3..] ? text[3..] : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
+    public static string? DecodeToken(string token) =>
+        Paging.DecodeToken(token) is ["devices", var serial] && SerialNumber.Normalize(serial) == serial ? serial : null;
 }
