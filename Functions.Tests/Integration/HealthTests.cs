@@ -61,3 +61,17 @@ public sealed class HealthTests(BackendFixture backend)
         Assert.DoesNotContain("\n", error.Message);
     }
 }
+
+public sealed class StartupValidationTests
+{
+    [Fact]
+    public async Task Invalid_settings_stop_the_dev_host_with_a_message_naming_the_setting()
+    {
+        var options = new DevHostOptions { Port = 0 };
+        options.Settings["Enrolment:MasterSecret"] = "too-short";
+
+        var error = await Assert.ThrowsAsync<DevHostStartupException>(() => RunningDevHost.StartAsync(options));
+
+        Assert.Contains("Enrolment:MasterSecret", error.Message);
+    }
+}

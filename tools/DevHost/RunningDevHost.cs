@@ -143,6 +143,11 @@ public sealed class RunningDevHost : IAsyncDisposable
             await app.DisposeAsync();
             throw new DevHostStartupException($"Port {port} is already in use: stop the other process or pass --Port <n>.", ex);
         }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            await app.DisposeAsync();
+            throw new DevHostStartupException($"Invalid settings: {string.Join(" ", ex.Failures)}", ex);
+        }
 
         owned.Insert(0, app);
         return new RunningDevHost(app, baseUrl, tokens, azurite, graph, owned);
