@@ -70,7 +70,47 @@ public sealed class DeviceEntity : ITableEntity
 
     public DateTimeOffset? LastErrorAt { get; set; }
 
+    /// <summary>
+    /// Every status the device has had, with its time: "received@1764295200000;registering@…". The ERDF
+    /// report classifies a device by its status at a cut-off from this, so a report rebuilt later gives the
+    /// same figures, retries included. A few entries per device: retries are rare.
+    /// </summary>
+    public string StatusHistory { get; set; } = "";
+
     public string SchoolUai => PartitionKey;
+
+    /// <summary>Changes status, and records the change in <see cref="StatusHistory"/>.</summary>
+    public void SetStatus(string status, DateTimeOffset at)
+    {
+        Status = status;
+        UpdatedAt = at;
+        var entry = $"{status}@{at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        StatusHistory = StatusHistory.Length == 0 ? entry : StatusHistory + ";" + entry;
+    }
+
+    /// <summary>The status a history records at (just before) <paramref name="cutoff"/>; null when the device did not exist yet.</summary>
+    public static string? StatusAt(string history, DateTimeOffset cutoff)
+    {
+        var limit = cutoff.ToUnixTimeMilliseconds();
+        string? status = null;
+        foreach (var entry in history.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var at = entry.LastIndexOf('@');
+            if (at < 0 || !long.TryParse(entry.AsSpan(at + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms))
+            {
+                continue;
+            }
+
+            if (ms >= limit)
+            {
+                break;
+            }
+
+            status = entry[..at];
+        }
+
+        return status;
+    }
 
     public string SerialNumber => RowKey;
 }

@@ -73,10 +73,9 @@ public sealed class DeviceFunctions(
             }
 
             var now = time.GetUtcNow();
-            d.Status = DeviceStatus.Received;
+            d.SetStatus(DeviceStatus.Received, now);
             d.Attempt++;
             d.RetryRequestedAt = now;
-            d.UpdatedAt = now;
             d.ImportedIdentityId = null;
             d.ImportStatus = null;
             d.AutopilotDeviceId = null;

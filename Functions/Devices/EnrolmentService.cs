@@ -126,10 +126,9 @@ public sealed class EnrolmentService(
             Model = enrolment.Model,
             AssetTag = enrolment.AssetTag,
             HardwareHash = enrolment.HardwareHash,
-            Status = DeviceStatus.Received,
             EnrolledAt = now,
-            UpdatedAt = now,
         };
+        device.SetStatus(DeviceStatus.Received, now);
         var actor = new AuditActor(ActorKinds.Device, serial);
         if (await devices.TryAddAsync(device, cancellationToken))
         {

@@ -9,6 +9,7 @@ using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Graph;
 using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
+using Sarthe.Enrolment.Reporting;
 using Sarthe.Enrolment.Schools;
 
 namespace Sarthe.Enrolment.Hosting;
@@ -41,6 +42,7 @@ public static class EnrolmentServiceCollectionExtensions
         });
         services.AddOptions<AdminAuthOptions>().BindConfiguration(AdminAuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<EnrolmentKeyOptions>().BindConfiguration(EnrolmentKeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FundingOptions>().BindConfiguration(FundingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
@@ -58,6 +60,8 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<AutopilotImporter>();
         services.AddSingleton<RegistrationOutbox>();
         services.AddSingleton<RegistrationProcessor>();
+        services.AddSingleton<FundingReportStore>();
+        services.AddSingleton<FundingReportService>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }

@@ -9,6 +9,7 @@ public sealed class QueueNameOptions
     public const string AuditSetting = "AuditQueueName";
     public const string SweepScheduleSetting = "RegistrationSweepSchedule";
     public const string DispatchScheduleSetting = "RegistrationDispatchSchedule";
+    public const string FundingReportScheduleSetting = "FundingReportSchedule";
 
     public string Registration { get; set; } = "device-registrations";
 

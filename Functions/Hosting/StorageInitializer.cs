@@ -17,7 +17,7 @@ public sealed class StorageInitializer(
     SchoolDirectory schools,
     ILogger<StorageInitializer> logger) : IHostedService
 {
-    public static readonly string[] Tables = [TableNames.Schools, TableNames.SchoolKeys, TableNames.Devices, TableNames.DeviceSerials, TableNames.AuditEvents, TableNames.RegistrationOutbox];
+    public static readonly string[] Tables = [TableNames.Schools, TableNames.SchoolKeys, TableNames.Devices, TableNames.DeviceSerials, TableNames.AuditEvents, TableNames.RegistrationOutbox, TableNames.FundingReports];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -9,4 +9,5 @@ public static class TableNames
     public const string DeviceSerials = "DeviceSerials";
     public const string AuditEvents = "AuditEvents";
     public const string RegistrationOutbox = "RegistrationOutbox";
+    public const string FundingReports = "FundingReports";
 }

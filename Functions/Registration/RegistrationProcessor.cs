@@ -121,9 +121,8 @@ public sealed class RegistrationProcessor(
                 }
 
                 var now = time.GetUtcNow();
-                d.Status = DeviceStatus.Registering;
+                d.SetStatus(DeviceStatus.Registering, now);
                 d.RegisteringAt = now;
-                d.UpdatedAt = now;
                 d.ImportedIdentityId = reference.ImportedIdentityId;
                 d.ImportStatus = "unknown";
                 d.GroupTag = d.SchoolUai;
@@ -225,9 +224,8 @@ public sealed class RegistrationProcessor(
             }
 
             var now = time.GetUtcNow();
-            d.Status = DeviceStatus.Registered;
+            d.SetStatus(DeviceStatus.Registered, now);
             d.RegisteredAt = now;
-            d.UpdatedAt = now;
             d.RegisteringAt ??= now;
             d.ImportedIdentityId ??= item.ImportedIdentityId;
             d.ImportStatus = "complete";
@@ -260,9 +258,8 @@ public sealed class RegistrationProcessor(
             }
 
             var now = time.GetUtcNow();
-            d.Status = DeviceStatus.Failed;
+            d.SetStatus(DeviceStatus.Failed, now);
             d.FailedAt = now;
-            d.UpdatedAt = now;
             d.ImportStatus = d.ImportedIdentityId is null ? null : "error";
             d.LastErrorCode = code;
             d.LastErrorMessage = message;

@@ -107,6 +107,12 @@ public sealed class RunningDevHost : IAsyncDisposable
         defaults[QueueNameOptions.AuditSetting] = "audit-events";
         defaults[QueueNameOptions.SweepScheduleSetting] = "0 */5 * * * *";
         defaults[QueueNameOptions.DispatchScheduleSetting] = "*/2 * * * * *";
+        defaults[QueueNameOptions.FundingReportScheduleSetting] = "0 5 * * * *";
+
+        // Illustrative unit costs so a developer sees amounts; the real ones are the programme's settings.
+        defaults["Funding:UnitCostsEur:Laptop"] = "429.00";
+        defaults["Funding:UnitCostsEur:Desktop"] = "612.50";
+        defaults["Funding:UnitCostsEur:Tablet"] = "289.90";
 
         // Short enough that a developer watching sees a device registered within seconds.
         defaults[$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.FirstPollDelay)}"] = "00:00:03";

@@ -1,6 +1,7 @@
 using Microsoft.Azure.WebJobs;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Registration;
+using Sarthe.Enrolment.Reporting;
 using WorkerTimerInfo = Microsoft.Azure.Functions.Worker.TimerInfo;
 
 namespace Sarthe.DevHost;
@@ -12,7 +13,7 @@ namespace Sarthe.DevHost;
 /// </summary>
 public static class WebJobsAdapters
 {
-    public static readonly IReadOnlyList<Type> Types = [typeof(RegistrationTriggers), typeof(AuditTriggers)];
+    public static readonly IReadOnlyList<Type> Types = [typeof(RegistrationTriggers), typeof(AuditTriggers), typeof(ReportingTriggers)];
 }
 
 public sealed class RegistrationTriggers(IServiceProvider services)
@@ -36,6 +37,12 @@ public sealed class AuditTriggers(IServiceProvider services)
 {
     public Task RecordAuditEvent([QueueTrigger("%AuditQueueName%")] string message, CancellationToken cancellationToken) =>
         ActivatorUtilities.CreateInstance<AuditFunctions>(services).RecordAuditEvent(message, cancellationToken);
+}
+
+public sealed class ReportingTriggers(IServiceProvider services)
+{
+    public Task BuildFundingReport([TimerTrigger("%FundingReportSchedule%", RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken) =>
+        ActivatorUtilities.CreateInstance<FundingReportFunctions>(services).BuildFundingReport(new WorkerTimerInfo { IsPastDue = timer.IsPastDue }, cancellationToken);
 }
 
 /// <summary>Keeps the SDK from scanning every loaded assembly (which logs harmless TypeLoadExceptions).</summary>

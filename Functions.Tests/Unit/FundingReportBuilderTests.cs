@@ -1,0 +1,128 @@
+using System.Globalization;
+using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Reporting;
+using Sarthe.Enrolment.Schools;
+
+namespace Sarthe.Enrolment.Tests.Unit;
+
+public sealed class FundingReportBuilderTests
+{
+    private static readonly DateTimeOffset CutOff = new(2026, 11, 28, 23, 0, 0, TimeSpan.Zero);
+
+    private static readonly School[] Schools =
+    [
+        new("0720001K", "Collège A", "Allonnes", 100),
+        new("0720002L", "Collège B", "Ancinnes", 200),
+        new("0720004N", "Collège C", "Ballon", 300),
+    ];
+
+    private static FundingOptions Options => new()
+    {
+        CofinancingRate = 0.5m,
+        UnitCostsEur = new UnitCosts { Laptop = 333.33m, Desktop = 500m, Tablet = 0.01m },
+    };
+
+    [Fact]
+    public void Classifies_each_device_by_its_status_just_before_the_cut_off()
+    {
+        var builder = new FundingReportBuilder(Options);
+        Add(builder, "0720001K", "laptop", ("received", -180), ("registering", -120), ("registered", -60));
+        Add(builder, "0720001K", "tablet", ("received", -180), ("registering", -120), ("registered", 1)); // registered after: pending
+        Add(builder, "0720001K", "desktop", ("received", 5), ("registered", 30)); // enrolled after: not counted
+        Add(builder, "0720001K", "laptop", ("received", -180), ("registering", -120), ("failed", -60));
+        Add(builder, "0720001K", "laptop", ("received", -400), ("failed", -300), ("received", -240), ("registering", -180), ("registered", 60)); // retried, not yet registered
+        AddExact(builder, "0720001K", "desktop", ("received", CutOff.AddHours(-1)), ("registered", CutOff)); // at the cut-off exactly: not before it
+        Add(builder, "0720002L", "desktop", ("received", -500), ("failed", -400), ("received", -300), ("registered", -200)); // retried and registered
+
+        var report = builder.Build("2026-11-28", CutOff, Schools);
+
+        // Expected figures worked out by hand from the rows above.
+        var a = report.Schools[0];
+        Assert.Equal((1, 1, 0, 0, 3, 1, true), (a.DevicesRegistered, a.DevicesByType.Laptop, a.DevicesByType.Desktop, a.DevicesByType.Tablet, a.DevicesPending, a.DevicesFailed, a.Supported));
+        Assert.Equal(333.33m, a.EligibleExpenditureEur);
+        Assert.Equal(166.66m, a.ErdfAmountEur); // 166.665 rounds half-even to 166.66
+        var b = report.Schools[1];
+        Assert.Equal((1, 0, 1, 0, 0, true), (b.DevicesRegistered, b.DevicesByType.Laptop, b.DevicesByType.Desktop, b.DevicesPending, b.DevicesFailed, b.Supported));
+        Assert.Equal("250.00", b.ErdfAmountEur.ToString(CultureInfo.InvariantCulture));
+        var c = report.Schools[2];
+        Assert.False(c.Supported);
+        Assert.Equal("0.00", c.EligibleExpenditureEur.ToString(CultureInfo.InvariantCulture));
+
+        var t = report.Totals;
+        Assert.Equal((3, 2, 600, 300, 2, 3, 1), (t.Schools, t.SchoolsSupported, t.Pupils, t.PupilsBenefiting, t.DevicesRegistered, t.DevicesPending, t.DevicesFailed));
+        Assert.Equal(833.33m, t.EligibleExpenditureEur);
+        Assert.Equal(416.66m, t.ErdfAmountEur);
+        Assert.Equal((300, 300, 2), (report.Indicators.Co35, report.Indicators.Rco67, report.Indicators.Rco14));
+    }
+
+    [Theory]
+    [InlineData("0.125", "0.12")]
+    [InlineData("0.135", "0.14")]
+    [InlineData("2.5", "2.50")]
+    [InlineData("166.665", "166.66")]
+    [InlineData("-0.005", "0.00")]
+    public void Cents_round_half_to_even_and_always_carry_two_decimals(string amount, string expected) =>
+        Assert.Equal(expected, FundingReportBuilder.Cents(decimal.Parse(amount, CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture));
+
+    [Theory]
+    [InlineData("2026-11-28", "2026-11-28T23:00:00Z")] // winter, UTC+1
+    [InlineData("2026-07-14", "2026-07-14T22:00:00Z")] // summer, UTC+2
+    [InlineData("2026-10-25", "2026-10-25T23:00:00Z")] // 25-hour day: summer time ends that morning
+    [InlineData("2026-03-28", "2026-03-28T23:00:00Z")] // the evening before summer time starts
+    [InlineData("2026-03-29", "2026-03-29T22:00:00Z")] // 23-hour day: summer time starts that morning
+    public void Cut_off_is_the_end_of_the_day_in_Paris(string date, string expectedUtc)
+    {
+        var calendar = ReportCalendar.For("Europe/Paris");
+
+        var cutOff = calendar.CutOff(ReportCalendar.ParseDate(date)!.Value);
+
+        Assert.Equal(DateTimeOffset.Parse(expectedUtc, CultureInfo.InvariantCulture), cutOff);
+    }
+
+    [Fact]
+    public void Csv_has_the_contract_columns_a_line_per_school_and_a_total_that_parse_back()
+    {
+        var builder = new FundingReportBuilder(Options);
+        Add(builder, "0720001K", "laptop", ("received", -10), ("registered", -5));
+        var schools = Schools.Append(new School("0721483W", "Collège \"Les Quatre-Vents\", annexe", "Mamers", 10)).ToArray();
+        var report = builder.Build("2026-11-28", CutOff, schools);
+
+        var lines = FundingCsv.Write(report).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(FundingCsv.Header, lines[0]);
+        Assert.Equal(schools.Length + 2, lines.Length);
+        Assert.StartsWith("TOTAL,", lines[^1]);
+        Assert.Contains("\"Collège \"\"Les Quatre-Vents\"\", annexe\"", lines[^2]);
+        var first = lines[1].Split(',');
+        Assert.Equal(("0720001K", "1", "1", "333.33", "166.66"), (first[0], first[4], first[5], first[11], first[12]));
+        var total = lines[^1].Split(',');
+        Assert.Equal(report.Totals.ErdfAmountEur, decimal.Parse(total[12], CultureInfo.InvariantCulture));
+        Assert.Equal(report.Totals.Pupils.ToString(CultureInfo.InvariantCulture), total[3]);
+    }
+
+    [Fact]
+    public void Invalid_settings_are_refused()
+    {
+        var options = new FundingOptions { CofinancingRate = 1.2m, UnitCostsEur = new UnitCosts { Laptop = -1 }, TimeZone = "Mars/Olympus" };
+
+        var errors = options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)).Select(e => e.ErrorMessage).ToList();
+
+        Assert.Contains(errors, e => e!.Contains("CofinancingRate"));
+        Assert.Contains(errors, e => e!.Contains("laptop"));
+        Assert.Contains(errors, e => e!.Contains("TimeZone"));
+    }
+
+    private static void Add(FundingReportBuilder builder, string uai, string type, params (string Status, int MinutesFromCutOff)[] steps) =>
+        AddExact(builder, uai, type, steps.Select(s => (s.Status, CutOff.AddMinutes(s.MinutesFromCutOff))).ToArray());
+
+    private static void AddExact(FundingReportBuilder builder, string uai, string type, params (string Status, DateTimeOffset At)[] steps)
+    {
+        var device = new DeviceEntity();
+        foreach (var (status, at) in steps)
+        {
+            device.SetStatus(status, at);
+        }
+
+        builder.Add(new DeviceFacts(uai, type, device.StatusHistory), CutOff);
+    }
+}

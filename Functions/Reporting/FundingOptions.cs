@@ -1,0 +1,70 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sarthe.Enrolment.Reporting;
+
+/// <summary>ERDF funding report settings (section <c>Funding</c>); invalid values stop the start.</summary>
+public sealed class FundingOptions : IValidatableObject
+{
+    public const string Section = "Funding";
+
+    [Required]
+    [RegularExpression("^[A-Z]{3}$", ErrorMessage = "Funding:Currency must be an ISO 4217 code such as EUR.")]
+    public string Currency { get; set; } = "EUR";
+
+    /// <summary>Share of eligible expenditure the ERDF co-finances (0..1).</summary>
+    public decimal CofinancingRate { get; set; } = 0.5m;
+
+    /// <summary>Eligible unit cost per device type, in <see cref="Currency"/>.</summary>
+    public UnitCosts UnitCostsEur { get; set; } = new();
+
+    /// <summary>The day of a report is a day of this time zone; its cut-off is that day's end here.</summary>
+    public string TimeZone { get; set; } = "Europe/Paris";
+
+    /// <summary>Local hour after which last night's report is due.</summary>
+    [Range(0, 23)]
+    public int BuildHour { get; set; } = 2;
+
+    /// <summary>Missed nights (host down) caught up at the next run, at most this many days back.</summary>
+    [Range(0, 366)]
+    public int CatchUpDays { get; set; } = 7;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (CofinancingRate is < 0 or > 1)
+        {
+            yield return new ValidationResult("Funding:CofinancingRate must be between 0 and 1.", [nameof(CofinancingRate)]);
+        }
+
+        foreach (var (type, cost) in UnitCostsEur.All)
+        {
+            if (cost < 0)
+            {
+                yield return new ValidationResult($"Funding:UnitCostsEur:{type} cannot be negative.", [nameof(UnitCostsEur)]);
+            }
+        }
+
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
+        {
+            yield return new ValidationResult($"Funding:TimeZone '{TimeZone}' is not a known time zone.", [nameof(TimeZone)]);
+        }
+    }
+}
+
+public sealed class UnitCosts
+{
+    public decimal Laptop { get; set; }
+
+    public decimal Desktop { get; set; }
+
+    public decimal Tablet { get; set; }
+
+    public IEnumerable<(string Type, decimal Cost)> All => [("laptop", Laptop), ("desktop", Desktop), ("tablet", Tablet)];
+
+    public decimal For(string deviceType) => deviceType switch
+    {
+        "laptop" => Laptop,
+        "desktop" => Desktop,
+        "tablet" => Tablet,
+        _ => 0m,
+    };
+}
