@@ -97,10 +97,6 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
         string.Equals(request.Query["format"].ToString(), "csv", StringComparison.OrdinalIgnoreCase)
         || request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase);
 
-    private static IActionResult Csv(FundingReport report) => new ContentResult
-    {
-        Content = FundingCsv.Write(report),
-        ContentType = "text/csv; charset=utf-8",
-        StatusCode = StatusCodes.Status200OK,
-    };
+    private static IActionResult Csv(FundingReport report) =>
+        new TextBodyResult(FundingCsv.Write(report), "text/csv; charset=utf-8", $"erdf-funding-{report.ReportDate}.csv");
 }

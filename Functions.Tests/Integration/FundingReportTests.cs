@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Sarthe.DevHost;
+using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Reporting;
+using Sarthe.Enrolment.Tests.Infrastructure;
+
+namespace Sarthe.Enrolment.Tests.Integration;
+
+/// <summary>A backend of its own, so that the report sees only the devices seeded here.</summary>
+public sealed class ReportingFixture : BackendFixture
+{
+    protected override void Configure(DevHostOptions options)
+    {
+        options.Settings["Funding:UnitCostsEur:Laptop"] = "450.00";
+        options.Settings["Funding:UnitCostsEur:Desktop"] = "700.10";
+        options.Settings["Funding:UnitCostsEur:Tablet"] = "199.99";
+        options.Settings["Funding:CofinancingRate"] = "0.6";
+        // No dispatcher or sweep here: seeded rows must stay as seeded.
+        options.Settings["RegistrationDispatchSchedule"] = "0 0 0 1 1 *";
+    }
+}
+
+public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture<ReportingFixture>
+{
+    // 2026-10-25 is the 25-hour day on which summer time ends in Paris: its cut-off is 23:00 UTC.
+    private const string Date = "2026-10-25";
+    private static readonly DateTimeOffset CutOff = new(2026, 10, 25, 23, 0, 0, TimeSpan.Zero);
+    private static readonly SemaphoreSlim Seeded = new(1, 1);
+    private static bool _seeded;
+
+    [Fact]
+    public async Task Report_figures_match_figures_computed_independently_and_a_rebuild_gives_the_same()
+    {
+        await SeedAsync();
+
+        using var response = await backend.Client.SendAsync(backend.Request(HttpMethod.Post, $"api/reports/funding?date={Date}", AdminRoles.Admin));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var report = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(Date, report.GetProperty("reportDate").GetString());
+        Assert.Equal("EUR", report.GetProperty("currency").GetString());
+        Assert.Equal(0.6m, report.GetProperty("cofinancingRate").GetDecimal());
+        Assert.Equal(56, report.GetProperty("schools").GetArrayLength());
+
+        // 0720001K: laptop + tablet registered before the cut-off; eligible 450.00 + 199.99 = 649.99; ERDF 0.6 x 649.99 = 389.994 -> 389.99.
+        var a = School(report, "0720001K");
+        Assert.Equal(2, a.GetProperty("devicesRegistered").GetInt32());
+        Assert.Equal(1, a.GetProperty("devicesPending").GetInt32()); // registered 10 min after the cut-off
+        Assert.Equal(1, a.GetProperty("devicesFailed").GetInt32());
+        Assert.Equal(649.99m, a.GetProperty("eligibleExpenditureEur").GetDecimal());
+        Assert.Equal(389.99m, a.GetProperty("erdfAmountEur").GetDecimal());
+        Assert.True(a.GetProperty("supported").GetBoolean());
+
+        // 0720002L: a desktop retried and registered before the cut-off; another enrolled after it (not counted).
+        // eligible 700.10; ERDF 420.06.
+        var b = School(report, "0720002L");
+        Assert.Equal(1, b.GetProperty("devicesRegistered").GetInt32());
+        Assert.Equal(1, b.GetProperty("devicesByType").GetProperty("desktop").GetInt32());
+        Assert.Equal(0, b.GetProperty("devicesPending").GetInt32());
+        Assert.Equal(420.06m, b.GetProperty("erdfAmountEur").GetDecimal());
+
+        // 0720004N: a device whose retry was still pending at the cut-off: pending, school not supported.
+        var c = School(report, "0720004N");
+        Assert.Equal(0, c.GetProperty("devicesRegistered").GetInt32());
+        Assert.Equal(1, c.GetProperty("devicesPending").GetInt32());
+        Assert.False(c.GetProperty("supported").GetBoolean());
+
+        var totals = report.GetProperty("totals");
+        Assert.Equal(56, totals.GetProperty("schools").GetInt32());
+        Assert.Equal(2, totals.GetProperty("schoolsSupported").GetInt32());
+        Assert.Equal(21_313, totals.GetProperty("pupils").GetInt32());
+        Assert.Equal(444 + 335, totals.GetProperty("pupilsBenefiting").GetInt32());
+        Assert.Equal(3, totals.GetProperty("devicesRegistered").GetInt32());
+        Assert.Equal(1350.09m, totals.GetProperty("eligibleExpenditureEur").GetDecimal());
+        Assert.Equal(810.05m, totals.GetProperty("erdfAmountEur").GetDecimal());
+        var indicators = report.GetProperty("indicators");
+        Assert.Equal(779, indicators.GetProperty("CO35").GetInt32());
+        Assert.Equal(779, indicators.GetProperty("RCO67").GetInt32());
+        Assert.Equal(2, indicators.GetProperty("RCO14").GetInt32());
+
+        using var rebuilt = await backend.Client.SendAsync(backend.Request(HttpMethod.Post, $"api/reports/funding?date={Date}", AdminRoles.Admin));
+        var again = await rebuilt.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(report.GetProperty("schools").GetRawText(), again.GetProperty("schools").GetRawText());
+        Assert.Equal(report.GetProperty("totals").GetRawText(), again.GetProperty("totals").GetRawText());
+    }
+
+    [Fact]
+    public async Task Csv_download_parses_back_to_the_json_figures()
+    {
+        await SeedAsync();
+        (await backend.Client.SendAsync(backend.Request(HttpMethod.Post, $"api/reports/funding?date={Date}", AdminRoles.Admin))).Dispose();
+        var json = await backend.GetJsonAsync<JsonElement>($"api/reports/funding/{Date}");
+
+        using var request = backend.Request(HttpMethod.Get, $"api/reports/funding/{Date}");
+        request.Headers.Accept.ParseAdd("text/csv");
+        using var response = await backend.Client.SendAsync(request);
+        using var byQuery = await backend.GetAsync($"api/reports/funding/{Date}?format=csv");
+
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var csv = await response.Content.ReadAsStringAsync();
+        Assert.Equal(csv, await byQuery.Content.ReadAsStringAsync());
+        var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(FundingCsv.Header, lines[0]);
+        Assert.Equal(58, lines.Length);
+        var a = lines.Single(l => l.StartsWith("0720001K,", StringComparison.Ordinal)).Split(',');
+        Assert.Equal(School(json, "0720001K").GetProperty("erdfAmountEur").GetDecimal(), decimal.Parse(a[^1], CultureInfo.InvariantCulture));
+        var total = lines[^1].Split(',');
+        Assert.Equal("TOTAL", total[0]);
+        Assert.Equal(json.GetProperty("totals").GetProperty("erdfAmountEur").GetDecimal(), decimal.Parse(total[^1], CultureInfo.InvariantCulture));
+        Assert.Equal(json.GetProperty("totals").GetProperty("eligibleExpenditureEur").GetDecimal(), decimal.Parse(total[^2], CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task List_latest_and_missing_reports()
+    {
+        await SeedAsync();
+        (await backend.Client.SendAsync(backend.Request(HttpMethod.Post, "api/reports/funding?date=2026-10-20", AdminRoles.Admin))).Dispose();
+        (await backend.Client.SendAsync(backend.Request(HttpMethod.Post, $"api/reports/funding?date={Date}", AdminRoles.Admin))).Dispose();
+
+        var list = await backend.GetJsonAsync<JsonElement>("api/reports/funding");
+        var dates = list.EnumerateArray().Select(r => r.GetProperty("reportDate").GetString()!).ToList();
+        Assert.Equal(dates.OrderDescending(StringComparer.Ordinal), dates);
+        Assert.Contains("2026-10-20", dates);
+
+        var latest = await backend.GetJsonAsync<JsonElement>("api/reports/funding/latest");
+        Assert.Equal(dates[0], latest.GetProperty("reportDate").GetString());
+
+        using var missing = await backend.GetAsync("api/reports/funding/2020-01-01");
+        await ProblemAssert.IsProblemAsync(missing, HttpStatusCode.NotFound);
+        using var bad = await backend.GetAsync("api/reports/funding/28-11-2026");
+        await ProblemAssert.IsProblemAsync(bad, HttpStatusCode.BadRequest);
+        using var badBuild = await backend.Client.SendAsync(backend.Request(HttpMethod.Post, "api/reports/funding?date=tomorrow", AdminRoles.Admin));
+        await ProblemAssert.IsProblemAsync(badBuild, HttpStatusCode.BadRequest);
+        using var readOnly = await backend.Client.SendAsync(backend.Request(HttpMethod.Post, "api/reports/funding", AdminRoles.Read));
+        await ProblemAssert.IsProblemAsync(readOnly, HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task The_nightly_run_builds_what_is_due_once()
+    {
+        var service = backend.Host.Services.GetRequiredService<FundingReportService>();
+
+        var first = await service.BuildDueAsync(CancellationToken.None);
+        var second = await service.BuildDueAsync(CancellationToken.None);
+
+        Assert.Empty(second);
+        var list = await backend.GetJsonAsync<JsonElement>("api/reports/funding");
+        Assert.All(first, d => Assert.Contains(list.EnumerateArray(), r => r.GetProperty("reportDate").GetString() == d));
+    }
+
+    private static JsonElement School(JsonElement report, string uai) =>
+        report.GetProperty("schools").EnumerateArray().Single(s => s.GetProperty("uai").GetString() == uai);
+
+    private async Task SeedAsync()
+    {
+        await Seeded.WaitAsync();
+        try
+        {
+            if (_seeded)
+            {
+                return;
+            }
+
+            var store = backend.Host.Services.GetRequiredService<DeviceStore>();
+            await Seed(store, "0720001K", "RPT-A1", "laptop", ("received", -300), ("registering", -200), ("registered", -100));
+            await Seed(store, "0720001K", "RPT-A2", "tablet", ("received", -300), ("registered", -1));
+            await Seed(store, "0720001K", "RPT-A3", "laptop", ("received", -300), ("registering", -200), ("registered", 10));
+            await Seed(store, "0720001K", "RPT-A4", "desktop", ("received", -300), ("failed", -250));
+            await Seed(store, "0720002L", "RPT-B1", "desktop", ("received", -600), ("failed", -500), ("received", -400), ("registering", -300), ("registered", -200));
+            await Seed(store, "0720002L", "RPT-B2", "laptop", ("received", 1), ("registered", 60));
+            await Seed(store, "0720004N", "RPT-C1", "tablet", ("received", -600), ("failed", -500), ("received", -30), ("registered", 30));
+            _seeded = true;
+        }
+        finally
+        {
+            Seeded.Release();
+        }
+    }
+
+    private static async Task Seed(DeviceStore store, string uai, string serial, string type, params (string Status, int MinutesFromCutOff)[] steps)
+    {
+        var device = new DeviceEntity { PartitionKey = uai, RowKey = serial, DeviceType = type, Manufacturer = "HP", Model = "Test", HardwareHash = "AAAA" };
+        foreach (var (status, minutes) in steps)
+        {
+            device.SetStatus(status, CutOff.AddMinutes(minutes));
+        }
+
+        device.EnrolledAt = CutOff.AddMinutes(steps[0].MinutesFromCutOff);
+        await store.ClaimSerialAsync(serial, uai, CancellationToken.None);
+        Assert.True(await store.TryAddAsync(device, CancellationToken.None));
+    }
+}
