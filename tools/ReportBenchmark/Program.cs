@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Globalization;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Sarthe.DevHost;
+using Sarthe.Enrolment.Audit;
+using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Hosting;
+using Sarthe.Enrolment.Reporting;
+using Sarthe.Enrolment.Schools;
+
+// dotnet run -c Release --project tools/ReportBenchmark -- [--devices 8000,1000000]
+var sizes = (args.SkipWhile(a => a != "--devices").Skip(1).FirstOrDefault() ?? "8000,1000000")
+    .Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+var rows = new List<string>();
+foreach (var size in sizes)
+{
+    rows.Add(await RunAsync(size));
+}
+
+Console.WriteLine();
+Console.WriteLine("| devices | seed s | raw projected scan s | report build s | build / scan | storage requests (scan / build) | managed heap peak during build MB |");
+Console.WriteLine("|---|---|---|---|---|---|---|");
+rows.ForEach(Console.WriteLine);
+
+static async Task<string> RunAsync(int count)
+{
+    var options = new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Critical };
+    options.Settings["RegistrationDispatchSchedule"] = "0 0 0 1 1 *";
+    options.Settings["Funding:UnitCostsEur:Laptop"] = "429.00";
+    options.Settings["Funding:UnitCostsEur:Desktop"] = "612.50";
+    options.Settings["Funding:UnitCostsEur:Tablet"] = "289.90";
+    Console.WriteLine($"[{count}] starting dev host (Azurite) ...");
+    await using var host = await RunningDevHost.StartAsync(options);
+
+    var counter = new CountingPolicy();
+    var tableOptions = new TableClientOptions();
+    tableOptions.AddPolicy(counter, HttpPipelinePosition.PerCall);
+    var tables = new TableServiceClient(host.StorageConnectionString, tableOptions);
+    var devices = tables.GetTableClient(TableNames.Devices);
+
+    var seedClock = Stopwatch.StartNew();
+    await SeedAsync(devices, count);
+    var seedSeconds = seedClock.Elapsed.TotalSeconds;
+
+    // The limit: every row read once, with the same projection.
+    string[] projection = ["PartitionKey", "DeviceType", "StatusHistory", "Status", "EnrolledAt", "RegisteringAt", "RegisteredAt", "FailedAt"];
+    counter.Reset();
+    var scanClock = Stopwatch.StartNew();
+    var scanned = 0;
+    await foreach (var _ in devices.QueryAsync<TableEntity>(maxPerPage: 1000, select: projection))
+    {
+        scanned++;
+    }
+
+    var scanSeconds = scanClock.Elapsed.TotalSeconds;
+    var scanRequests = counter.Count;
+
+    var sp = host.Services;
+    var service = new FundingReportService(tables, new SchoolDirectory(tables), new FundingReportStore(tables),
+        sp.GetRequiredService<AuditPublisher>(), sp.GetRequiredService<IOptions<FundingOptions>>(), TimeProvider.System, NullLogger<FundingReportService>.Instance);
+    GC.Collect();
+    var baseline = GC.GetTotalMemory(forceFullCollection: true);
+    long peak = 0;
+    using var sampler = new Timer(_ => Interlocked.Exchange(ref peak, Math.Max(Interlocked.Read(ref peak), GC.GetTotalMemory(false))), null, 0, 20);
+    counter.Reset();
+    var buildClock = Stopwatch.StartNew();
+    var report = await service.BuildAsync(new DateOnly(2026, 11, 28), new AuditActor(ActorKinds.System, "benchmark"), CancellationToken.None);
+    var buildSeconds = buildClock.Elapsed.TotalSeconds;
+    var buildRequests = counter.Count;
+    await sampler.DisposeAsync();
+
+    Console.WriteLine($"[{count}] scanned {scanned} rows; report counts {report.Totals.DevicesRegistered + report.Totals.DevicesPending + report.Totals.DevicesFailed} devices");
+    string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
+    return $"| {count:N0} | {F(seedSeconds)} | {F(scanSeconds)} | {F(buildSeconds)} | {F(buildSeconds / scanSeconds)} | {scanRequests} / {buildRequests} | {F(Math.Max(0, peak - baseline) / 1048576.0)} |";
+}
+
+static async Task SeedAsync(TableClient devices, int count)
+{
+    var schools = SchoolRegistry.LoadDefault();
+    string[] types = ["laptop", "desktop", "tablet"];
+    var cutOff = new DateTimeOffset(2026, 11, 28, 23, 0, 0, TimeSpan.Zero);
+    var random = new Random(5);
+    var perSchool = schools.Select((s, i) => (s.Uai, Count: (count / schools.Count) + (i < count % schools.Count ? 1 : 0))).ToList();
+    var done = 0;
+    var clock = Stopwatch.StartNew();
+    await Parallel.ForEachAsync(perSchool, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (school, ct) =>
+    {
+        var rng = new Random(school.Uai.GetHashCode(StringComparison.Ordinal));
+        for (var start = 0; start < school.Count; start += 100)
+        {
+            var actions = new List<TableTransactionAction>(100);
+            for (var i = start; i < Math.Min(start + 100, school.Count); i++)
+            {
+                var device = new DeviceEntity { PartitionKey = school.Uai, RowKey = $"SN{i:D8}", DeviceType = types[rng.Next(3)], Manufacturer = "HP", Model = "ProBook", HardwareHash = "AAAA" };
+                var enrolled = cutOff.AddMinutes(-rng.Next(1, 60 * 24 * 90));
+                device.EnrolledAt = enrolled;
+                device.SetStatus(DeviceStatus.Received, enrolled);
+                device.SetStatus(DeviceStatus.Registering, enrolled.AddMinutes(1));
+                var outcome = rng.Next(100);
+                if (outcome < 90)
+                {
+                    device.SetStatus(DeviceStatus.Registered, enrolled.AddMinutes(rng.Next(2, 600)));
+                }
+                else if (outcome < 95)
+                {
+                    device.SetStatus(DeviceStatus.Failed, enrolled.AddMinutes(5));
+                }
+
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, device));
+            }
+
+            await devices.SubmitTransactionAsync(actions, ct);
+            var total = Interlocked.Add(ref done, actions.Count);
+            if (total % 50_000 < actions.Count)
+            {
+                Console.WriteLine($"  seeded {total:N0} / {count:N0} ({clock.Elapsed.TotalSeconds:F0} s)");
+            }
+        }
+    });
+}
+
+/// <summary>Counts storage requests (each is a billed transaction in Azure Table Storage).</summary>
+internal sealed class CountingPolicy : HttpPipelineSynchronousPolicy
+{
+    private long _count;
+
+    public long Count => Interlocked.Read(ref _count);
+
+    public void Reset() => Interlocked.Exchange(ref _count, 0);
+
+    public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref _count);
+}
