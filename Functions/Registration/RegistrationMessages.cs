@@ -35,13 +35,14 @@ public abstract record RegistrationMessage
 }
 
 /// <summary>Import these devices into Autopilot: one Graph write for the whole batch.</summary>
-public sealed record RegisterBatchCommand(string BatchId, IReadOnlyList<DeviceRef> Items) : RegistrationMessage
+/// <remarks><see cref="Throttled"/> counts the 429s met so far, so the back-off doubles.</remarks>
+public sealed record RegisterBatchCommand(string BatchId, IReadOnlyList<DeviceRef> Items, int Throttled = 0) : RegistrationMessage
 {
     public override IEnumerable<DeviceRef> Devices => Items;
 }
 
 /// <summary>Look at the state of the devices of one import (<see cref="ImportId"/>), for the <see cref="Poll"/>-th time.</summary>
-public sealed record CheckImportCommand(string ImportId, int Poll, IReadOnlyList<DeviceRef> Items) : RegistrationMessage
+public sealed record CheckImportCommand(string ImportId, int Poll, IReadOnlyList<DeviceRef> Items, int Throttled = 0) : RegistrationMessage
 {
     public override IEnumerable<DeviceRef> Devices => Items;
 }

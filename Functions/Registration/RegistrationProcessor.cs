@@ -100,9 +100,9 @@ public sealed class RegistrationProcessor(
         {
             // Come back when Graph allows it: the batch waits in the queue, nothing is dropped, and no
             // delivery is spent (this message completes; its copy is the one that will run).
-            var wait = GraphThrottle.Delay(ex, 0, options.Value);
+            var wait = GraphThrottle.Delay(ex, command.Throttled, options.Value);
             logger.LogInformation("Graph throttled import {ImportId}; batch of {DeviceCount} re-queued for {WaitSeconds:F1} s", importId, items.Count, wait.TotalSeconds);
-            await _queue.SendMessageAsync(command.ToJson(), visibilityTimeout: wait, cancellationToken: cancellationToken);
+            await _queue.SendMessageAsync((command with { Throttled = command.Throttled + 1 }).ToJson(), visibilityTimeout: wait, cancellationToken: cancellationToken);
             return;
         }
 
@@ -149,8 +149,8 @@ public sealed class RegistrationProcessor(
         catch (Exception ex) when (GraphThrottle.IsThrottled(ex))
         {
             // Look again later, same poll number: throttling is not the import's fault.
-            var wait = GraphThrottle.Delay(ex, check.Poll, options.Value);
-            await _queue.SendMessageAsync(check.ToJson(), visibilityTimeout: wait, cancellationToken: cancellationToken);
+            var wait = GraphThrottle.Delay(ex, check.Throttled, options.Value);
+            await _queue.SendMessageAsync((check with { Throttled = check.Throttled + 1 }).ToJson(), visibilityTimeout: wait, cancellationToken: cancellationToken);
             return;
         }
 
