@@ -105,8 +105,8 @@ public sealed class DeviceFunctions(
             return auth.Failure!;
         }
 
-        var normalized = SchoolUai.Normalize(uai);
-        if (normalized is null || await schools.GetAsync(normalized, cancellationToken) is null)
+        var school = await schools.FindAsync(uai, cancellationToken);
+        if (school is null)
         {
             return Problem.NotFound($"No school with UAI '{uai}'.");
         }
@@ -132,7 +132,7 @@ public sealed class DeviceFunctions(
             return Problem.Validation(errors);
         }
 
-        var page = await devices.ListBySchoolAsync(normalized, status.Length > 0 ? status : null, after, pageSize, cancellationToken);
+        var page = await devices.ListBySchoolAsync(school.Uai, status.Length > 0 ? status : null, after, pageSize, cancellationToken);
         return new JsonBodyResult(page);
     }
 }

@@ -23,15 +23,15 @@ public sealed class EnrolmentKeysFunction(AdminAuthenticator authenticator, Scho
             return auth.Failure!;
         }
 
-        var normalized = SchoolUai.Normalize(uai);
-        if (normalized is null || await schools.GetAsync(normalized, cancellationToken) is null)
+        var school = await schools.FindAsync(uai, cancellationToken);
+        if (school is null)
         {
             return Problem.NotFound($"No school with UAI '{uai}'.");
         }
 
-        var issued = await keys.RotateAsync(normalized, cancellationToken);
+        var issued = await keys.RotateAsync(school.Uai, cancellationToken);
         // The key itself never reaches the audit trail, only its id.
-        await audit.PublishAsync(AuditEventTypes.SchoolKeyRotated, new AuditActor(ActorKinds.Administrator, auth.Administrator!.Id), normalized, null,
+        await audit.PublishAsync(AuditEventTypes.SchoolKeyRotated, new AuditActor(ActorKinds.Administrator, auth.Administrator!.Id), school.Uai, null,
             new JsonObject { ["keyId"] = issued.KeyId, ["previousKeyValidUntil"] = issued.PreviousKeyValidUntil }, cancellationToken);
         var result = new JsonBodyResult(issued, StatusCodes.Status201Created);
         result.Headers["Cache-Control"] = "no-store";

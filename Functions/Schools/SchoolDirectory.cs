@@ -43,6 +43,10 @@ public sealed class SchoolDirectory(TableServiceClient tables)
         return schools;
     }
 
+    /// <summary>The school a route's {uai} names (any case), or null when it is not a UAI of the registry.</summary>
+    public async Task<School?> FindAsync(string routeUai, CancellationToken cancellationToken) =>
+        SchoolUai.Normalize(routeUai) is { } uai ? await GetAsync(uai, cancellationToken) : null;
+
     public async Task<School?> GetAsync(string uai, CancellationToken cancellationToken)
     {
         var response = await _table.GetEntityIfExistsAsync<TableEntity>(Partition, uai, cancellationToken: cancellationToken);

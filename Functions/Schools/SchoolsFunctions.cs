@@ -38,8 +38,7 @@ public sealed class SchoolsFunctions(SchoolDirectory directory, DeviceStore devi
             return auth.Failure!;
         }
 
-        var normalized = SchoolUai.Normalize(uai);
-        var school = normalized is null ? null : await directory.GetAsync(normalized, cancellationToken);
+        var school = await directory.FindAsync(uai, cancellationToken);
         return school is null
             ? Problem.NotFound($"No school with UAI '{uai}'.")
             : new JsonBodyResult(SchoolView.From(school, await devices.CountAsync(school.Uai, cancellationToken)));
