@@ -173,6 +173,7 @@ public sealed class EnrolmentTests(BackendFixture backend)
             tamper: r => { r.Headers.Remove(EnrolmentSignature.SignatureHeader); });
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Contains(response.Headers.WwwAuthenticate, h => h.Scheme == "Enrolment-HMAC-SHA256");
     }
 
     [Fact]

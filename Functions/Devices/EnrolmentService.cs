@@ -53,13 +53,13 @@ public sealed class EnrolmentService(
         var timestamp = EnrolmentSignature.ParseTimestamp(timestampHeader);
         if (signature is null || timestamp is null)
         {
-            return Problem.Unauthorized($"{EnrolmentSignature.TimestampHeader} (Unix seconds) and {EnrolmentSignature.SignatureHeader} (v1=<hex HMAC-SHA256>) are required.");
+            return Problem.BadSignature($"{EnrolmentSignature.TimestampHeader} (Unix seconds) and {EnrolmentSignature.SignatureHeader} (v1=<hex HMAC-SHA256>) are required.");
         }
 
         var skew = Math.Abs(time.GetUtcNow().ToUnixTimeSeconds() - timestamp.Value);
         if (skew > keyOptions.Value.TimestampTolerance.TotalSeconds)
         {
-            return Problem.Unauthorized($"{EnrolmentSignature.TimestampHeader} is more than {keyOptions.Value.TimestampTolerance.TotalSeconds:F0} s from server time.");
+            return Problem.BadSignature($"{EnrolmentSignature.TimestampHeader} is more than {keyOptions.Value.TimestampTolerance.TotalSeconds:F0} s from server time.");
         }
 
         var parser = EnrolmentRequestParser.TryCreate(body);
@@ -92,7 +92,7 @@ public sealed class EnrolmentService(
         if (!verified)
         {
             await RejectedAsync(uai, null, StatusCodes.Status401Unauthorized, keySet is null ? "no_key_issued" : "bad_signature", cancellationToken);
-            return Problem.Unauthorized("The enrolment signature does not match a key of this school.");
+            return Problem.BadSignature("The enrolment signature does not match a key of this school.");
         }
 
         var enrolment = parser.ReadRequest(uai);

@@ -37,6 +37,14 @@ public static class Problem
         return result;
     }
 
+    /// <summary>401 for a device: its challenge names the signature scheme, not a bearer token.</summary>
+    public static JsonBodyResult BadSignature(string detail)
+    {
+        var result = Create(StatusCodes.Status401Unauthorized, "Unauthorized", detail);
+        result.Headers["WWW-Authenticate"] = "Enrolment-HMAC-SHA256 headers=\"X-Enrolment-Timestamp X-Enrolment-Signature\"";
+        return result;
+    }
+
     public static JsonBodyResult Forbidden(string detail) =>
         Create(StatusCodes.Status403Forbidden, "Forbidden", detail);
 
