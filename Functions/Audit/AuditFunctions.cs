@@ -11,6 +11,7 @@ using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Schools;
+using Sarthe.Enrolment.OpenApi;
 
 namespace Sarthe.Enrolment.Audit;
 
@@ -53,6 +54,11 @@ public sealed class AuditFunctions(
         }
     }
 
+    [ApiOperation("Audit events of a device or a school, newest first", ApiCaller.Administrator, AdminRoles.Read, Query = ["serialNumber", "schoolUai", "from", "to", "pageSize", "continuationToken"])]
+    [ApiResponse(200, typeof(AuditPage))]
+    [ApiResponse(400)]
+    [ApiResponse(401)]
+    [ApiResponse(403)]
     [Function(nameof(GetAuditEvents))]
     public async Task<IActionResult> GetAuditEvents(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit")] HttpRequest request,

@@ -8,6 +8,7 @@ using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Schools;
+using Sarthe.Enrolment.OpenApi;
 
 namespace Sarthe.Enrolment.Devices;
 
@@ -20,12 +21,25 @@ public sealed class DeviceFunctions(
     AdminAuthenticator authenticator,
     TimeProvider time)
 {
+    [ApiOperation("First-boot enrolment of a device, signed with its school's key", ApiCaller.Device, RequestBody = typeof(EnrolmentRequest))]
+    [ApiResponse(202, typeof(DeviceRecord))]
+    [ApiResponse(200, typeof(DeviceRecord))]
+    [ApiResponse(400)]
+    [ApiResponse(401)]
+    [ApiResponse(409)]
+    [ApiResponse(413)]
+    [ApiResponse(415)]
     [Function(nameof(EnrolDevice))]
     public Task<IActionResult> EnrolDevice(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enrolments")] HttpRequest request,
         CancellationToken cancellationToken) =>
         enrolment.EnrolAsync(request, cancellationToken);
 
+    [ApiOperation("A device record", ApiCaller.Administrator, AdminRoles.Read)]
+    [ApiResponse(200, typeof(DeviceRecord))]
+    [ApiResponse(401)]
+    [ApiResponse(403)]
+    [ApiResponse(404)]
     [Function(nameof(GetDevice))]
     public async Task<IActionResult> GetDevice(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "devices/{serialNumber}")] HttpRequest request,
@@ -45,6 +59,12 @@ public sealed class DeviceFunctions(
             : new JsonBodyResult(DeviceRecord.From(device));
     }
 
+    [ApiOperation("Re-drive a failed device", ApiCaller.Administrator, AdminRoles.Admin)]
+    [ApiResponse(202, typeof(DeviceRecord))]
+    [ApiResponse(401)]
+    [ApiResponse(403)]
+    [ApiResponse(404)]
+    [ApiResponse(409)]
     [Function(nameof(RetryDevice))]
     public async Task<IActionResult> RetryDevice(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "devices/{serialNumber}/retry")] HttpRequest request,
@@ -93,6 +113,12 @@ public sealed class DeviceFunctions(
         return new JsonBodyResult(DeviceRecord.From(device), StatusCodes.Status202Accepted);
     }
 
+    [ApiOperation("A school's devices in serial order", ApiCaller.Administrator, AdminRoles.Read, Query = ["status", "pageSize", "continuationToken"])]
+    [ApiResponse(200, typeof(DevicePage))]
+    [ApiResponse(400)]
+    [ApiResponse(401)]
+    [ApiResponse(403)]
+    [ApiResponse(404)]
     [Function(nameof(ListSchoolDevices))]
     public async Task<IActionResult> ListSchoolDevices(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools/{uai}/devices")] HttpRequest request,

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using Sarthe.Enrolment.Http;
+using Sarthe.Enrolment.OpenApi;
 
 namespace Sarthe.Enrolment.Health;
 
@@ -14,6 +15,9 @@ public sealed class HealthFunction(TableServiceClient tables, ILogger<HealthFunc
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
 
+    [ApiOperation("Storage reachability", ApiCaller.Anonymous)]
+    [ApiResponse(200, typeof(HealthStatus))]
+    [ApiResponse(503, typeof(HealthStatus))]
     [Function(nameof(Health))]
     public async Task<IActionResult> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,

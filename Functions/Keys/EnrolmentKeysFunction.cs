@@ -6,11 +6,17 @@ using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Schools;
+using Sarthe.Enrolment.OpenApi;
 
 namespace Sarthe.Enrolment.Keys;
 
 public sealed class EnrolmentKeysFunction(AdminAuthenticator authenticator, SchoolDirectory schools, SchoolKeyStore keys, AuditPublisher audit)
 {
+    [ApiOperation("Issue or rotate a school's enrolment key (shown once)", ApiCaller.Administrator, AdminRoles.Admin)]
+    [ApiResponse(201, typeof(IssuedKey))]
+    [ApiResponse(401)]
+    [ApiResponse(403)]
+    [ApiResponse(404)]
     [Function(nameof(RotateEnrolmentKey))]
     public async Task<IActionResult> RotateEnrolmentKey(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "schools/{uai}/enrolment-keys")] HttpRequest request,

@@ -4,6 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Http;
+using Sarthe.Enrolment.OpenApi;
 
 namespace Sarthe.Enrolment.Reporting;
 
@@ -19,6 +20,10 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
         CancellationToken cancellationToken) =>
         reports.BuildDueAsync(cancellationToken);
 
+    [ApiOperation("Built funding reports, newest first", ApiCaller.Administrator, AdminRoles.Read)]
+    [ApiResponse(200, typeof(FundingReportSummary[]))]
+    [ApiResponse(401)]
+    [ApiResponse(403)]
     [Function(nameof(ListFundingReports))]
     public async Task<IActionResult> ListFundingReports(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/funding")] HttpRequest request,
@@ -28,6 +33,13 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
         return auth.Failure ?? new JsonBodyResult(await store.ListAsync(cancellationToken));
     }
 
+    [ApiOperation("A funding report (a date or latest), JSON or CSV", ApiCaller.Administrator, AdminRoles.Read, Query = ["format"])]
+    [ApiResponse(200, typeof(FundingReport))]
+    [ApiResponse(200, null, "text/csv")]
+    [ApiResponse(400)]
+    [ApiResponse(401)]
+    [ApiResponse(403)]
+    [ApiResponse(404)]
     [Function(nameof(GetFundingReport))]
     public async Task<IActionResult> GetFundingReport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/funding/{reportDate}")] HttpRequest request,
@@ -69,6 +81,11 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
         return WantsCsv(request) ? Csv(report) : new JsonBodyResult(report);
     }
 
+    [ApiOperation("Build (or rebuild) the report of a date now", ApiCaller.Administrator, AdminRoles.Admin, Query = ["date"])]
+    [ApiResponse(201, typeof(FundingReport))]
+    [ApiResponse(400)]
+    [ApiResponse(401)]
+    [ApiResponse(403)]
     [Function(nameof(BuildFundingReportNow))]
     public async Task<IActionResult> BuildFundingReportNow(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "reports/funding")] HttpRequest request,

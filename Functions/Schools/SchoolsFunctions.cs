@@ -4,11 +4,16 @@ using Microsoft.Azure.Functions.Worker;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Http;
+using Sarthe.Enrolment.OpenApi;
 
 namespace Sarthe.Enrolment.Schools;
 
 public sealed class SchoolsFunctions(SchoolDirectory directory, DeviceStore devices, AdminAuthenticator authenticator)
 {
+    [ApiOperation("The schools with live device counts", ApiCaller.Administrator, AdminRoles.Read)]
+    [ApiResponse(200, typeof(SchoolView[]))]
+    [ApiResponse(401)]
+    [ApiResponse(403)]
     [Function(nameof(ListSchools))]
     public async Task<IActionResult> ListSchools(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools")] HttpRequest request,
@@ -26,6 +31,11 @@ public sealed class SchoolsFunctions(SchoolDirectory directory, DeviceStore devi
         return new JsonBodyResult(schools.Select((s, i) => SchoolView.From(s, counts[i])).ToArray());
     }
 
+    [ApiOperation("One school with live device counts", ApiCaller.Administrator, AdminRoles.Read)]
+    [ApiResponse(200, typeof(SchoolView))]
+    [ApiResponse(401)]
+    [ApiResponse(403)]
+    [ApiResponse(404)]
     [Function(nameof(GetSchool))]
     public async Task<IActionResult> GetSchool(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools/{uai}")] HttpRequest request,

@@ -4,12 +4,9 @@ using System.Reflection;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Azure.Functions.Worker;
+using Sarthe.Enrolment.Http;
 
 namespace Sarthe.DevHost;
-
-/// <summary>One HTTP function found by reflection: its class, method, verbs and route.</summary>
-public sealed record HttpFunctionRoute(string Name, Type FunctionType, MethodInfo Method, string[] Verbs, string Route);
 
 /// <summary>
 /// Serves the Functions app's HTTP functions on Kestrel. Routes and verbs come from the functions'
@@ -17,30 +14,13 @@ public sealed record HttpFunctionRoute(string Name, Type FunctionType, MethodInf
 /// </summary>
 public static class HttpFunctionRouter
 {
-    public const string RoutePrefix = "api";
-
-    public static IReadOnlyList<HttpFunctionRoute> Discover(Assembly functionsAssembly) =>
-        functionsAssembly.GetExportedTypes()
-            .Where(type => type is { IsClass: true, IsAbstract: false })
-            .SelectMany(type => type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
-                .Select(method => (type, method, function: method.GetCustomAttribute<FunctionAttribute>())))
-            .Where(m => m.function is not null)
-            .Select(m => (m.type, m.method, m.function, trigger: m.method.GetParameters()
-                .Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).FirstOrDefault(a => a is not null)))
-            .Where(m => m.trigger is not null)
-            .Select(m => new HttpFunctionRoute(
-                m.function!.Name,
-                m.type,
-                m.method,
-                (m.trigger!.Methods ?? ["get", "post", "put", "patch", "delete"]).Select(v => v.ToUpperInvariant()).ToArray(),
-                m.trigger.Route ?? m.function.Name))
-            .ToList();
+    public static IReadOnlyList<HttpFunctionRoute> Discover(Assembly functionsAssembly) => HttpFunctionCatalog.Discover(functionsAssembly);
 
     public static void MapHttpFunctions(this IEndpointRouteBuilder endpoints, IEnumerable<HttpFunctionRoute> routes)
     {
         foreach (var route in routes)
         {
-            endpoints.MapMethods($"/{RoutePrefix}/{route.Route}", route.Verbs, context => InvokeAsync(context, route))
+            endpoints.MapMethods($"/{HttpFunctionCatalog.RoutePrefix}/{route.Route}", route.Verbs, context => InvokeAsync(context, route))
                 .WithDisplayName(route.Name);
         }
     }

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Text.Json;
+using Sarthe.Enrolment.Tests.Infrastructure;
+
+namespace Sarthe.Enrolment.Tests.Integration;
+
+[Collection(BackendCollection.Name)]
+public sealed class OpenApiTests(BackendFixture backend)
+{
+    // Every route of ../shared/api-contract.md.
+    public static TheoryData<string, string> ContractRoutes => new()
+    {
+        { "post", "/api/enrolments" },
+        { "get", "/api/devices/{serialNumber}" },
+        { "post", "/api/devices/{serialNumber}/retry" },
+        { "get", "/api/schools" },
+        { "get", "/api/schools/{uai}" },
+        { "get", "/api/schools/{uai}/devices" },
+        { "post", "/api/schools/{uai}/enrolment-keys" },
+        { "get", "/api/audit" },
+        { "get", "/api/reports/funding" },
+        { "get", "/api/reports/funding/{reportDate}" },
+        { "post", "/api/reports/funding" },
+        { "get", "/api/health" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ContractRoutes))]
+    public async Task Every_contract_route_is_described(string verb, string path)
+    {
+        var document = await DocumentAsync();
+
+        Assert.True(document.GetProperty("paths").TryGetProperty(path, out var item), $"{path} is missing");
+        Assert.True(item.TryGetProperty(verb, out var operation), $"{verb} {path} is missing");
+        Assert.True(operation.GetProperty("responses").EnumerateObject().Any(), "responses are described");
+    }
+
+    [Fact]
+    public async Task The_document_is_openapi_3_with_both_security_schemes_and_schemas_from_the_types()
+    {
+        using var response = await backend.GetAsync("api/openapi.json", role: null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.StartsWith("3.0", document.GetProperty("openapi").GetString());
+        var schemes = document.GetProperty("components").GetProperty("securitySchemes");
+        Assert.Equal("bearer", schemes.GetProperty("bearer").GetProperty("scheme").GetString());
+        Assert.Equal("X-Enrolment-Signature", schemes.GetProperty("enrolmentSignature").GetProperty("name").GetString());
+
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var device = schemas.GetProperty("DeviceRecord");
+        Assert.Contains("serialNumber", device.GetProperty("required").EnumerateArray().Select(r => r.GetString()));
+        Assert.DoesNotContain("lastError", device.GetProperty("required").EnumerateArray().Select(r => r.GetString()));
+        Assert.True(schemas.GetProperty("FundingIndicators").GetProperty("properties").TryGetProperty("CO35", out _));
+        Assert.Equal("date-time", schemas.GetProperty("AuditEvent").GetProperty("properties").GetProperty("occurredAt").GetProperty("format").GetString());
+
+        var enrol = document.GetProperty("paths").GetProperty("/api/enrolments").GetProperty("post");
+        Assert.True(enrol.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+        Assert.Equal("enrolmentSignature", enrol.GetProperty("security")[0].EnumerateObject().Single().Name);
+        var report = document.GetProperty("paths").GetProperty("/api/reports/funding/{reportDate}").GetProperty("get");
+        var content = report.GetProperty("responses").GetProperty("200").GetProperty("content");
+        Assert.True(content.TryGetProperty("text/csv", out _));
+        Assert.True(content.TryGetProperty("application/json", out _));
+    }
+
+    private async Task<JsonElement> DocumentAsync()
+    {
+        using var response = await backend.GetAsync("api/openapi.json", role: null);
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+}
