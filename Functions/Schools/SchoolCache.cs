@@ -19,7 +19,8 @@ public sealed class SchoolCache(SchoolDirectory schools, SchoolKeyStore keys, Ti
     public async Task<School?> GetSchoolAsync(string uai, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (_schools is not { } cached || cached.Expires <= now || !cached.Schools.ContainsKey(uai))
+        // An unknown UAI is answered from the cache too: requests naming no real school cost no storage read.
+        if (_schools is not { } cached || cached.Expires <= now)
         {
             var all = await schools.ListAsync(cancellationToken);
             _schools = cached = (all.ToDictionary(s => s.Uai, StringComparer.Ordinal), now + SchoolsLifetime);

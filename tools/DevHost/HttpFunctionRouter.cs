@@ -14,8 +14,6 @@ namespace Sarthe.DevHost;
 /// </summary>
 public static class HttpFunctionRouter
 {
-    public static IReadOnlyList<HttpFunctionRoute> Discover(Assembly functionsAssembly) => HttpFunctionCatalog.Discover(functionsAssembly);
-
     public static void MapHttpFunctions(this IEndpointRouteBuilder endpoints, IEnumerable<HttpFunctionRoute> routes)
     {
         foreach (var route in routes)

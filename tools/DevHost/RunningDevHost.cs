@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration.Memory;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Graph;
 using Sarthe.Enrolment.Hosting;
+using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
 using Sarthe.GraphEmulator;
@@ -139,7 +140,7 @@ public sealed class RunningDevHost : IAsyncDisposable
 
         var app = builder.Build();
         app.MapDevIssuer(tokens);
-        app.MapHttpFunctions(HttpFunctionRouter.Discover(typeof(EnrolmentServiceCollectionExtensions).Assembly));
+        app.MapHttpFunctions(HttpFunctionCatalog.Discover(typeof(EnrolmentServiceCollectionExtensions).Assembly));
         try
         {
             await app.StartAsync(cancellationToken);
