@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Sarthe.DevHost;
@@ -31,6 +30,21 @@ public sealed class AzuriteProcess : IAsyncDisposable
     public string ConnectionString { get; }
 
     public static async Task<AzuriteProcess> StartAsync(CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(cancellationToken);
+            }
+            catch (AzuritePortTakenException) when (attempt < 5)
+            {
+                // One of the ports we picked was taken before Azurite bound it: pick others.
+            }
+        }
+    }
+
+    private static async Task<AzuriteProcess> StartOnceAsync(CancellationToken cancellationToken)
     {
         var script = Path.Combine(RepositoryPaths.Root, "node_modules", "azurite", "dist", "src", "azurite.js");
         if (!File.Exists(script))
@@ -98,16 +112,25 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits for Azurite's own "successfully listening" line for each port: a TCP connect alone could reach
+    /// another process that took one of the ports, while Azurite itself exits with EADDRINUSE.
+    /// </summary>
     private async Task WaitUntilListeningAsync(int[] ports, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         foreach (var port in ports)
         {
-            while (true)
+            var listening = $"successfully listening at http://127.0.0.1:{port}";
+            while (!Output.Contains(listening, StringComparison.Ordinal))
             {
                 if (_process.HasExited)
                 {
-                    throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode}: {Output}");
+                    await _process.WaitForExitAsync(cancellationToken); // flushes the redirected output
+                    var output = Output;
+                    throw output.Contains("EADDRINUSE", StringComparison.Ordinal)
+                        ? new AzuritePortTakenException(output)
+                        : new InvalidOperationException($"Azurite exited with code {_process.ExitCode}: {output}");
                 }
 
                 if (DateTime.UtcNow > deadline)
@@ -115,19 +138,12 @@ public sealed class AzuriteProcess : IAsyncDisposable
                     throw new TimeoutException($"Azurite did not listen on port {port} within 30 s: {Output}");
                 }
 
-                try
-                {
-                    using var client = new TcpClient();
-                    await client.ConnectAsync("127.0.0.1", port, cancellationToken);
-                    break;
-                }
-                catch (SocketException)
-                {
-                    await Task.Delay(100, cancellationToken);
-                }
+                await Task.Delay(50, cancellationToken);
             }
         }
     }
+
+    private sealed class AzuritePortTakenException(string output) : InvalidOperationException($"Azurite could not bind its ports: {output}");
 
     private string Output
     {

@@ -14,7 +14,10 @@ using Sarthe.GraphEmulator;
 namespace Sarthe.DevHost;
 
 /// <summary>Thrown for start-up problems a developer can fix; printed as one line, without a stack trace.</summary>
-public sealed class DevHostStartupException(string message, Exception? inner = null) : Exception(message, inner);
+public class DevHostStartupException(string message, Exception? inner = null) : Exception(message, inner);
+
+public sealed class PortInUseException(int port, Exception inner)
+    : DevHostStartupException($"Port {port} is already in use: stop the other process or pass --Port <n>.", inner);
 
 /// <summary>
 /// The whole backend in one process: Azurite and the Graph emulator (unless real ones are configured),
@@ -51,15 +54,23 @@ public sealed class RunningDevHost : IAsyncDisposable
 
     public static async Task<RunningDevHost> StartAsync(DevHostOptions options, CancellationToken cancellationToken = default)
     {
-        var owned = new List<IAsyncDisposable>();
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return await StartCoreAsync(options, owned, cancellationToken);
-        }
-        catch
-        {
-            await DisposeAllAsync(owned);
-            throw;
+            var owned = new List<IAsyncDisposable>();
+            try
+            {
+                return await StartCoreAsync(options, owned, cancellationToken);
+            }
+            catch (PortInUseException) when (options.Port == 0 && attempt < 5)
+            {
+                // A port we picked was taken before we bound it: start again on another.
+                await DisposeAllAsync(owned);
+            }
+            catch
+            {
+                await DisposeAllAsync(owned);
+                throw;
+            }
         }
     }
 
@@ -148,7 +159,7 @@ public sealed class RunningDevHost : IAsyncDisposable
         catch (Exception ex) when (ex is IOException && ex.InnerException is System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.AddressInUseException)
         {
             await app.DisposeAsync();
-            throw new DevHostStartupException($"Port {port} is already in use: stop the other process or pass --Port <n>.", ex);
+            throw new PortInUseException(port, ex);
         }
         catch (Microsoft.Extensions.Options.OptionsValidationException ex)
         {
