@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Dashboard;
 using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Graph;
 using Sarthe.Enrolment.Keys;
@@ -45,6 +46,7 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddOptions<FundingOptions>().BindConfiguration(FundingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddHttpClient(nameof(AdminAuthenticator));
         services.AddSingleton<AdminAuthenticator>();
@@ -62,6 +64,7 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<RegistrationProcessor>();
         services.AddSingleton<FundingReportStore>();
         services.AddSingleton<FundingReportService>();
+        services.AddSingleton<DashboardAssets>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }

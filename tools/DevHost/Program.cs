@@ -25,7 +25,8 @@ await using (host)
     Console.WriteLine($$"""
 
         Sarthe enrolment backend (dev host) is running.
-          Functions API   {{api}}  (health: {{api}}health)
+          Functions API   {{api}}  (health: {{api}}health, OpenAPI: {{api}}openapi.json)
+          Dashboard       {{api}}dashboard  (one-click dev sign-in)
           Dev token       POST {{host.BaseUrl}}dev/token  {"roles":["Enrolment.Admin"]}
           Storage         {{(host.Azurite is null ? "configured AzureWebJobsStorage" : "Azurite (in memory)")}}
           Graph           {{(host.Graph is null ? "configured Graph:BaseUrl" : $"Graph emulator {host.Graph.GraphBaseUrl}")}}

@@ -121,6 +121,10 @@ public sealed class RunningDevHost : IAsyncDisposable
         defaults[QueueNameOptions.DispatchScheduleSetting] = "*/2 * * * * *";
         defaults[QueueNameOptions.FundingReportScheduleSetting] = "0 5 * * * *";
 
+        // The dashboard's one-click sign-in posts this host's own token endpoint (never configured in Azure).
+        defaults["Dashboard:DevTokenUrl"] = "/dev/token";
+        defaults["Dashboard:RefreshSeconds"] = "5";
+
         // Illustrative unit costs so a developer sees amounts; the real ones are the programme's settings.
         defaults["Funding:UnitCostsEur:Laptop"] = "429.00";
         defaults["Funding:UnitCostsEur:Desktop"] = "612.50";

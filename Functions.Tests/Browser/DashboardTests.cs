@@ -1,0 +1,187 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Reporting;
+using Sarthe.Enrolment.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Sarthe.Enrolment.Tests.Browser;
+
+/// <summary>The administrators' dashboard in headless Chromium against the dev host: what an administrator sees and does.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class DashboardTests(BrowserFixture backend)
+{
+    [BrowserFact]
+    public async Task Dev_sign_in_shows_the_56_schools_and_the_programme_progress()
+    {
+        await using var dashboard = await backend.OpenDashboardAsync();
+        await Expect(dashboard.TestId("sign-in")).ToBeVisibleAsync();
+        await Expect(dashboard.TestId("school-rows")).ToBeHiddenAsync();
+
+        await dashboard.SignInAsync();
+
+        await Expect(dashboard.TestId("who")).ToContainTextAsync("administrator");
+        await Expect(dashboard.TestId("kpi-schools-of")).ToContainTextAsync("of 56 schools");
+        await Expect(dashboard.TestId("kpi-pupils-of")).ToContainTextAsync("of 21,313 pupils");
+        await Expect(dashboard.TestId("kpi-registered-of")).ToContainTextAsync("of 8,000 planned");
+        await Expect(dashboard.SchoolRow("0720001K")).ToContainTextAsync("Collège John Kennedy");
+        await Expect(dashboard.SchoolRow("0720001K")).ToContainTextAsync("Allonnes");
+        Assert.Empty(dashboard.Errors);
+    }
+
+    [BrowserFact]
+    public async Task Counts_change_as_devices_enrol_and_register()
+    {
+        const string School = "0720002L";
+        await using var dashboard = await backend.OpenDashboardAsync();
+        await dashboard.SignInAsync();
+        var row = dashboard.SchoolRow(School);
+        await Expect(row.GetByTestId("count-total")).ToHaveTextAsync("0");
+        var registeredBefore = int.Parse(await dashboard.TestId("kpi-registered").GetAttributeAsync("data-value") ?? "0");
+
+        var serials = Enumerable.Range(0, 3).Select(_ => Enroller.NewSerial("DASH")).ToList();
+        foreach (var serial in serials)
+        {
+            using var response = await backend.Enroller.EnrolAsync(serial, School);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        // The page refreshes itself: no reload, no click.
+        await Expect(row.GetByTestId("count-total")).ToHaveTextAsync("3");
+        await Expect(row.GetByTestId("count-registered")).ToHaveTextAsync("3");
+        await Expect(row.GetByTestId("count-received")).ToHaveTextAsync("0");
+        await Expect(dashboard.TestId("kpi-registered")).Not.ToHaveAttributeAsync("data-value", registeredBefore.ToString());
+        var registeredAfter = int.Parse(await dashboard.TestId("kpi-registered").GetAttributeAsync("data-value") ?? "0");
+        Assert.True(registeredAfter >= registeredBefore + 3, $"registered went from {registeredBefore} to {registeredAfter}");
+        Assert.Empty(dashboard.Errors);
+    }
+
+    [BrowserFact]
+    public async Task Administrator_retries_a_failed_device_and_reads_its_audit_trail()
+    {
+        const string School = "0720007S";
+        var serial = Enroller.NewSerial("DASHFAIL");
+        backend.Host.Graph!.State.OwnElsewhere([serial]);
+        using (var response = await backend.Enroller.EnrolAsync(serial, School))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        await using var dashboard = await backend.OpenDashboardAsync();
+        await dashboard.SignInAsync();
+        var failed = dashboard.FailedDevice(serial);
+        await Expect(failed).ToContainTextAsync("ZtdDeviceAlreadyAssigned");
+        await Expect(failed).ToContainTextAsync("Collège");
+        await Expect(dashboard.SchoolRow(School).GetByTestId("count-failed")).ToHaveTextAsync("1");
+        await dashboard.ScreenshotAsync("dashboard-failed-device");
+
+        // The other tenant released the device; the administrator retries from the page.
+        backend.Host.Graph.State.Options.SerialsOwnedElsewhere.Remove(serial);
+        await failed.GetByTestId("retry").ClickAsync();
+
+        await Expect(dashboard.TestId("message")).ToContainTextAsync($"Retry of {serial} accepted");
+        await Expect(failed).ToHaveCountAsync(0);
+        await Expect(dashboard.SchoolRow(School).GetByTestId("count-registered")).ToHaveTextAsync("1");
+        Assert.Equal("registered", await backend.StatusAsync(serial));
+
+        await dashboard.TestId("trail-serial").FillAsync(serial.ToLowerInvariant());
+        await dashboard.TestId("trail-show").ClickAsync();
+        await Expect(dashboard.TestId("trail-status")).ToHaveAttributeAsync("data-status", "registered");
+        var types = dashboard.Page.Locator("[data-testid=trail-event]");
+        await Expect(types.Locator("xpath=self::*[@data-type='device.retry_requested']")).ToHaveCountAsync(1);
+        await Expect(types.Locator("xpath=self::*[@data-type='device.registration_failed']")).ToHaveCountAsync(1);
+        await Expect(types.Locator("xpath=self::*[@data-type='device.registered']")).ToHaveCountAsync(1);
+        await Expect(types.First).ToHaveAttributeAsync("data-type", "device.registered"); // newest first
+        Assert.Empty(dashboard.Errors);
+    }
+
+    [BrowserFact]
+    public async Task Read_only_administrator_sees_failures_but_no_retry_or_build_buttons()
+    {
+        const string School = "0720004N";
+        var serial = Enroller.NewSerial("DASHREAD");
+        backend.Host.Graph!.State.OwnElsewhere([serial]);
+        using (var response = await backend.Enroller.EnrolAsync(serial, School))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        await using var dashboard = await backend.OpenDashboardAsync();
+        await dashboard.SignInAsync(admin: false);
+
+        await Expect(dashboard.TestId("who")).ToContainTextAsync("read only");
+        await Expect(dashboard.FailedDevice(serial)).ToContainTextAsync("ZtdDeviceAlreadyAssigned");
+        await Expect(dashboard.FailedDevice(serial).GetByTestId("retry")).ToHaveCountAsync(0);
+        await Expect(dashboard.TestId("report-build")).ToBeHiddenAsync();
+        Assert.Empty(dashboard.Errors);
+    }
+
+    [BrowserFact]
+    public async Task Funding_report_is_built_charted_and_downloaded_as_csv()
+    {
+        const string School = "0720011W";
+        var serial = Enroller.NewSerial("DASHRPT");
+        using (var response = await backend.Enroller.EnrolAsync(serial, School))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        Assert.Equal("registered", (await backend.SettledAsync(serial)).GetProperty("status").GetString());
+
+        await using var dashboard = await backend.OpenDashboardAsync();
+        await dashboard.SignInAsync();
+        await dashboard.TestId("report-build").ClickAsync();
+
+        await Expect(dashboard.TestId("report")).ToBeVisibleAsync();
+        await Expect(dashboard.Page.Locator($"[data-testid=chart-bar][data-uai='{School}']")).ToHaveCountAsync(1);
+        var latest = await backend.GetJsonAsync<JsonElement>("api/reports/funding/latest");
+        var reportDate = latest.GetProperty("reportDate").GetString()!;
+        await Expect(dashboard.TestId("report")).ToHaveAttributeAsync("data-report-date", reportDate);
+        await Expect(dashboard.TestId("report-schools")).ToContainTextAsync($"{latest.GetProperty("totals").GetProperty("schoolsSupported").GetInt32()} / 56");
+
+        var download = await dashboard.Page.RunAndWaitForDownloadAsync(() => dashboard.TestId("report-csv").ClickAsync());
+        Assert.Equal($"erdf-funding-{reportDate}.csv", download.SuggestedFilename);
+        var csv = await File.ReadAllTextAsync((await download.PathAsync())!);
+
+        // The file the browser saved is the API's CSV byte for byte.
+        using var expected = await backend.Client.SendAsync(backend.Request(HttpMethod.Get, $"api/reports/funding/{reportDate}?format=csv"));
+        Assert.Equal(await expected.Content.ReadAsStringAsync(), csv);
+        Assert.StartsWith(FundingCsv.Header, csv);
+        Assert.Contains($"\r\n{School},", csv);
+        await dashboard.ScreenshotAsync("dashboard");
+        Assert.Empty(dashboard.Errors);
+    }
+
+    [BrowserFact]
+    public async Task Labels_are_in_French_and_English()
+    {
+        await using var dashboard = await backend.OpenDashboardAsync(locale: "fr-FR");
+        await Expect(dashboard.Page.Locator("html")).ToHaveAttributeAsync("lang", "fr");
+        await Expect(dashboard.TestId("dev-sign-in-admin")).ToHaveTextAsync("Connexion de développement (administration)");
+        await dashboard.SignInAsync();
+        await Expect(dashboard.Page.Locator("h1")).ToHaveTextAsync("Programme numérique des collèges de la Sarthe");
+        await Expect(dashboard.TestId("kpi-schools-of")).ToContainTextAsync("collèges");
+
+        await dashboard.TestId("lang-en").ClickAsync();
+
+        await Expect(dashboard.Page.Locator("html")).ToHaveAttributeAsync("lang", "en");
+        await Expect(dashboard.Page.Locator("h1")).ToHaveTextAsync("Sarthe collèges device programme");
+        await Expect(dashboard.TestId("kpi-schools-of")).ToContainTextAsync("of 56 schools");
+        Assert.Empty(dashboard.Errors);
+    }
+
+    [BrowserFact]
+    public async Task An_expired_or_forged_session_goes_back_to_sign_in()
+    {
+        await using var dashboard = await backend.OpenDashboardAsync();
+        await dashboard.SignInAsync();
+
+        // A token the API does not accept (as after a key rollover): the next refresh meets a 401.
+        await dashboard.Page.EvaluateAsync("() => sessionStorage.setItem('dashboard.devToken', 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlcyI6WyJFbnJvbG1lbnQuQWRtaW4iXX0.c2lnbmF0dXJl')");
+
+        await Expect(dashboard.TestId("sign-in")).ToBeVisibleAsync();
+        await Expect(dashboard.TestId("message")).ToContainTextAsync("Session expired");
+    }
+}
