@@ -8,7 +8,7 @@ namespace Sarthe.Enrolment.Tests.Browser;
 /// A backend of its own (the dashboard refreshing every second) and the system's headless Chromium driven
 /// by Playwright. No browser is downloaded: Playwright is pointed at Debian's chromium, which .ci/run installs.
 /// </summary>
-public sealed class BrowserFixture : BackendFixture
+public class BrowserFixture : BackendFixture
 {
     private IPlaywright? _playwright;
 
@@ -19,6 +19,7 @@ public sealed class BrowserFixture : BackendFixture
 
     protected override void Configure(DevHostOptions options)
     {
+        base.Configure(options);
         options.Settings["Dashboard:RefreshSeconds"] = "1";
         options.Settings["Dashboard:DeviceTarget"] = "8000";
     }

@@ -276,6 +276,7 @@
     forget() {
       sessionStorage.removeItem(DEV_TOKEN_KEY);
     },
+    userName: () => "",
   };
 
   // Azure: Microsoft Entra ID through MSAL for browsers (authorization code + PKCE, redirect flow).
@@ -315,6 +316,11 @@
     },
     forget() {
       this.app.setActiveAccount(null);
+    },
+    // The signed-in person from the ID token, not the API access token (which may carry no name).
+    userName() {
+      const account = this.app.getActiveAccount();
+      return account ? account.name || account.username : "";
     },
   };
 
@@ -375,7 +381,7 @@
     }
     const claims = claimsOf(token);
     state.roles = Array.isArray(claims.roles) ? claims.roles : claims.roles ? [claims.roles] : [];
-    state.who = claims.name || claims.preferred_username || claims.sub || "";
+    state.who = auth.userName() || claims.name || claims.preferred_username || claims.sub || "";
     renderWho();
     byTest("sign-in").hidden = true;
     byTest("sign-out").hidden = false;
