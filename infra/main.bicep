@@ -15,6 +15,12 @@ param adminAudience string
 @description('Entra ID tenant of the administrators and of Intune.')
 param tenantId string = subscription().tenantId
 
+@description('Application (client) id of the dashboard\'s single-page-app registration; empty leaves the dashboard without sign-in.')
+param dashboardClientId string = ''
+
+@description('Devices the programme plans to register (the dashboard\'s 100 %).')
+param deviceTarget int = 8000
+
 @description('Largest number of instances Flex Consumption may scale to.')
 param maximumInstanceCount int = 40
 
@@ -148,6 +154,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'FundingReportSchedule', value: '0 5 * * * *' }
         { name: 'AdminAuth__MetadataAddress', value: '${environment().authentication.loginEndpoint}${tenantId}/v2.0/.well-known/openid-configuration' }
         { name: 'AdminAuth__Audience', value: adminAudience }
+        // The dashboard signs administrators in with MSAL (authorization code + PKCE) for this API's scope.
+        { name: 'Dashboard__ClientId', value: dashboardClientId }
+        { name: 'Dashboard__Authority', value: '${environment().authentication.loginEndpoint}${tenantId}' }
+        { name: 'Dashboard__Scope', value: '${adminAudience}/.default' }
+        { name: 'Dashboard__DeviceTarget', value: string(deviceTarget) }
         // The secret itself is put in the vault by an operator (docs/operations.md), never in a template.
         { name: 'Enrolment__MasterSecret', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=enrolment-master-secret)' }
         { name: 'Graph__Credential', value: 'ManagedIdentity' }
@@ -190,6 +201,7 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 
 output AZURE_FUNCTION_APP_NAME string = app.name
 output AZURE_FUNCTION_URI string = 'https://${app.properties.defaultHostName}/api'
+output AZURE_DASHBOARD_URL string = 'https://${app.properties.defaultHostName}/api/dashboard'
 output AZURE_KEY_VAULT_NAME string = vault.name
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.name
 output APP_IDENTITY_PRINCIPAL_ID string = identity.properties.principalId
