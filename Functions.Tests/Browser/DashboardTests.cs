@@ -1,8 +1,5 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Playwright;
-using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Reporting;
 using Sarthe.Enrolment.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
@@ -41,11 +38,9 @@ public sealed class DashboardTests(BrowserFixture backend)
         await Expect(row.GetByTestId("count-total")).ToHaveTextAsync("0");
         var registeredBefore = int.Parse(await dashboard.TestId("kpi-registered").GetAttributeAsync("data-value") ?? "0");
 
-        var serials = Enumerable.Range(0, 3).Select(_ => Enroller.NewSerial("DASH")).ToList();
-        foreach (var serial in serials)
+        for (var i = 0; i < 3; i++)
         {
-            using var response = await backend.Enroller.EnrolAsync(serial, School);
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            await EnrolAsync(School, "DASH");
         }
 
         // The page refreshes itself: no reload, no click.
@@ -62,12 +57,7 @@ public sealed class DashboardTests(BrowserFixture backend)
     public async Task Administrator_retries_a_failed_device_and_reads_its_audit_trail()
     {
         const string School = "0720007S";
-        var serial = Enroller.NewSerial("DASHFAIL");
-        backend.Host.Graph!.State.OwnElsewhere([serial]);
-        using (var response = await backend.Enroller.EnrolAsync(serial, School))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        }
+        var serial = await EnrolAsync(School, "DASHFAIL", ownedByAnotherTenant: true);
 
         await using var dashboard = await backend.OpenDashboardAsync();
         await dashboard.SignInAsync();
@@ -78,7 +68,7 @@ public sealed class DashboardTests(BrowserFixture backend)
         await dashboard.ScreenshotAsync("dashboard-failed-device");
 
         // The other tenant released the device; the administrator retries from the page.
-        backend.Host.Graph.State.Options.SerialsOwnedElsewhere.Remove(serial);
+        backend.Host.Graph!.State.Options.SerialsOwnedElsewhere.Remove(serial);
         await failed.GetByTestId("retry").ClickAsync();
 
         await Expect(dashboard.TestId("message")).ToContainTextAsync($"Retry of {serial} accepted");
@@ -101,12 +91,7 @@ public sealed class DashboardTests(BrowserFixture backend)
     public async Task Read_only_administrator_sees_failures_but_no_retry_or_build_buttons()
     {
         const string School = "0720004N";
-        var serial = Enroller.NewSerial("DASHREAD");
-        backend.Host.Graph!.State.OwnElsewhere([serial]);
-        using (var response = await backend.Enroller.EnrolAsync(serial, School))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        }
+        var serial = await EnrolAsync(School, "DASHREAD", ownedByAnotherTenant: true);
 
         await using var dashboard = await backend.OpenDashboardAsync();
         await dashboard.SignInAsync(admin: false);
@@ -122,11 +107,7 @@ public sealed class DashboardTests(BrowserFixture backend)
     public async Task Funding_report_is_built_charted_and_downloaded_as_csv()
     {
         const string School = "0720011W";
-        var serial = Enroller.NewSerial("DASHRPT");
-        using (var response = await backend.Enroller.EnrolAsync(serial, School))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        }
+        var serial = await EnrolAsync(School, "DASHRPT");
 
         Assert.Equal("registered", (await backend.SettledAsync(serial)).GetProperty("status").GetString());
 
@@ -183,5 +164,19 @@ public sealed class DashboardTests(BrowserFixture backend)
 
         await Expect(dashboard.TestId("sign-in")).ToBeVisibleAsync();
         await Expect(dashboard.TestId("message")).ToContainTextAsync("Session expired");
+    }
+
+    /// <summary>Enrols a new device through the API as its first boot would; owned by another tenant, it will fail with 806.</summary>
+    private async Task<string> EnrolAsync(string school, string prefix, bool ownedByAnotherTenant = false)
+    {
+        var serial = Enroller.NewSerial(prefix);
+        if (ownedByAnotherTenant)
+        {
+            backend.Host.Graph!.State.OwnElsewhere([serial]);
+        }
+
+        using var response = await backend.Enroller.EnrolAsync(serial, school);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return serial;
     }
 }
