@@ -99,6 +99,7 @@ public sealed class DashboardTests(BrowserFixture backend)
         await Expect(dashboard.TestId("who")).ToContainTextAsync("read only");
         await Expect(dashboard.FailedDevice(serial)).ToContainTextAsync("ZtdDeviceAlreadyAssigned");
         await Expect(dashboard.FailedDevice(serial).GetByTestId("retry")).ToHaveCountAsync(0);
+        await Expect(dashboard.TestId("failed-shown")).ToBeHiddenAsync(); // every failed device is listed
         await Expect(dashboard.TestId("report-build")).ToBeHiddenAsync();
         Assert.Empty(dashboard.Errors);
     }

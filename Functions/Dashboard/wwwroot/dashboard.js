@@ -46,6 +46,7 @@
       noDevices: "aucun appareil",
       failedDevices: "Appareils en échec",
       noFailed: "Aucun appareil en échec.",
+      failedShown: "{0} affichés sur {1} (100 au plus par collège) : le reste par l'API.",
       readOnlyNote: "Lecture seule : relancer un appareil demande le rôle Enrolment.Admin.",
       retry: "Relancer",
       retryAccepted: "Relance de {0} acceptée : l'enregistrement reprend.",
@@ -121,6 +122,7 @@
       noDevices: "no devices",
       failedDevices: "Failed devices",
       noFailed: "No failed devices.",
+      failedShown: "Showing {0} of {1} (at most 100 per school): the rest through the API.",
       readOnlyNote: "Read only: retrying a device needs the Enrolment.Admin role.",
       retry: "Retry",
       retryAccepted: "Retry of {0} accepted: registration starts again.",
@@ -503,6 +505,10 @@
   function renderFailed() {
     const names = new Map(state.schools.map((s) => [s.uai, s.name]));
     byTest("no-failed").hidden = state.failed.length > 0;
+    const failedTotal = state.schools.reduce((total, s) => total + s.devices.failed, 0);
+    const shown = byTest("failed-shown");
+    shown.hidden = state.failed.length >= failedTotal;
+    shown.textContent = t("failedShown", number(state.failed.length), number(failedTotal));
     byTest("failed-list").replaceChildren(
       ...state.failed.map((device) => {
         const error = device.lastError;
