@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
@@ -10,6 +12,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Sarthe.DevHost;
 using Sarthe.Enrolment.Audit;
+using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Reporting;
@@ -25,8 +28,8 @@ foreach (var size in sizes)
 }
 
 Console.WriteLine();
-Console.WriteLine("| devices | seed s | raw projected scan s | report build s | build / scan | storage requests (scan / build) | managed heap peak during build MB |");
-Console.WriteLine("|---|---|---|---|---|---|---|");
+Console.WriteLine("| devices | seed s | raw projected scan s | report build s | build / scan | storage requests (scan / build) | managed heap peak during build MB | dashboard refresh s (median of 5) | refresh / scan | HTTP requests per refresh |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
 rows.ForEach(Console.WriteLine);
 
 static async Task<string> RunAsync(int count)
@@ -76,9 +79,50 @@ static async Task<string> RunAsync(int count)
     var buildRequests = counter.Count;
     await sampler.DisposeAsync();
 
+    // What one open dashboard costs every Dashboard:RefreshSeconds: the page's own requests, over HTTP.
+    using var http = new HttpClient { BaseAddress = new Uri(host.BaseUrl, "api/"), Timeout = TimeSpan.FromMinutes(10) };
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", host.Tokens.CreateToken([AdminRoles.Read]));
+    var refreshes = new List<double>();
+    var refreshRequests = 0;
+    for (var i = 0; i < 5; i++)
+    {
+        var clock = Stopwatch.StartNew();
+        refreshRequests = await DashboardRefreshAsync(http);
+        refreshes.Add(clock.Elapsed.TotalSeconds);
+    }
+
+    var refreshSeconds = refreshes.Order().ElementAt(refreshes.Count / 2);
+    Console.WriteLine($"[{count}] dashboard refreshes: {string.Join(", ", refreshes.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))} s");
     Console.WriteLine($"[{count}] scanned {scanned} rows; report counts {report.Totals.DevicesRegistered + report.Totals.DevicesPending + report.Totals.DevicesFailed} devices");
     string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
-    return $"| {count:N0} | {F(seedSeconds)} | {F(scanSeconds)} | {F(buildSeconds)} | {F(buildSeconds / scanSeconds)} | {scanRequests} / {buildRequests} | {F(Math.Max(0, peak - baseline) / 1048576.0)} |";
+    return $"| {count:N0} | {F(seedSeconds)} | {F(scanSeconds)} | {F(buildSeconds)} | {F(buildSeconds / scanSeconds)} | {scanRequests} / {buildRequests} | {F(Math.Max(0, peak - baseline) / 1048576.0)} | {F(refreshSeconds)} | {F(refreshSeconds / scanSeconds)} | {refreshRequests} |";
+}
+
+// The dashboard's refresh (Functions/Dashboard/wwwroot/dashboard.js): schools with live counts, the failed
+// devices of each school that has some (at most 6 at a time, as a browser does over HTTP/1.1), the latest report.
+static async Task<int> DashboardRefreshAsync(HttpClient http)
+{
+    using var schools = JsonDocument.Parse(await http.GetStringAsync("schools"));
+    var failing = schools.RootElement.EnumerateArray()
+        .Where(s => s.GetProperty("devices").GetProperty("failed").GetInt32() > 0)
+        .Select(s => s.GetProperty("uai").GetString()!)
+        .ToList();
+    using var browserLimit = new SemaphoreSlim(6);
+    await Task.WhenAll(failing.Select(async uai =>
+    {
+        await browserLimit.WaitAsync();
+        try
+        {
+            await http.GetStringAsync($"schools/{uai}/devices?status=failed&pageSize=100");
+        }
+        finally
+        {
+            browserLimit.Release();
+        }
+    }));
+    using var report = await http.GetAsync("reports/funding/latest");
+    report.EnsureSuccessStatusCode();
+    return 1 + failing.Count + 1;
 }
 
 static async Task SeedAsync(TableClient devices, int count)
