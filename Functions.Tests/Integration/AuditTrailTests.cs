@@ -87,6 +87,28 @@ public sealed class AuditTrailTests(BackendFixture backend)
         Assert.Equal(2, items.Count);
     }
 
+    [Fact]
+    public async Task Events_published_together_are_written_per_partition_in_transactions_and_a_partial_redelivery_adds_only_the_new_ones()
+    {
+        var trail = backend.Host.Services.GetRequiredService<AuditTrail>();
+        var serial = Enroller.NewSerial("TXN");
+        var now = DateTimeOffset.UtcNow;
+        var events = Enumerable.Range(0, 3)
+            .Select(i => new AuditEvent(Guid.NewGuid(), now.AddMilliseconds(i), AuditEventTypes.DeviceRegistrationStarted, new AuditActor(ActorKinds.System, "test"), School, serial, new JsonObject { ["attempt"] = i }))
+            .ToList();
+
+        // The first event alone, then all three (as a redelivered batch would): the transaction of each
+        // partition meets the existing entry, so the two new ones are added one by one.
+        Assert.Equal(2, await trail.AppendAsync(events.Take(1).ToList(), CancellationToken.None));
+        Assert.Equal(4, await trail.AppendAsync(events, CancellationToken.None));
+        Assert.Equal(0, await trail.AppendAsync(events, CancellationToken.None));
+
+        var items = await ItemsAsync($"api/audit?serialNumber={serial}");
+        Assert.Equal(events.Select(e => e.EventId).Reverse(), items.Select(e => e.GetProperty("eventId").GetGuid()));
+        var schoolItems = await ItemsAsync($"api/audit?schoolUai={School}&from={Uri.EscapeDataString(now.AddSeconds(-1).ToString("O"))}&pageSize=500");
+        Assert.Equal(3, schoolItems.Count(e => e.GetProperty("serialNumber").GetString() == serial));
+    }
+
     [Theory]
     [InlineData("not json at all")]
     [InlineData("{\"eventId\":\"6b0f0f2e-0000-0000-0000-000000000001\",\"occurredAt\":\"2026-11-28T02:00:00Z\",\"type\":\"device.exploded\",\"actor\":{\"kind\":\"system\",\"id\":\"x\"},\"serialNumber\":\"BAD-EVENT-1\"}")]

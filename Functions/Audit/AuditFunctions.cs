@@ -22,9 +22,6 @@ public sealed class AuditFunctions(
     IOptions<QueueNameOptions> names,
     ILogger<AuditFunctions> logger)
 {
-    // Events of one message are written this many at a time: enough to keep storage busy, not to flood it.
-    private const int AppendConcurrency = 8;
-
     [Function(nameof(RecordAuditEvent))]
     public async Task RecordAuditEvent(
         [QueueTrigger("%AuditQueueName%", Connection = "AzureWebJobsStorage")] string message,
@@ -48,10 +45,7 @@ public sealed class AuditFunctions(
         }
 
         // Storage errors propagate: the queue redelivers, and the insert-if-absent writes make that safe.
-        foreach (var chunk in events.Chunk(AppendConcurrency))
-        {
-            await Task.WhenAll(chunk.Select(e => trail.AppendAsync(e, cancellationToken)));
-        }
+        await trail.AppendAsync(events, cancellationToken);
     }
 
     [ApiOperation("Audit events of a device or a school, newest first", ApiCaller.Administrator, AdminRoles.Read, Query = ["serialNumber", "schoolUai", "from", "to", "pageSize", "continuationToken"])]

@@ -25,11 +25,55 @@ public sealed class AuditTrail(TableServiceClient tables, IOptions<AuditOptions>
 
     public static string DevicePartition(string serial) => "device|" + serial;
 
+    // Entity-group transactions hold at most 100 operations, all in one partition.
+    private const int MaxTransaction = 100;
+
+    // Requests in flight for one message: enough to keep storage busy, not to flood it.
+    private const int Concurrency = 8;
+
     /// <summary>Returns how many entries were new (0 when the whole event was a duplicate).</summary>
-    public async Task<int> AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+    public Task<int> AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken) =>
+        AppendAsync([auditEvent], cancellationToken);
+
+    /// <summary>
+    /// Stores events published together. The entries that share a partition (a school's, or a device's
+    /// successive events) go in one entity-group transaction, one storage request instead of one per entry;
+    /// the others one by one. Returns how many entries were new.
+    /// </summary>
+    public async Task<int> AppendAsync(IReadOnlyCollection<AuditEvent> events, CancellationToken cancellationToken)
     {
-        var written = await Task.WhenAll(EntitiesFor(auditEvent).Select(entity => TryAddAsync(entity, cancellationToken)));
-        return written.Count(w => w);
+        var groups = events.SelectMany(EntitiesFor)
+            .DistinctBy(entity => (entity.PartitionKey, entity.RowKey)) // the same event twice in one message
+            .GroupBy(entity => entity.PartitionKey)
+            .SelectMany(partition => partition.Chunk(MaxTransaction))
+            .ToList();
+        var written = 0;
+        foreach (var wave in groups.Chunk(Concurrency))
+        {
+            written += (await Task.WhenAll(wave.Select(group => AddAllAsync(group, cancellationToken)))).Sum();
+        }
+
+        return written;
+    }
+
+    private async Task<int> AddAllAsync(TableEntity[] entities, CancellationToken cancellationToken)
+    {
+        if (entities.Length == 1)
+        {
+            return await TryAddAsync(entities[0], cancellationToken) ? 1 : 0;
+        }
+
+        try
+        {
+            await _table.SubmitTransactionAsync(entities.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)), cancellationToken);
+            return entities.Length;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            // Some entry is already there (a redelivery): the transaction wrote nothing, so insert one by one.
+            var added = await Task.WhenAll(entities.Select(entity => TryAddAsync(entity, cancellationToken)));
+            return added.Count(a => a);
+        }
     }
 
     /// <summary>The entries of one event: one per partition it is read from.</summary>
