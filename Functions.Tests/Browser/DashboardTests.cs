@@ -145,6 +145,7 @@ public sealed class DashboardTests(BrowserFixture backend)
         await dashboard.SignInAsync();
         await Expect(dashboard.Page.Locator("h1")).ToHaveTextAsync("Programme numérique des collèges de la Sarthe");
         await Expect(dashboard.TestId("kpi-schools-of")).ToContainTextAsync("collèges");
+        await dashboard.ScreenshotAsync("dashboard-fr");
 
         await dashboard.TestId("lang-en").ClickAsync();
 
