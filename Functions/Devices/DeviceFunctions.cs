@@ -52,10 +52,9 @@ public sealed class DeviceFunctions(
             return auth.Failure!;
         }
 
-        var serial = SerialNumber.Normalize(serialNumber);
-        var device = serial is null ? null : await devices.FindBySerialAsync(serial, cancellationToken);
+        var device = await devices.FindAsync(serialNumber, cancellationToken);
         return device is null
-            ? Problem.NotFound($"No device with serial number '{serialNumber}'.")
+            ? Problem.UnknownDevice(serialNumber)
             : new JsonBodyResult(DeviceRecord.From(device));
     }
 
@@ -77,11 +76,10 @@ public sealed class DeviceFunctions(
             return auth.Failure!;
         }
 
-        var serial = SerialNumber.Normalize(serialNumber);
-        var found = serial is null ? null : await devices.FindBySerialAsync(serial, cancellationToken);
+        var found = await devices.FindAsync(serialNumber, cancellationToken);
         if (found is null)
         {
-            return Problem.NotFound($"No device with serial number '{serialNumber}'.");
+            return Problem.UnknownDevice(serialNumber);
         }
 
         var retried = false;
@@ -134,7 +132,7 @@ public sealed class DeviceFunctions(
         var school = await schools.FindAsync(uai, cancellationToken);
         if (school is null)
         {
-            return Problem.NotFound($"No school with UAI '{uai}'.");
+            return Problem.UnknownSchool(uai);
         }
 
         var errors = new Dictionary<string, string[]>();

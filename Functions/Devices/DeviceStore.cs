@@ -52,8 +52,14 @@ public sealed class DeviceStore(TableServiceClient tables)
         return response.HasValue ? response.Value : null;
     }
 
-    public async Task<DeviceEntity?> FindBySerialAsync(string serial, CancellationToken cancellationToken)
+    /// <summary>The device a route's serial number names (normalised as at enrolment), or null.</summary>
+    public async Task<DeviceEntity?> FindAsync(string routeSerial, CancellationToken cancellationToken)
     {
+        if (SerialNumber.Normalize(routeSerial) is not { } serial)
+        {
+            return null;
+        }
+
         var claim = await _serials.GetEntityIfExistsAsync<TableEntity>(serial, ClaimRow, cancellationToken: cancellationToken);
         return claim.HasValue ? await GetAsync(claim.Value!.GetString("SchoolUai")!, serial, cancellationToken) : null;
     }

@@ -30,6 +30,10 @@ public static class Problem
     public static JsonBodyResult NotFound(string detail) =>
         Create(StatusCodes.Status404NotFound, "Not found", detail);
 
+    public static JsonBodyResult UnknownSchool(string routeUai) => NotFound($"No school with UAI '{routeUai}'.");
+
+    public static JsonBodyResult UnknownDevice(string routeSerial) => NotFound($"No device with serial number '{routeSerial}'.");
+
     public static JsonBodyResult Unauthorized(string detail, string? bearerError = null)
     {
         var result = Create(StatusCodes.Status401Unauthorized, "Unauthorized", detail);

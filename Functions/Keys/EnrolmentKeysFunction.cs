@@ -32,7 +32,7 @@ public sealed class EnrolmentKeysFunction(AdminAuthenticator authenticator, Scho
         var school = await schools.FindAsync(uai, cancellationToken);
         if (school is null)
         {
-            return Problem.NotFound($"No school with UAI '{uai}'.");
+            return Problem.UnknownSchool(uai);
         }
 
         var issued = await keys.RotateAsync(school.Uai, cancellationToken);

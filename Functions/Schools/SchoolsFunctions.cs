@@ -50,7 +50,7 @@ public sealed class SchoolsFunctions(SchoolDirectory directory, DeviceStore devi
 
         var school = await directory.FindAsync(uai, cancellationToken);
         return school is null
-            ? Problem.NotFound($"No school with UAI '{uai}'.")
+            ? Problem.UnknownSchool(uai)
             : new JsonBodyResult(SchoolView.From(school, await devices.CountAsync(school.Uai, cancellationToken)));
     }
 }
