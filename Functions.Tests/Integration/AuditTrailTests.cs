@@ -19,7 +19,7 @@ public sealed class AuditTrailTests(BackendFixture backend)
     private const string School = "0720046J";
 
     private QueueClient AuditQueue => backend.Host.Services.GetRequiredService<QueueServiceClient>()
-        .GetQueueClient(backend.Host.Services.GetRequiredService<IOptions<QueueNameOptions>>().Value.Audit);
+        .GetQueueClient(backend.Host.Services.GetRequiredService<IOptions<TriggerOptions>>().Value.AuditQueueName);
 
     [Fact]
     public async Task A_real_enrolment_to_registration_path_leaves_every_event_type_in_the_trail()
@@ -94,7 +94,7 @@ public sealed class AuditTrailTests(BackendFixture backend)
         var serial = Enroller.NewSerial("TXN");
         var now = DateTimeOffset.UtcNow;
         var events = Enumerable.Range(0, 3)
-            .Select(i => new AuditEvent(Guid.NewGuid(), now.AddMilliseconds(i), AuditEventTypes.DeviceRegistrationStarted, new AuditActor(ActorKinds.System, "test"), School, serial, new JsonObject { ["attempt"] = i }))
+            .Select(i => new AuditEvent(Guid.NewGuid(), now.AddMilliseconds(i), AuditEventTypes.DeviceRegistrationStarted, new AuditActor(AuditActor.SystemKind, "test"), School, serial, new JsonObject { ["attempt"] = i }))
             .ToList();
 
         // The first event alone, then all three (as a redelivered batch would): the transaction of each
@@ -202,7 +202,7 @@ public sealed class AuditTrailTests(BackendFixture backend)
     }
 
     private static AuditEvent Event(string serial, DateTimeOffset at) =>
-        new(Guid.NewGuid(), at, AuditEventTypes.ReportFundingBuilt, new AuditActor(ActorKinds.System, "test"), null, serial, new JsonObject { ["n"] = 1 });
+        new(Guid.NewGuid(), at, AuditEventTypes.ReportFundingBuilt, new AuditActor(AuditActor.SystemKind, "test"), null, serial, new JsonObject { ["n"] = 1 });
 
     private async Task<List<JsonElement>> ItemsAsync(string path)
     {

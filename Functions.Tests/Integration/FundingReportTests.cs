@@ -184,14 +184,14 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
 
     private static async Task Seed(DeviceStore store, string uai, string serial, string type, params (string Status, int MinutesFromCutOff)[] steps)
     {
-        var device = new DeviceEntity { PartitionKey = uai, RowKey = serial, DeviceType = type, Manufacturer = "HP", Model = "Test", HardwareHash = "AAAA" };
-        foreach (var (status, minutes) in steps)
+        // Any history, as years of retries could have left it: written to the row directly.
+        var history = steps.Aggregate(StatusHistory.Empty, (h, step) => h.Append(DeviceStatusNames.Parse(step.Status)!.Value, CutOff.AddMinutes(step.MinutesFromCutOff)));
+        var row = new DeviceEntity
         {
-            device.SetStatus(status, CutOff.AddMinutes(minutes));
-        }
-
-        device.EnrolledAt = CutOff.AddMinutes(steps[0].MinutesFromCutOff);
+            PartitionKey = uai, RowKey = serial, DeviceType = type, Manufacturer = "HP", Model = "Test", HardwareHash = "AAAA",
+            Status = steps[^1].Status, StatusHistory = history.ToString(), EnrolledAt = CutOff.AddMinutes(steps[0].MinutesFromCutOff),
+        };
         await store.ClaimSerialAsync(serial, uai, CancellationToken.None);
-        Assert.True(await store.TryAddAsync(device, CancellationToken.None));
+        Assert.True(await store.TryAddAsync(new Device(row), CancellationToken.None));
     }
 }

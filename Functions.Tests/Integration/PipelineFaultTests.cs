@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Sarthe.DevHost;
+using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Tests.Infrastructure;
 
 namespace Sarthe.Enrolment.Tests.Integration;
@@ -113,14 +114,12 @@ public sealed class SweepTimerTests(FastSweepFixture backend) : IClassFixture<Fa
         // The row as it is when a process dies between the insert and the enqueue: only the timer can save it.
         const string school = "0720024K";
         var serial = Enroller.NewSerial("SWEPT");
-        var store = backend.Host.Services.GetRequiredService<Sarthe.Enrolment.Devices.DeviceStore>();
+        var store = backend.Host.Services.GetRequiredService<DeviceStore>();
         var now = DateTimeOffset.UtcNow;
         await store.ClaimSerialAsync(serial, school, CancellationToken.None);
-        await store.TryAddAsync(new Sarthe.Enrolment.Devices.DeviceEntity
-        {
-            PartitionKey = school, RowKey = serial, DeviceType = "tablet", Manufacturer = "Lenovo", Model = "Tab",
-            HardwareHash = Convert.ToBase64String(new byte[512]), EnrolledAt = now, UpdatedAt = now,
-        }, CancellationToken.None);
+        await store.TryAddAsync(
+            Device.Enrol(new DeviceKey(school, serial), new DeviceDescription("tablet", "Lenovo", "Tab", Convert.ToBase64String(new byte[512]), null), now),
+            CancellationToken.None);
 
         var device = await backend.SettledAsync(serial, TimeSpan.FromSeconds(60));
 

@@ -61,7 +61,7 @@ public sealed class RegistrationTests(BackendFixture backend)
 
         Assert.Equal("failed", device.GetProperty("status").GetString());
         var error = device.GetProperty("lastError");
-        Assert.Equal(RegistrationProcessor.AlreadyAssignedName, error.GetProperty("code").GetString());
+        Assert.Equal(ImportHandler.AlreadyAssignedName, error.GetProperty("code").GetString());
         Assert.Contains("806", error.GetProperty("message").GetString());
         Assert.EndsWith("Z", error.GetProperty("at").GetString());
     }
@@ -137,13 +137,11 @@ public sealed class RegistrationTests(BackendFixture backend)
         var store = backend.Host.Services.GetRequiredService<DeviceStore>();
         var longAgo = DateTimeOffset.UtcNow.AddHours(-2);
         await store.ClaimSerialAsync(serial, School, CancellationToken.None);
-        Assert.True(await store.TryAddAsync(new DeviceEntity
-        {
-            PartitionKey = School, RowKey = serial, DeviceType = "desktop", Manufacturer = "Dell", Model = "OptiPlex",
-            HardwareHash = Convert.ToBase64String(new byte[512]), EnrolledAt = longAgo, UpdatedAt = longAgo,
-        }, CancellationToken.None));
+        Assert.True(await store.TryAddAsync(
+            Device.Enrol(new DeviceKey(School, serial), new DeviceDescription("desktop", "Dell", "OptiPlex", Convert.ToBase64String(new byte[512]), null), longAgo),
+            CancellationToken.None));
 
-        var redriven = await backend.Host.Services.GetRequiredService<RegistrationProcessor>().SweepAsync(CancellationToken.None);
+        var redriven = await backend.Host.Services.GetRequiredService<RegistrationSweeper>().SweepAsync(CancellationToken.None);
 
         Assert.True(redriven >= 1);
         Assert.Equal("registered", (await backend.SettledAsync(serial)).GetProperty("status").GetString());

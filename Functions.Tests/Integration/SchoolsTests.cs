@@ -59,10 +59,10 @@ public sealed class SchoolsTests(BackendFixture backend)
     [Fact]
     public async Task Seeding_again_is_idempotent()
     {
-        var directory = (Schools.SchoolDirectory)backend.Host.Services.GetService(typeof(Schools.SchoolDirectory))!;
+        var directory = (Schools.SchoolStore)backend.Host.Services.GetService(typeof(Schools.SchoolStore))!;
 
-        await directory.SeedAsync(Schools.SchoolRegistry.LoadDefault(), CancellationToken.None);
-        await directory.SeedAsync(Schools.SchoolRegistry.LoadDefault(), CancellationToken.None);
+        await directory.SeedAsync(Schools.BundledSchoolRegistry.Load(), CancellationToken.None);
+        await directory.SeedAsync(Schools.BundledSchoolRegistry.Load(), CancellationToken.None);
 
         Assert.Equal(56, (await directory.ListAsync(CancellationToken.None)).Count);
     }

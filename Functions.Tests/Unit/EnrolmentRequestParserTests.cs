@@ -1,5 +1,6 @@
 using System.Text;
 using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Enrolment;
 
 namespace Sarthe.Enrolment.Tests.Unit;
 

@@ -117,12 +117,7 @@ public sealed class FundingReportBuilderTests
 
     private static void AddExact(FundingReportBuilder builder, string uai, string type, params (string Status, DateTimeOffset At)[] steps)
     {
-        var device = new DeviceEntity();
-        foreach (var (status, at) in steps)
-        {
-            device.SetStatus(status, at);
-        }
-
-        builder.Add(new DeviceFacts(uai, type, device.StatusHistory), CutOff);
+        var history = steps.Aggregate(StatusHistory.Empty, (h, step) => h.Append(DeviceStatusNames.Parse(step.Status)!.Value, step.At));
+        builder.Add(new DeviceReportFacts(uai, type, history), CutOff);
     }
 }

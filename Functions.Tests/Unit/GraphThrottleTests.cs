@@ -1,11 +1,12 @@
 using Microsoft.Kiota.Abstractions;
-using Sarthe.Enrolment.Registration;
+using Sarthe.Enrolment.Graph;
 
 namespace Sarthe.Enrolment.Tests.Unit;
 
 public sealed class GraphThrottleTests
 {
-    private static readonly RegistrationOptions Options = new() { ThrottleBackoff = TimeSpan.FromSeconds(2), MaxThrottleBackoff = TimeSpan.FromSeconds(60) };
+    private static readonly TimeSpan Backoff = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
 
     [Fact]
     public void Retry_after_seconds_are_honoured()
@@ -13,7 +14,7 @@ public sealed class GraphThrottleTests
         var error = Throttled(("Retry-After", "7"));
 
         Assert.True(GraphThrottle.IsThrottled(error));
-        Assert.Equal(TimeSpan.FromSeconds(7), GraphThrottle.Delay(error, attempt: 3, Options));
+        Assert.Equal(TimeSpan.FromSeconds(7), GraphThrottle.Delay(error, attempt: 3, Backoff, MaxBackoff));
     }
 
     [Fact]
@@ -24,9 +25,19 @@ public sealed class GraphThrottleTests
         for (var attempt = 0; attempt < 10; attempt++)
         {
             var expected = Math.Min(2 * Math.Pow(2, attempt), 60);
-            var delay = GraphThrottle.Delay(error, attempt, Options).TotalSeconds;
+            var delay = GraphThrottle.Delay(error, attempt, Backoff, MaxBackoff).TotalSeconds;
             Assert.InRange(delay, expected * 0.75, expected * 1.25);
         }
+    }
+
+    [Fact]
+    public void A_429_wrapped_by_the_retry_handler_after_its_own_retries_is_still_throttling()
+    {
+        // Kiota's RetryHandler throws an AggregateException holding one ApiException per failed answer once MaxRetry is spent.
+        var error = new AggregateException("Too many retries performed.", Throttled(("Retry-After", "9")), Throttled(("Retry-After", "11")));
+
+        Assert.True(GraphThrottle.IsThrottled(error));
+        Assert.Equal(TimeSpan.FromSeconds(11), GraphThrottle.Delay(error, attempt: 0, Backoff, MaxBackoff));
     }
 
     [Fact]

@@ -10,7 +10,6 @@ public static class AuditEventValidator
 {
     public const int MaxDataChars = 16 * 1024;
     private const int MaxActorIdLength = 128;
-    private static readonly string[] ActorKindsAll = [ActorKinds.Device, ActorKinds.Administrator, ActorKinds.System];
 
     /// <summary>The events of a message: the elements of a JSON array, or the message itself.</summary>
     public static IEnumerable<string> Split(string message)
@@ -51,7 +50,7 @@ public static class AuditEventValidator
             { OccurredAt: var at } when at == default => "occurredAt is missing",
             { Type: var type } when !AuditEventTypes.All.Contains(type, StringComparer.Ordinal) => $"unknown type '{Truncate(type)}'",
             { Actor: null } => "actor is missing",
-            { Actor: var actor } when !ActorKindsAll.Contains(actor.Kind, StringComparer.Ordinal) => "actor.kind is not device, administrator or system",
+            { Actor: var actor } when !AuditActor.Kinds.Contains(actor.Kind, StringComparer.Ordinal) => "actor.kind is not device, administrator or system",
             { Actor: var actor } when string.IsNullOrEmpty(actor.Id) || actor.Id.Length > MaxActorIdLength => "actor.id is missing or too long",
             { SchoolUai: { } uai } when SchoolUai.Normalize(uai) != uai => "schoolUai is not a stored UAI",
             { SerialNumber: { } serial } when SerialNumber.Normalize(serial) != serial => "serialNumber is not a stored serial number",

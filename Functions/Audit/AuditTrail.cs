@@ -9,8 +9,6 @@ using Sarthe.Enrolment.Http;
 
 namespace Sarthe.Enrolment.Audit;
 
-public sealed record AuditPage(IReadOnlyList<AuditEvent> Items, string? ContinuationToken);
-
 /// <summary>
 /// The append-only <c>AuditEvents</c> table. Each event is written once per partition it is read from:
 /// <c>school|{UAI}</c>, <c>device|{serial}</c> (and <c>programme</c> when it names neither), with row key
@@ -109,25 +107,26 @@ public sealed class AuditTrail(TableServiceClient tables, IOptions<AuditOptions>
         }
     }
 
-    public async Task<AuditPage> QueryAsync(string partition, DateTimeOffset? from, DateTimeOffset? to, string? afterRowKey, int pageSize, CancellationToken cancellationToken)
+    public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
         // Newest first: a later time has a smaller row key.
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
-        if (to is { } upper)
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {query.Partition}");
+        if (query.To is { } upper)
         {
             filter += " and " + TableClient.CreateQueryFilter($"RowKey ge {InvertedTicks(upper)}");
         }
 
-        if (from is { } lower)
+        if (query.From is { } lower)
         {
             filter += " and " + TableClient.CreateQueryFilter($"RowKey le {InvertedTicks(lower) + "|~"}");
         }
 
-        if (afterRowKey is not null)
+        if (query.AfterRowKey is { } after)
         {
-            filter += " and " + TableClient.CreateQueryFilter($"RowKey gt {afterRowKey}");
+            filter += " and " + TableClient.CreateQueryFilter($"RowKey gt {after}");
         }
 
+        var pageSize = query.PageSize;
         var items = new List<AuditEvent>(pageSize);
         string? last = null;
         var more = false;
@@ -143,14 +142,8 @@ public sealed class AuditTrail(TableServiceClient tables, IOptions<AuditOptions>
             last = entity.RowKey;
         }
 
-        return new AuditPage(items, more ? EncodeToken(partition, last!) : null);
+        return new AuditPage(items, more ? query.ContinuationAfter(last!) : null);
     }
-
-    public static string EncodeToken(string partition, string rowKey) => Paging.EncodeToken("audit", partition, rowKey);
-
-    /// <summary>The row key to continue after, when the token was issued for this same partition.</summary>
-    public static string? DecodeToken(string token, string partition) =>
-        Paging.DecodeToken(token) is ["audit", var p, { Length: > 0 and < 100 } rowKey] && p == partition ? rowKey : null;
 
     private TableEntity ToEntity(string partition, AuditEvent e) => new(partition, $"{InvertedTicks(e.OccurredAt)}|{e.EventId:N}")
     {

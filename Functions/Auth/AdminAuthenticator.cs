@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -11,18 +13,11 @@ using Sarthe.Enrolment.Http;
 
 namespace Sarthe.Enrolment.Auth;
 
-/// <summary>The caller of an admin route once its token has been accepted.</summary>
-public sealed record Administrator(string Id, IReadOnlyList<string> Roles);
-
-/// <summary>Either an administrator or the problem response to send instead.</summary>
-public readonly record struct AdminAuthorization(Administrator? Administrator, IActionResult? Failure)
-{
-    public bool Succeeded => Failure is null;
-}
-
 /// <summary>
-/// Validates Entra ID (or dev issuer) bearer tokens inside the function call itself, so both the
-/// Functions worker and the dev host run the same check.
+/// Validates Entra ID (or dev issuer) bearer tokens and the route's role inside the function call itself, so the
+/// Functions worker and the dev host run the same check. The role is the one the function declares with
+/// <see cref="RequiresRoleAttribute"/>: an admin function starts with
+/// <c>if ((await admins.AuthorizeAsync(this, request, cancellationToken)) is { Denied: { } denied }) return denied;</c>
 /// </summary>
 public sealed class AdminAuthenticator
 {
@@ -44,7 +39,19 @@ public sealed class AdminAuthenticator
             _options.MetadataAddress, new OpenIdConnectConfigurationRetriever(), retriever);
     }
 
-    public async Task<AdminAuthorization> AuthorizeAsync(HttpRequest request, string requiredRole, CancellationToken cancellationToken)
+    private static readonly ConcurrentDictionary<(Type, string), string> RolesByFunction = new();
+
+    /// <summary>Authorises the caller of <paramref name="function"/>'s method <paramref name="method"/> (the calling method) for the role it declares.</summary>
+    public Task<AdminAccess> AuthorizeAsync(object function, HttpRequest request, CancellationToken cancellationToken, [CallerMemberName] string method = "") =>
+        AuthorizeAsync(request, RoleOf(function.GetType(), method), cancellationToken);
+
+    /// <summary>The role a function method declares; a method without <see cref="RequiresRoleAttribute"/> is a programming error.</summary>
+    public static string RoleOf(Type functionType, string method) =>
+        RolesByFunction.GetOrAdd((functionType, method), key =>
+            key.Item1.GetMethod(key.Item2)?.GetCustomAttribute<RequiresRoleAttribute>()?.Role
+            ?? throw new InvalidOperationException($"{key.Item1.Name}.{key.Item2} asks for an administrator but declares no [RequiresRole]."));
+
+    private async Task<AdminAccess> AuthorizeAsync(HttpRequest request, string requiredRole, CancellationToken cancellationToken)
     {
         var header = request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
@@ -87,7 +94,7 @@ public sealed class AdminAuthenticator
         }
 
         var id = FirstClaim(identity, "oid", "sub", "azp", "appid") ?? "unknown";
-        return new AdminAuthorization(new Administrator(id, roles), null);
+        return new AdminAccess(new Administrator(id, roles), null);
     }
 
     private Task<TokenValidationResult> ValidateAsync(string token, OpenIdConnectConfiguration configuration) =>
@@ -108,5 +115,5 @@ public sealed class AdminAuthenticator
     private static string? FirstClaim(ClaimsIdentity identity, params string[] types) =>
         types.Select(type => identity.FindFirst(type)?.Value).FirstOrDefault(value => !string.IsNullOrEmpty(value));
 
-    private static AdminAuthorization Fail(IActionResult failure) => new(null, failure);
+    private static AdminAccess Fail(ApiResult denied) => new(null, denied);
 }

@@ -1,7 +1,5 @@
 using System.Collections.Frozen;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Sarthe.Enrolment.Http;
 
@@ -40,17 +38,24 @@ public sealed class DashboardAssets
     public IReadOnlyCollection<string> Names => _files.Keys;
 
     /// <summary>The page or one of its files by name, or null when there is no such file.</summary>
-    public IActionResult? Find(string name)
+    public ApiResult? Find(string name)
     {
         if (name == "config.json")
         {
-            return new AssetResult(_config, "application/json; charset=utf-8", _contentSecurityPolicy);
+            return Asset(_config, "application/json; charset=utf-8");
         }
 
         return _files.TryGetValue(name, out var body) && ContentTypes.TryGetValue(Path.GetExtension(name), out var contentType)
-            ? new AssetResult(body, contentType, _contentSecurityPolicy)
+            ? Asset(body, contentType)
             : null;
     }
+
+    /// <summary>Small files: always revalidated, so a deployment is seen at the next load; never framed, sniffed or referred.</summary>
+    private ApiResult Asset(byte[] body, string contentType) =>
+        ApiResult.Bytes(body, contentType)
+            .WithHeader("Cache-Control", "no-cache")
+            .WithHeader("Content-Security-Policy", _contentSecurityPolicy)
+            .WithHeader("Referrer-Policy", "no-referrer");
 
     /// <summary>
     /// Scripts and styles from this origin only (no inline script, so injected markup cannot run); the API
@@ -72,22 +77,5 @@ public sealed class DashboardAssets
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
-    }
-
-    private sealed class AssetResult(byte[] body, string contentType, string contentSecurityPolicy) : IActionResult
-    {
-        public async Task ExecuteResultAsync(ActionContext context)
-        {
-            var response = context.HttpContext.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = contentType;
-            response.ContentLength = body.Length;
-            // Small files: always revalidate, so a deployment is seen at the next load.
-            response.Headers.CacheControl = "no-cache";
-            response.Headers.ContentSecurityPolicy = contentSecurityPolicy;
-            response.Headers.XContentTypeOptions = "nosniff";
-            response.Headers["Referrer-Policy"] = "no-referrer";
-            await response.Body.WriteAsync(body, context.HttpContext.RequestAborted);
-        }
     }
 }

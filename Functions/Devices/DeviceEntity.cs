@@ -3,19 +3,10 @@ using Azure.Data.Tables;
 
 namespace Sarthe.Enrolment.Devices;
 
-public static class DeviceStatus
-{
-    public const string Received = "received";
-    public const string Registering = "registering";
-    public const string Registered = "registered";
-    public const string Failed = "failed";
-
-    public static readonly string[] All = [Received, Registering, Registered, Failed];
-}
-
 /// <summary>
-/// A row of the <c>Devices</c> table: partition = school UAI (load spreads by school, a school's devices
-/// are one partition read), row key = serial number in upper case.
+/// A row of the <c>Devices</c> table: partition = school UAI (load spreads by school, a school's devices are one
+/// partition read), row key = serial number in upper case. Only <see cref="Device"/> changes it, through its
+/// transitions; the properties are settable because the table client needs them to be.
 /// </summary>
 public sealed class DeviceEntity : ITableEntity
 {
@@ -37,7 +28,7 @@ public sealed class DeviceEntity : ITableEntity
 
     public string HardwareHash { get; set; } = "";
 
-    public string Status { get; set; } = DeviceStatus.Received;
+    public string Status { get; set; } = "received";
 
     public DateTimeOffset EnrolledAt { get; set; }
 
@@ -45,7 +36,6 @@ public sealed class DeviceEntity : ITableEntity
 
     public int EnrolmentCount { get; set; } = 1;
 
-    /// <summary>Registration attempt: 1, then +1 per administrator retry; stale commands carry a lower one.</summary>
     public int Attempt { get; set; } = 1;
 
     public DateTimeOffset? RegisteringAt { get; set; }
@@ -70,47 +60,6 @@ public sealed class DeviceEntity : ITableEntity
 
     public DateTimeOffset? LastErrorAt { get; set; }
 
-    /// <summary>
-    /// Every status the device has had, with its time: "received@1764295200000;registering@…". The ERDF
-    /// report classifies a device by its status at a cut-off from this, so a report rebuilt later gives the
-    /// same figures, retries included. A few entries per device: retries are rare.
-    /// </summary>
+    /// <summary><see cref="Devices.StatusHistory"/> as text.</summary>
     public string StatusHistory { get; set; } = "";
-
-    public string SchoolUai => PartitionKey;
-
-    /// <summary>Changes status, and records the change in <see cref="StatusHistory"/>.</summary>
-    public void SetStatus(string status, DateTimeOffset at)
-    {
-        Status = status;
-        UpdatedAt = at;
-        var entry = $"{status}@{at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-        StatusHistory = StatusHistory.Length == 0 ? entry : StatusHistory + ";" + entry;
-    }
-
-    /// <summary>The status a history records at (just before) <paramref name="cutoff"/>; null when the device did not exist yet.</summary>
-    public static string? StatusAt(string history, DateTimeOffset cutoff)
-    {
-        var limit = cutoff.ToUnixTimeMilliseconds();
-        string? status = null;
-        foreach (var entry in history.Split(';', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var at = entry.LastIndexOf('@');
-            if (at < 0 || !long.TryParse(entry.AsSpan(at + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms))
-            {
-                continue;
-            }
-
-            if (ms >= limit)
-            {
-                break;
-            }
-
-            status = entry[..at];
-        }
-
-        return status;
-    }
-
-    public string SerialNumber => RowKey;
 }

@@ -1,44 +1,19 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Http;
-using Sarthe.Enrolment.Registration;
-using Sarthe.Enrolment.Schools;
 using Sarthe.Enrolment.OpenApi;
+using Sarthe.Enrolment.Schools;
 
 namespace Sarthe.Enrolment.Devices;
 
-public sealed class DeviceFunctions(
-    EnrolmentService enrolment,
-    DeviceStore devices,
-    SchoolDirectory schools,
-    RegistrationProcessor registration,
-    AuditPublisher audit,
-    AdminAuthenticator authenticator,
-    TimeProvider time)
+/// <summary>The administrators' device routes.</summary>
+public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration administration, SchoolStore schools, AdminAuthenticator admins)
 {
-    [ApiOperation("First-boot enrolment of a device, signed with its school's key", ApiCaller.Device, RequestBody = typeof(EnrolmentRequest))]
-    [ApiResponse(202, typeof(DeviceRecord))]
+    [ApiOperation("A device record")]
+    [RequiresRole(AdminRoles.Read)]
     [ApiResponse(200, typeof(DeviceRecord))]
-    [ApiResponse(400)]
-    [ApiResponse(401)]
-    [ApiResponse(409)]
-    [ApiResponse(413)]
-    [ApiResponse(415)]
-    [Function(nameof(EnrolDevice))]
-    public Task<IActionResult> EnrolDevice(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enrolments")] HttpRequest request,
-        CancellationToken cancellationToken) =>
-        enrolment.EnrolAsync(request, cancellationToken);
-
-    [ApiOperation("A device record", ApiCaller.Administrator, AdminRoles.Read)]
-    [ApiResponse(200, typeof(DeviceRecord))]
-    [ApiResponse(401)]
-    [ApiResponse(403)]
     [ApiResponse(404)]
     [Function(nameof(GetDevice))]
     public async Task<IActionResult> GetDevice(
@@ -46,22 +21,20 @@ public sealed class DeviceFunctions(
         string serialNumber,
         CancellationToken cancellationToken)
     {
-        var auth = await authenticator.AuthorizeAsync(request, AdminRoles.Read, cancellationToken);
-        if (!auth.Succeeded)
+        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
+        if (access.Denied is { } denied)
         {
-            return auth.Failure!;
+            return denied;
         }
 
-        var device = await devices.FindAsync(serialNumber, cancellationToken);
-        return device is null
-            ? Problem.UnknownDevice(serialNumber)
-            : new JsonBodyResult(DeviceRecord.From(device));
+        return await devices.FindAsync(serialNumber, cancellationToken) is { } device
+            ? ApiResult.Json(DeviceRecord.From(device))
+            : Problem.UnknownDevice(serialNumber);
     }
 
-    [ApiOperation("Re-drive a failed device", ApiCaller.Administrator, AdminRoles.Admin)]
+    [ApiOperation("Re-drive a failed device")]
+    [RequiresRole(AdminRoles.Admin)]
     [ApiResponse(202, typeof(DeviceRecord))]
-    [ApiResponse(401)]
-    [ApiResponse(403)]
     [ApiResponse(404)]
     [ApiResponse(409)]
     [Function(nameof(RetryDevice))]
@@ -70,52 +43,24 @@ public sealed class DeviceFunctions(
         string serialNumber,
         CancellationToken cancellationToken)
     {
-        var auth = await authenticator.AuthorizeAsync(request, AdminRoles.Admin, cancellationToken);
-        if (!auth.Succeeded)
+        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
+        if (access.Denied is { } denied)
         {
-            return auth.Failure!;
+            return denied;
         }
 
-        var found = await devices.FindAsync(serialNumber, cancellationToken);
-        if (found is null)
+        return await administration.RetryAsync(serialNumber, access.Actor, cancellationToken) switch
         {
-            return Problem.UnknownDevice(serialNumber);
-        }
-
-        var retried = false;
-        var device = await devices.UpdateAsync(found.SchoolUai, found.SerialNumber, d =>
-        {
-            if (d.Status != DeviceStatus.Failed)
-            {
-                return false;
-            }
-
-            var now = time.GetUtcNow();
-            d.SetStatus(DeviceStatus.Received, now);
-            d.Attempt++;
-            d.RetryRequestedAt = now;
-            d.ImportedIdentityId = null;
-            d.ImportStatus = null;
-            d.AutopilotDeviceId = null;
-            return retried = true;
-        }, cancellationToken);
-
-        if (!retried || device is null)
-        {
-            return Problem.Conflict($"Device {found.SerialNumber} is {device?.Status ?? found.Status}; only a failed device can be retried.");
-        }
-
-        await registration.RequestAsync(new DeviceRef(device.SerialNumber, device.SchoolUai, device.Attempt), null, cancellationToken);
-        await audit.PublishAsync(AuditEventTypes.DeviceRetryRequested, new AuditActor(ActorKinds.Administrator, auth.Administrator!.Id), device.SchoolUai, device.SerialNumber,
-            new JsonObject { ["attempt"] = device.Attempt, ["previousError"] = device.LastErrorCode }, cancellationToken);
-        return new JsonBodyResult(DeviceRecord.From(device), StatusCodes.Status202Accepted);
+            DeviceActionOutcome.Done done => ApiResult.Json(DeviceRecord.From(done.Device), StatusCodes.Status202Accepted),
+            DeviceActionOutcome.NotAllowed refused => Problem.Conflict(refused.Detail),
+            _ => Problem.UnknownDevice(serialNumber),
+        };
     }
 
-    [ApiOperation("A school's devices in serial order", ApiCaller.Administrator, AdminRoles.Read, Query = ["status", "pageSize", "continuationToken"])]
+    [ApiOperation("A school's devices in serial order", Query = ["status", "pageSize", "continuationToken"])]
+    [RequiresRole(AdminRoles.Read)]
     [ApiResponse(200, typeof(DevicePage))]
     [ApiResponse(400)]
-    [ApiResponse(401)]
-    [ApiResponse(403)]
     [ApiResponse(404)]
     [Function(nameof(ListSchoolDevices))]
     public async Task<IActionResult> ListSchoolDevices(
@@ -123,40 +68,18 @@ public sealed class DeviceFunctions(
         string uai,
         CancellationToken cancellationToken)
     {
-        var auth = await authenticator.AuthorizeAsync(request, AdminRoles.Read, cancellationToken);
-        if (!auth.Succeeded)
+        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
+        if (access.Denied is { } denied)
         {
-            return auth.Failure!;
+            return denied;
         }
 
-        var school = await schools.FindAsync(uai, cancellationToken);
-        if (school is null)
+        if (await schools.FindAsync(uai, cancellationToken) is not { } school)
         {
             return Problem.UnknownSchool(uai);
         }
 
-        var errors = new Dictionary<string, string[]>();
-        var status = request.Query["status"].ToString();
-        if (status.Length > 0 && !DeviceStatus.All.Contains(status, StringComparer.Ordinal))
-        {
-            errors["status"] = ["status must be one of: received, registering, registered, failed."];
-        }
-
-        var pageSize = Paging.ReadPageSize(request, errors);
-
-        string? after = null;
-        var token = request.Query["continuationToken"].ToString();
-        if (token.Length > 0 && (after = DeviceStore.DecodeToken(token)) is null)
-        {
-            errors["continuationToken"] = ["continuationToken is not one this API returned."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return Problem.Validation(errors);
-        }
-
-        var page = await devices.ListBySchoolAsync(school.Uai, status.Length > 0 ? status : null, after, pageSize, cancellationToken);
-        return new JsonBodyResult(page);
+        var (query, errors) = DeviceListQuery.Parse(school.Uai, request.Query);
+        return query is null ? Problem.Validation(errors) : ApiResult.Json(await devices.ListAsync(query, cancellationToken));
     }
 }

@@ -1,10 +1,6 @@
 namespace Sarthe.Enrolment.Devices;
 
-public sealed record AutopilotInfo(string? ImportedIdentityId, string? ImportStatus, string? GroupTag);
-
-public sealed record DeviceError(string Code, string Message, DateTimeOffset At);
-
-/// <summary>The contract's device record.</summary>
+/// <summary>The contract's device record: what administrators read of a device.</summary>
 public sealed record DeviceRecord(
     string SerialNumber,
     string SchoolUai,
@@ -12,26 +8,27 @@ public sealed record DeviceRecord(
     string Manufacturer,
     string Model,
     string? AssetTag,
-    string Status,
+    DeviceStatus Status,
     DateTimeOffset EnrolledAt,
     DateTimeOffset UpdatedAt,
     int EnrolmentCount,
-    AutopilotInfo? Autopilot,
+    DeviceRecord.AutopilotView? Autopilot,
     DeviceError? LastError)
 {
-    public static DeviceRecord From(DeviceEntity e) => new(
-        e.SerialNumber,
-        e.SchoolUai,
-        e.DeviceType,
-        e.Manufacturer,
-        e.Model,
-        e.AssetTag,
-        e.Status,
-        e.EnrolledAt,
-        e.UpdatedAt,
-        e.EnrolmentCount,
-        e.ImportedIdentityId is null ? null : new AutopilotInfo(e.ImportedIdentityId, e.ImportStatus, e.GroupTag),
-        e.LastErrorCode is null ? null : new DeviceError(e.LastErrorCode, e.LastErrorMessage ?? "", e.LastErrorAt ?? e.UpdatedAt));
-}
+    public static DeviceRecord From(Device device) => new(
+        device.SerialNumber,
+        device.SchoolUai,
+        device.DeviceType,
+        device.Manufacturer,
+        device.Model,
+        device.AssetTag,
+        device.Status,
+        device.EnrolledAt,
+        device.UpdatedAt,
+        device.EnrolmentCount,
+        device.ImportedIdentityId is null ? null : new AutopilotView(device.ImportedIdentityId, device.ImportStatus, device.GroupTag),
+        device.LastError);
 
-public sealed record DevicePage(IReadOnlyList<DeviceRecord> Items, string? ContinuationToken);
+    /// <summary>The record's <c>autopilot</c> object.</summary>
+    public sealed record AutopilotView(string? ImportedIdentityId, string? ImportStatus, string? GroupTag);
+}

@@ -1,19 +1,18 @@
 using Azure;
 using Azure.Data.Tables;
 using Sarthe.Enrolment.Hosting;
-using Sarthe.Enrolment.Http;
-using Sarthe.Enrolment.Schools;
 
 namespace Sarthe.Enrolment.Devices;
 
 /// <summary>
-/// Devices (partition = school) and the serial claims (<c>DeviceSerials</c>, partition = serial) that
-/// make a serial belong to one school. Every change is an insert-if-absent or an ETag-conditioned
-/// replace: concurrent requests never both win, and no lock is held in memory.
+/// Devices (partition = school) and the serial claims (<c>DeviceSerials</c>, partition = serial) that make a
+/// serial belong to one school. Every change is an insert-if-absent or an ETag-conditioned replace: concurrent
+/// requests never both win, and no lock is held in memory.
 /// </summary>
 public sealed class DeviceStore(TableServiceClient tables)
 {
     private const string ClaimRow = "claim";
+    private static readonly string[] ReportProjection = ["PartitionKey", "RowKey", "DeviceType", "Status", "StatusHistory", "EnrolledAt", "RegisteringAt", "RegisteredAt", "FailedAt"];
     private readonly TableClient _devices = tables.GetTableClient(TableNames.Devices);
     private readonly TableClient _serials = tables.GetTableClient(TableNames.DeviceSerials);
 
@@ -33,11 +32,12 @@ public sealed class DeviceStore(TableServiceClient tables)
     }
 
     /// <summary>Insert-if-absent: false when the row exists already (a repeat or a concurrent twin).</summary>
-    public async Task<bool> TryAddAsync(DeviceEntity device, CancellationToken cancellationToken)
+    public async Task<bool> TryAddAsync(Device device, CancellationToken cancellationToken)
     {
         try
         {
-            await _devices.AddEntityAsync(device, cancellationToken);
+            var response = await _devices.AddEntityAsync(device.Row, cancellationToken);
+            device.Row.ETag = response.Headers.ETag ?? default;
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -46,14 +46,14 @@ public sealed class DeviceStore(TableServiceClient tables)
         }
     }
 
-    public async Task<DeviceEntity?> GetAsync(string uai, string serial, CancellationToken cancellationToken)
+    public async Task<Device?> GetAsync(DeviceKey key, CancellationToken cancellationToken)
     {
-        var response = await _devices.GetEntityIfExistsAsync<DeviceEntity>(uai, serial, cancellationToken: cancellationToken);
-        return response.HasValue ? response.Value : null;
+        var response = await _devices.GetEntityIfExistsAsync<DeviceEntity>(key.SchoolUai, key.SerialNumber, cancellationToken: cancellationToken);
+        return response.HasValue ? new Device(response.Value!) : null;
     }
 
     /// <summary>The device a route's serial number names (normalised as at enrolment), or null.</summary>
-    public async Task<DeviceEntity?> FindAsync(string routeSerial, CancellationToken cancellationToken)
+    public async Task<Device?> FindAsync(string routeSerial, CancellationToken cancellationToken)
     {
         if (SerialNumber.Normalize(routeSerial) is not { } serial)
         {
@@ -61,96 +61,100 @@ public sealed class DeviceStore(TableServiceClient tables)
         }
 
         var claim = await _serials.GetEntityIfExistsAsync<TableEntity>(serial, ClaimRow, cancellationToken: cancellationToken);
-        return claim.HasValue ? await GetAsync(claim.Value!.GetString("SchoolUai")!, serial, cancellationToken) : null;
+        return claim.HasValue ? await GetAsync(new DeviceKey(claim.Value!.GetString("SchoolUai")!, serial), cancellationToken) : null;
     }
 
     /// <summary>
-    /// Read, change, replace if nobody wrote in between (ETag), else start again. <paramref name="change"/>
-    /// returns false to leave the row as it is. Returns the row as stored afterwards, or null if absent.
+    /// Reads the device, applies <paramref name="transition"/> (one of <see cref="Device"/>'s, which says whether
+    /// it changed anything), and stores it if nobody wrote in between (ETag), else starts again.
     /// </summary>
-    public async Task<DeviceEntity?> UpdateAsync(string uai, string serial, Func<DeviceEntity, bool> change, CancellationToken cancellationToken)
+    public async Task<DeviceUpdate> UpdateAsync(DeviceKey key, Func<Device, bool> transition, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var device = await GetAsync(uai, serial, cancellationToken);
-            if (device is null || !change(device))
+            var device = await GetAsync(key, cancellationToken);
+            if (device is null || !transition(device))
             {
-                return device;
+                return new DeviceUpdate(device, Changed: false);
             }
 
             try
             {
-                var response = await _devices.UpdateEntityAsync(device, device.ETag, TableUpdateMode.Replace, cancellationToken);
-                device.ETag = response.Headers.ETag ?? default;
-                return device;
+                var response = await _devices.UpdateEntityAsync(device.Row, device.Row.ETag, TableUpdateMode.Replace, cancellationToken);
+                device.Row.ETag = response.Headers.ETag ?? default;
+                return new DeviceUpdate(device, Changed: true);
             }
             catch (RequestFailedException ex) when (ex.Status == 412)
             {
-                // Someone else changed the row: apply the change to the new version.
+                // Someone else changed the row since we read it: read again and re-decide.
             }
         }
     }
 
-    /// <summary>One page of a school's devices in serial order; the token is the last serial returned.</summary>
-    public async Task<DevicePage> ListBySchoolAsync(string uai, string? status, string? afterSerial, int pageSize, CancellationToken cancellationToken)
+    /// <summary>A page of a school's devices in serial order, after <see cref="DeviceListQuery.AfterSerial"/>.</summary>
+    public async Task<DevicePage> ListAsync(DeviceListQuery query, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {uai}");
-        if (afterSerial is not null)
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {query.SchoolUai}");
+        if (query.AfterSerial is { } after)
         {
-            filter += " and " + TableClient.CreateQueryFilter($"RowKey gt {afterSerial}");
+            filter += " and " + TableClient.CreateQueryFilter($"RowKey gt {after}");
         }
 
-        if (status is not null)
+        if (query.Status is { } status)
         {
-            filter += " and " + TableClient.CreateQueryFilter($"Status eq {status}");
+            filter += " and " + TableClient.CreateQueryFilter($"Status eq {status.ToName()}");
         }
 
-        var items = new List<DeviceRecord>(pageSize);
+        var items = new List<DeviceRecord>(query.PageSize);
         var more = false;
-        await foreach (var device in _devices.QueryAsync<DeviceEntity>(filter, maxPerPage: Math.Min(pageSize + 1, 1000), cancellationToken: cancellationToken))
+        await foreach (var row in _devices.QueryAsync<DeviceEntity>(filter, maxPerPage: Math.Min(query.PageSize + 1, 1000), cancellationToken: cancellationToken))
         {
-            if (items.Count == pageSize)
+            if (items.Count == query.PageSize)
             {
                 more = true;
                 break;
             }
 
-            items.Add(DeviceRecord.From(device));
+            items.Add(DeviceRecord.From(new Device(row)));
         }
 
-        return new DevicePage(items, more ? EncodeToken(items[^1].SerialNumber) : null);
+        return new DevicePage(items, more ? query.ContinuationAfter(items[^1].SerialNumber) : null);
     }
 
     /// <summary>Device counts of one school: a projected read of its partition (status only).</summary>
     public async Task<DeviceCounts> CountAsync(string uai, CancellationToken cancellationToken)
     {
-        int received = 0, registering = 0, registered = 0, failed = 0;
+        var statuses = new List<DeviceStatus>();
         await foreach (var row in _devices.QueryAsync<TableEntity>(
                            TableClient.CreateQueryFilter($"PartitionKey eq {uai}"), maxPerPage: 1000, select: ["Status"], cancellationToken: cancellationToken))
         {
-            switch (row.GetString("Status"))
+            if (DeviceStatusNames.Parse(row.GetString("Status")) is { } status)
             {
-                case DeviceStatus.Received: received++; break;
-                case DeviceStatus.Registering: registering++; break;
-                case DeviceStatus.Registered: registered++; break;
-                case DeviceStatus.Failed: failed++; break;
+                statuses.Add(status);
             }
         }
 
-        return new DeviceCounts(received, registering, registered, failed);
+        return DeviceCounts.Of(statuses);
     }
 
     /// <summary>Devices whose last change is older than <paramref name="before"/> and still not settled.</summary>
-    public IAsyncEnumerable<DeviceEntity> FindUnsettledAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
-        _devices.QueryAsync<DeviceEntity>(
-            TableClient.CreateQueryFilter($"UpdatedAt lt {before}") + " and (" +
-            TableClient.CreateQueryFilter($"Status eq {DeviceStatus.Received}") + " or " +
-            TableClient.CreateQueryFilter($"Status eq {DeviceStatus.Registering}") + ")",
-            cancellationToken: cancellationToken);
+    public async IAsyncEnumerable<Device> FindUnsettledAsync(DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"UpdatedAt lt {before}") + " and (" +
+                     TableClient.CreateQueryFilter($"Status eq {DeviceStatus.Received.ToName()}") + " or " +
+                     TableClient.CreateQueryFilter($"Status eq {DeviceStatus.Registering.ToName()}") + ")";
+        await foreach (var row in _devices.QueryAsync<DeviceEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return new Device(row);
+        }
+    }
 
-    public static string EncodeToken(string lastSerial) => Paging.EncodeToken("devices", lastSerial);
-
-    /// <summary>The serial a token stands for, or null when it is not one of ours.</summary>
-    public static string? DecodeToken(string token) =>
-        Paging.DecodeToken(token) is ["devices", var serial] && SerialNumber.Normalize(serial) == serial ? serial : null;
+    /// <summary>Every device's school, type and history, streamed with a projection: what the funding report needs.</summary>
+    public async IAsyncEnumerable<DeviceReportFacts> StreamReportFactsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var row in _devices.QueryAsync<DeviceEntity>(maxPerPage: 1000, select: ReportProjection, cancellationToken: cancellationToken))
+        {
+            yield return new DeviceReportFacts(row.PartitionKey, row.DeviceType, StatusHistory.Restore(row));
+        }
+    }
 }

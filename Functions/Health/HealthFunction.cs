@@ -4,18 +4,18 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
+using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.OpenApi;
 
 namespace Sarthe.Enrolment.Health;
 
-public sealed record HealthStatus(string Status, string? Detail = null);
-
 public sealed class HealthFunction(TableServiceClient tables, ILogger<HealthFunction> logger)
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
 
-    [ApiOperation("Storage reachability", ApiCaller.Anonymous)]
+    [ApiOperation("Storage reachability")]
+    [Anonymous]
     [ApiResponse(200, typeof(HealthStatus))]
     [ApiResponse(503, typeof(HealthStatus))]
     [Function(nameof(Health))]
@@ -33,12 +33,12 @@ public sealed class HealthFunction(TableServiceClient tables, ILogger<HealthFunc
                 break;
             }
 
-            return new JsonBodyResult(new HealthStatus("healthy"));
+            return ApiResult.Json(new HealthStatus("healthy"));
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is RequestFailedException or OperationCanceledException or AggregateException)
         {
             logger.LogWarning("Health probe failed: storage unreachable ({Error})", ex.GetType().Name);
-            return new JsonBodyResult(new HealthStatus("unhealthy", "Storage is unreachable."), StatusCodes.Status503ServiceUnavailable);
+            return ApiResult.Json(new HealthStatus("unhealthy", "Storage is unreachable."), StatusCodes.Status503ServiceUnavailable);
         }
     }
 }

@@ -7,6 +7,7 @@ using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Dashboard;
 using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Enrolment;
 using Sarthe.Enrolment.Graph;
 using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
@@ -18,8 +19,9 @@ namespace Sarthe.Enrolment.Hosting;
 public static class EnrolmentServiceCollectionExtensions
 {
     /// <summary>
-    /// Everything the function classes need; the Functions worker and the dev host both call this, and
-    /// both create the function classes themselves from this container.
+    /// Everything the function classes need; the Functions worker and the dev host both call this, and both create
+    /// the function classes themselves from this container. Options are validated at start: a bad setting stops
+    /// the app with a message that names it.
     /// </summary>
     public static IServiceCollection AddEnrolmentServices(this IServiceCollection services, IConfiguration configuration)
     {
@@ -36,11 +38,8 @@ public static class EnrolmentServiceCollectionExtensions
         });
         services.AddSingleton(TimeProvider.System);
 
-        services.AddOptions<QueueNameOptions>().Configure<IConfiguration>((options, config) =>
-        {
-            options.Registration = config[QueueNameOptions.RegistrationSetting] ?? options.Registration;
-            options.Audit = config[QueueNameOptions.AuditSetting] ?? options.Audit;
-        });
+        // Trigger settings are top-level keys (the Functions host resolves %Setting% from the app settings).
+        services.AddOptions<TriggerOptions>().Bind(configuration);
         services.AddOptions<AdminAuthOptions>().BindConfiguration(AdminAuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<EnrolmentKeyOptions>().BindConfiguration(EnrolmentKeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FundingOptions>().BindConfiguration(FundingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -51,17 +50,23 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddHttpClient(nameof(AdminAuthenticator));
         services.AddSingleton<AdminAuthenticator>();
         services.AddGraphClient();
+        services.AddSingleton<AutopilotClient>();
 
-        services.AddSingleton<SchoolDirectory>();
-        services.AddSingleton<SchoolKeyStore>();
+        services.AddSingleton<SchoolStore>();
         services.AddSingleton<SchoolCache>();
+        services.AddSingleton<SchoolKeyStore>();
+        services.AddSingleton<SchoolKeyCache>();
         services.AddSingleton<DeviceStore>();
+        services.AddSingleton<DeviceAdministration>();
         services.AddSingleton<AuditPublisher>();
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<EnrolmentService>();
-        services.AddSingleton<AutopilotImporter>();
         services.AddSingleton<RegistrationOutbox>();
-        services.AddSingleton<RegistrationProcessor>();
+        services.AddSingleton<RegistrationQueue>();
+        services.AddSingleton<RegistrationDispatcher>();
+        services.AddSingleton<RegistrationOutcomes>();
+        services.AddSingleton<ImportHandler>();
+        services.AddSingleton<RegistrationSweeper>();
         services.AddSingleton<FundingReportStore>();
         services.AddSingleton<FundingReportService>();
         services.AddSingleton<DashboardAssets>();

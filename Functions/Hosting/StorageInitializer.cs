@@ -7,33 +7,29 @@ using Sarthe.Enrolment.Schools;
 
 namespace Sarthe.Enrolment.Hosting;
 
-/// <summary>
-/// Creates tables and queues once at start (never per invocation) and seeds the school registry.
-/// </summary>
+/// <summary>Creates tables and queues once at start (never per invocation) and seeds the school registry.</summary>
 public sealed class StorageInitializer(
     TableServiceClient tables,
     QueueServiceClient queues,
-    IOptions<QueueNameOptions> queueNames,
-    SchoolDirectory schools,
+    IOptions<TriggerOptions> triggers,
+    SchoolStore schools,
     ILogger<StorageInitializer> logger) : IHostedService
 {
-    public static readonly string[] Tables = [TableNames.Schools, TableNames.SchoolKeys, TableNames.Devices, TableNames.DeviceSerials, TableNames.AuditEvents, TableNames.RegistrationOutbox, TableNames.FundingReports];
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in Tables)
+        foreach (var table in TableNames.All)
         {
             await tables.CreateTableIfNotExistsAsync(table, cancellationToken);
         }
 
-        foreach (var queue in queueNames.Value.All)
+        foreach (var queue in triggers.Value.Queues)
         {
             await queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         }
 
-        var registry = SchoolRegistry.LoadDefault();
+        var registry = BundledSchoolRegistry.Load();
         await schools.SeedAsync(registry, cancellationToken);
-        logger.LogInformation("Storage ready: {TableCount} tables, {SchoolCount} schools seeded", Tables.Length, registry.Count);
+        logger.LogInformation("Storage ready: {TableCount} tables, {SchoolCount} schools seeded", TableNames.All.Count, registry.Count);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Sarthe.Enrolment.Auth;
 
 namespace Sarthe.Enrolment.Http;
 
@@ -10,6 +11,7 @@ namespace Sarthe.Enrolment.Http;
 /// </summary>
 public sealed class NotFoundFunction
 {
+    [Anonymous]
     [Function(nameof(UnknownRoute))]
     public IActionResult UnknownRoute(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "{*path}")] HttpRequest request,

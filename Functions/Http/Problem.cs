@@ -2,60 +2,49 @@ using Microsoft.AspNetCore.Http;
 
 namespace Sarthe.Enrolment.Http;
 
-/// <summary>An RFC 9457 problem document, as every error of the API is.</summary>
-public sealed record ProblemBody(
-    string Type,
-    string Title,
-    int Status,
-    string Detail,
-    IReadOnlyDictionary<string, string[]>? Errors = null);
-
-/// <summary>Builders for the problem+json responses the contract names.</summary>
+/// <summary>The problem+json answers the API gives: one factory per kind, one wording per situation.</summary>
 public static class Problem
 {
     private const string ContentType = "application/problem+json; charset=utf-8";
 
-    public static JsonBodyResult Create(int status, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null)
-    {
-        var body = new ProblemBody(TypeFor(status), title, status, detail, errors);
-        return new JsonBodyResult(body, status, ContentType);
-    }
+    public static ApiResult Create(int status, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null) =>
+        ApiResult.Json(new ProblemBody(TypeFor(status), title, status, detail, errors), status, ContentType);
 
-    public static JsonBodyResult Validation(IReadOnlyDictionary<string, string[]> errors, string detail = "One or more fields are invalid.") =>
+    public static ApiResult Validation(IReadOnlyDictionary<string, string[]> errors, string detail = "One or more fields are invalid.") =>
         Create(StatusCodes.Status400BadRequest, "Invalid request", detail, errors);
 
-    public static JsonBodyResult Validation(string field, string message) =>
+    public static ApiResult Validation(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] }, message);
 
-    public static JsonBodyResult NotFound(string detail) =>
+    public static ApiResult NotFound(string detail) =>
         Create(StatusCodes.Status404NotFound, "Not found", detail);
 
-    public static JsonBodyResult UnknownSchool(string routeUai) => NotFound($"No school with UAI '{routeUai}'.");
+    public static ApiResult UnknownSchool(string routeUai) => NotFound($"No school with UAI '{routeUai}'.");
 
-    public static JsonBodyResult UnknownDevice(string routeSerial) => NotFound($"No device with serial number '{routeSerial}'.");
+    public static ApiResult UnknownDevice(string routeSerial) => NotFound($"No device with serial number '{routeSerial}'.");
 
-    public static JsonBodyResult Unauthorized(string detail, string? bearerError = null)
-    {
-        var result = Create(StatusCodes.Status401Unauthorized, "Unauthorized", detail);
-        result.Headers["WWW-Authenticate"] = bearerError is null ? "Bearer" : $"Bearer error=\"{bearerError}\"";
-        return result;
-    }
+    public static ApiResult Unauthorized(string detail, string? bearerError = null) =>
+        Create(StatusCodes.Status401Unauthorized, "Unauthorized", detail)
+            .WithHeader("WWW-Authenticate", bearerError is null ? "Bearer" : $"Bearer error=\"{bearerError}\"");
 
     /// <summary>401 for a device: its challenge names the signature scheme, not a bearer token.</summary>
-    public static JsonBodyResult BadSignature(string detail)
-    {
-        var result = Create(StatusCodes.Status401Unauthorized, "Unauthorized", detail);
-        result.Headers["WWW-Authenticate"] = "Enrolment-HMAC-SHA256 headers=\"X-Enrolment-Timestamp X-Enrolment-Signature\"";
-        return result;
-    }
+    public static ApiResult BadSignature(string detail) =>
+        Create(StatusCodes.Status401Unauthorized, "Unauthorized", detail)
+            .WithHeader("WWW-Authenticate", "Enrolment-HMAC-SHA256 headers=\"X-Enrolment-Timestamp X-Enrolment-Signature\"");
 
-    public static JsonBodyResult Forbidden(string detail) =>
+    public static ApiResult Forbidden(string detail) =>
         Create(StatusCodes.Status403Forbidden, "Forbidden", detail);
 
-    public static JsonBodyResult Conflict(string detail) =>
+    public static ApiResult Conflict(string detail) =>
         Create(StatusCodes.Status409Conflict, "Conflict", detail);
 
-    public static JsonBodyResult ServiceUnavailable(string detail) =>
+    public static ApiResult UnsupportedMediaType(string detail) =>
+        Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", detail);
+
+    public static ApiResult TooLarge(string detail) =>
+        Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", detail);
+
+    public static ApiResult ServiceUnavailable(string detail) =>
         Create(StatusCodes.Status503ServiceUnavailable, "Service unavailable", detail);
 
     private static string TypeFor(int status) => status switch

@@ -7,12 +7,6 @@ using Sarthe.Enrolment.Hosting;
 
 namespace Sarthe.Enrolment.Keys;
 
-/// <summary>Which key ids a school has; the keys themselves are never stored.</summary>
-public sealed record SchoolKeySet(string SchoolUai, string CurrentKeyId, DateTimeOffset CreatedAt, string? PreviousKeyId, DateTimeOffset? PreviousValidUntil);
-
-/// <summary>A freshly issued key, shown once.</summary>
-public sealed record IssuedKey(string SchoolUai, string KeyId, string Key, DateTimeOffset CreatedAt, DateTimeOffset? PreviousKeyValidUntil);
-
 /// <summary>
 /// School enrolment keys. key = HMAC-SHA256(master secret, "sarthe-enrolment-key/v1/{uai}/{keyId}"): the
 /// <c>SchoolKeys</c> table holds only key ids and dates, so a copy of the storage account cannot forge

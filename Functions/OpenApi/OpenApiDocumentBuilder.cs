@@ -7,6 +7,8 @@ using Microsoft.OpenApi;
 using Microsoft.OpenApi.Any;
 using Microsoft.OpenApi.Extensions;
 using Microsoft.OpenApi.Models;
+using Microsoft.AspNetCore.Http;
+using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Http;
 
 namespace Sarthe.Enrolment.OpenApi;
@@ -32,7 +34,7 @@ public static class OpenApiDocumentBuilder
             {
                 Title = "Sarthe school devices: enrolment backend",
                 Version = "v1",
-                Description = "First-boot enrolment, Autopilot registration, audit trail and ERDF funding reports. Contract: api-contract.md.",
+                Description = "First-boot enrolment, Autopilot registration, audit trail and ERDF funding reports. The contract in prose: docs/api.md.",
             },
             Servers = [new OpenApiServer { Url = "/" }],
             Paths = new OpenApiPaths(),
@@ -94,7 +96,8 @@ public static class OpenApiDocumentBuilder
             operation.Parameters.Add(new OpenApiParameter { Name = name, In = ParameterLocation.Query, Schema = new OpenApiSchema { Type = "string" } });
         }
 
-        if (described.Caller == ApiCaller.Device)
+        var access = route.Method.GetCustomAttribute<RouteAccessAttribute>();
+        if (access is SignedByDeviceAttribute)
         {
             operation.Parameters.Add(new OpenApiParameter { Name = "X-Enrolment-Timestamp", In = ParameterLocation.Header, Required = true, Schema = new OpenApiSchema { Type = "string" } });
         }
@@ -104,21 +107,32 @@ public static class OpenApiDocumentBuilder
             operation.RequestBody = new OpenApiRequestBody { Required = true, Content = { ["application/json"] = new OpenApiMediaType { Schema = schemas.For(body) } } };
         }
 
-        var scheme = described.Caller switch
+        var (scheme, roles) = access switch
         {
-            ApiCaller.Administrator => BearerScheme,
-            ApiCaller.Device => SignatureScheme,
-            _ => null,
+            RequiresRoleAttribute admin => (BearerScheme, new List<string> { admin.Role }),
+            SignedByDeviceAttribute => (SignatureScheme, []),
+            _ => ((string?)null, new List<string>()),
         };
         if (scheme is not null)
         {
             operation.Security.Add(new OpenApiSecurityRequirement
             {
-                [new OpenApiSecurityScheme { Reference = new OpenApiReference { Type = ReferenceType.SecurityScheme, Id = scheme } }] = described.Role is null ? [] : [described.Role],
+                [new OpenApiSecurityScheme { Reference = new OpenApiReference { Type = ReferenceType.SecurityScheme, Id = scheme } }] = roles,
             });
         }
 
-        foreach (var response in route.Method.GetCustomAttributes<ApiResponseAttribute>())
+        IEnumerable<ApiResponseAttribute> responses = route.Method.GetCustomAttributes<ApiResponseAttribute>();
+        if (access is not AnonymousAttribute)
+        {
+            responses = responses.Append(new ApiResponseAttribute(StatusCodes.Status401Unauthorized));
+        }
+
+        if (access is RequiresRoleAttribute)
+        {
+            responses = responses.Append(new ApiResponseAttribute(StatusCodes.Status403Forbidden));
+        }
+
+        foreach (var response in responses)
         {
             var type = response.Body ?? (response.Status >= 400 ? typeof(ProblemBody) : null);
             var content = response.Body is null && response.Status >= 400 ? "application/problem+json" : response.ContentType;
@@ -153,6 +167,12 @@ public static class OpenApiDocumentBuilder
                 return primitive;
             }
 
+            if (underlying.IsEnum)
+            {
+                var names = Enum.GetNames(underlying).Select(n => (IOpenApiAny)new OpenApiString(JsonNamingPolicy.CamelCase.ConvertName(n))).ToList();
+                return new OpenApiSchema { Type = "string", Enum = names };
+            }
+
             if (underlying == typeof(JsonObject) || underlying == typeof(JsonNode))
             {
                 return new OpenApiSchema { Type = "object", AdditionalPropertiesAllowed = true };
@@ -169,7 +189,8 @@ public static class OpenApiDocumentBuilder
             {
                 var schema = new OpenApiSchema { Type = "object", Properties = new Dictionary<string, OpenApiSchema>() };
                 Components[name] = schema;
-                foreach (var property in underlying.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0))
+                foreach (var property in underlying.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                             .Where(p => p.GetIndexParameters().Length == 0 && p.GetCustomAttribute<JsonIgnoreAttribute>() is null))
                 {
                     var jsonName = property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(property.Name);
                     schema.Properties[jsonName] = For(property.PropertyType);

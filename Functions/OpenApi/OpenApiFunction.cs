@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Http;
-using Sarthe.Enrolment.OpenApi;
 
 namespace Sarthe.Enrolment.OpenApi;
 
@@ -11,10 +11,11 @@ public sealed class OpenApiFunction
     // Generated once per process from the code's attributes and types.
     private static readonly Lazy<string> Document = new(() => OpenApiDocumentBuilder.BuildJson(typeof(OpenApiFunction).Assembly));
 
-    [ApiOperation("This OpenAPI description", ApiCaller.Anonymous)]
+    [ApiOperation("This OpenAPI description")]
+    [Anonymous]
     [ApiResponse(200, null, "application/openapi+json")]
     [Function(nameof(GetOpenApiDocument))]
     public IActionResult GetOpenApiDocument(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest request) =>
-        new TextBodyResult(Document.Value, "application/json; charset=utf-8");
+        ApiResult.Text(Document.Value, "application/json; charset=utf-8");
 }

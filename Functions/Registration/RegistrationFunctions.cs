@@ -1,51 +1,54 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
+using Sarthe.Enrolment.Hosting;
 
 namespace Sarthe.Enrolment.Registration;
 
-/// <summary>Queue and timer triggers of the registration pipeline; the work is in <see cref="RegistrationProcessor"/>.</summary>
-public sealed class RegistrationFunctions(RegistrationProcessor processor, ILogger<RegistrationFunctions> logger)
+/// <summary>Queue and timer triggers of the registration pipeline; each hands its message or tick to the class that does that job.</summary>
+public sealed class RegistrationFunctions(
+    ImportHandler imports,
+    RegistrationDispatcher dispatcher,
+    RegistrationSweeper sweeper,
+    ILogger<RegistrationFunctions> logger)
 {
     [Function(nameof(RegisterDevices))]
     public async Task RegisterDevices(
-        [QueueTrigger("%RegistrationQueueName%", Connection = "AzureWebJobsStorage")] string message,
+        [QueueTrigger(TriggerOptions.RegistrationQueueExpression, Connection = TriggerOptions.Connection)] string message,
         CancellationToken cancellationToken)
     {
-        var parsed = RegistrationMessage.Parse(message);
-        if (parsed is null)
+        if (RegistrationMessage.Parse(message) is not { } parsed)
         {
             // Retrying cannot make it valid: log and let it go (it names no device we could fail).
             logger.LogError("Discarding a registration message that is not valid JSON of a known kind ({Length} chars)", message.Length);
             return;
         }
 
-        await processor.HandleAsync(parsed, cancellationToken);
+        await imports.HandleAsync(parsed, cancellationToken);
     }
 
     [Function(nameof(RecordAbandonedRegistrations))]
     public async Task RecordAbandonedRegistrations(
-        [QueueTrigger("%RegistrationQueueName%-poison", Connection = "AzureWebJobsStorage")] string message,
+        [QueueTrigger(TriggerOptions.RegistrationPoisonQueueExpression, Connection = TriggerOptions.Connection)] string message,
         CancellationToken cancellationToken)
     {
-        var parsed = RegistrationMessage.Parse(message);
-        if (parsed is null)
+        if (RegistrationMessage.Parse(message) is not { } parsed)
         {
             logger.LogError("Poisoned registration message is not a registration message ({Length} chars); nothing to fail", message.Length);
             return;
         }
 
-        await processor.AbandonAsync(parsed, cancellationToken);
+        await sweeper.AbandonAsync(parsed, cancellationToken);
     }
 
     [Function(nameof(DispatchRegistrations))]
     public Task DispatchRegistrations(
-        [TimerTrigger("%RegistrationDispatchSchedule%")] TimerInfo timer,
+        [TimerTrigger(TriggerOptions.DispatchScheduleExpression)] TimerInfo timer,
         CancellationToken cancellationToken) =>
-        processor.DispatchAsync(cancellationToken);
+        dispatcher.DispatchAsync(cancellationToken);
 
     [Function(nameof(SweepUnsettledDevices))]
     public Task SweepUnsettledDevices(
-        [TimerTrigger("%RegistrationSweepSchedule%")] TimerInfo timer,
+        [TimerTrigger(TriggerOptions.SweepScheduleExpression)] TimerInfo timer,
         CancellationToken cancellationToken) =>
-        processor.SweepAsync(cancellationToken);
+        sweeper.SweepAsync(cancellationToken);
 }

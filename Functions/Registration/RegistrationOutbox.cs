@@ -8,9 +8,6 @@ using Sarthe.Enrolment.Http;
 
 namespace Sarthe.Enrolment.Registration;
 
-/// <summary>A device waiting to be put in an import batch, with the audit event to publish when it is.</summary>
-public sealed record PendingRegistration(DeviceRef Device, AuditEvent? Enrolled, string RowKey);
-
 /// <summary>
 /// The <c>RegistrationOutbox</c> table: one row per device waiting for registration, written by the
 /// enrolment request (a table insert, not a queue message per device) and taken in arrival order by the
@@ -24,6 +21,7 @@ public sealed class RegistrationOutbox(TableServiceClient tables)
     private const string Partition = "pending";
     private readonly TableClient _table = tables.GetTableClient(TableNames.RegistrationOutbox);
 
+    /// <summary>Puts a device in line for registration (first enrolment, or a new attempt after a retry).</summary>
     public async Task AddAsync(DeviceRef device, AuditEvent? enrolled, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var rowKey = $"{at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}|{device.SchoolUai}|{device.SerialNumber}|{device.Attempt}";

@@ -3,9 +3,6 @@ using Sarthe.Enrolment.Schools;
 
 namespace Sarthe.Enrolment.Reporting;
 
-/// <summary>What the builder needs of a device: its school, type and status history.</summary>
-public readonly record struct DeviceFacts(string SchoolUai, string DeviceType, string StatusHistory);
-
 /// <summary>
 /// The contract's definitions, in one pass over the devices with memory in the number of schools: each
 /// device is classified by its status just before the cut-off; money is decimal, rounded half-even to
@@ -15,10 +12,9 @@ public sealed class FundingReportBuilder(FundingOptions options)
 {
     private readonly Dictionary<string, Tally> _tallies = new(StringComparer.Ordinal);
 
-    public void Add(DeviceFacts device, DateTimeOffset cutOff)
+    public void Add(DeviceReportFacts device, DateTimeOffset cutOff)
     {
-        var status = DeviceEntity.StatusAt(device.StatusHistory, cutOff);
-        if (status is null)
+        if (device.History.StatusAt(cutOff) is not { } status)
         {
             return; // enrolled after the cut-off: not in this report
         }

@@ -1,14 +1,15 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.OpenApi;
 
 namespace Sarthe.Enrolment.Reporting;
 
-public sealed class FundingReportFunctions(FundingReportService reports, FundingReportStore store, AdminAuthenticator authenticator, TimeProvider time)
+/// <summary>The ERDF funding report: the nightly timer and the administrators' routes.</summary>
+public sealed class FundingReportFunctions(FundingReportService reports, FundingReportStore store, AdminAuthenticator admins, TimeProvider time)
 {
     /// <summary>
     /// Runs hourly by default and builds what is due (see <see cref="FundingReportService.BuildDueAsync"/>):
@@ -16,29 +17,32 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
     /// </summary>
     [Function(nameof(BuildFundingReport))]
     public Task BuildFundingReport(
-        [TimerTrigger("%FundingReportSchedule%", RunOnStartup = false)] TimerInfo timer,
+        [TimerTrigger(TriggerOptions.FundingReportScheduleExpression, RunOnStartup = false)] TimerInfo timer,
         CancellationToken cancellationToken) =>
         reports.BuildDueAsync(cancellationToken);
 
-    [ApiOperation("Built funding reports, newest first", ApiCaller.Administrator, AdminRoles.Read)]
+    [ApiOperation("Built funding reports, newest first")]
+    [RequiresRole(AdminRoles.Read)]
     [ApiResponse(200, typeof(FundingReportSummary[]))]
-    [ApiResponse(401)]
-    [ApiResponse(403)]
     [Function(nameof(ListFundingReports))]
     public async Task<IActionResult> ListFundingReports(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/funding")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        var auth = await authenticator.AuthorizeAsync(request, AdminRoles.Read, cancellationToken);
-        return auth.Failure ?? new JsonBodyResult(await store.ListAsync(cancellationToken));
+        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
+        if (access.Denied is { } denied)
+        {
+            return denied;
+        }
+
+        return ApiResult.Json(await store.ListAsync(cancellationToken));
     }
 
-    [ApiOperation("A funding report (a date or latest), JSON or CSV", ApiCaller.Administrator, AdminRoles.Read, Query = ["format"])]
+    [ApiOperation("A funding report (a date or latest), JSON or CSV", Query = ["format"])]
+    [RequiresRole(AdminRoles.Read)]
     [ApiResponse(200, typeof(FundingReport))]
     [ApiResponse(200, null, "text/csv")]
     [ApiResponse(400)]
-    [ApiResponse(401)]
-    [ApiResponse(403)]
     [ApiResponse(404)]
     [Function(nameof(GetFundingReport))]
     public async Task<IActionResult> GetFundingReport(
@@ -46,17 +50,16 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
         string reportDate,
         CancellationToken cancellationToken)
     {
-        var auth = await authenticator.AuthorizeAsync(request, AdminRoles.Read, cancellationToken);
-        if (!auth.Succeeded)
+        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
+        if (access.Denied is { } denied)
         {
-            return auth.Failure!;
+            return denied;
         }
 
         string date;
         if (string.Equals(reportDate, "latest", StringComparison.OrdinalIgnoreCase))
         {
-            var newest = (await store.ListAsync(cancellationToken)).FirstOrDefault();
-            if (newest is null)
+            if ((await store.ListAsync(cancellationToken)).FirstOrDefault() is not { } newest)
             {
                 return Problem.NotFound("No funding report has been built yet.");
             }
@@ -72,48 +75,42 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
             return Problem.Validation("reportDate", "reportDate must be a date (yyyy-MM-dd) or 'latest'.");
         }
 
-        var report = await store.GetAsync(date, cancellationToken);
-        if (report is null)
+        if (await store.GetAsync(date, cancellationToken) is not { } report)
         {
             return Problem.NotFound($"No funding report for {date}.");
         }
 
-        return WantsCsv(request) ? Csv(report) : new JsonBodyResult(report);
+        return WantsCsv(request)
+            ? ApiResult.Text(FundingCsv.Write(report), "text/csv; charset=utf-8").WithHeader("Content-Disposition", $"attachment; filename=\"erdf-funding-{report.ReportDate}.csv\"")
+            : ApiResult.Json(report);
     }
 
-    [ApiOperation("Build (or rebuild) the report of a date now", ApiCaller.Administrator, AdminRoles.Admin, Query = ["date"])]
+    [ApiOperation("Build (or rebuild) the report of a date now", Query = ["date"])]
+    [RequiresRole(AdminRoles.Admin)]
     [ApiResponse(201, typeof(FundingReport))]
     [ApiResponse(400)]
-    [ApiResponse(401)]
-    [ApiResponse(403)]
     [Function(nameof(BuildFundingReportNow))]
     public async Task<IActionResult> BuildFundingReportNow(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "reports/funding")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        var auth = await authenticator.AuthorizeAsync(request, AdminRoles.Admin, cancellationToken);
-        if (!auth.Succeeded)
+        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
+        if (access.Denied is { } denied)
         {
-            return auth.Failure!;
+            return denied;
         }
 
         var text = request.Query["date"].ToString();
-        var date = text.Length == 0 ? reports.Calendar.Today(time.GetUtcNow()) : ReportCalendar.ParseDate(text);
-        if (date is null)
+        if ((text.Length == 0 ? reports.Calendar.Today(time.GetUtcNow()) : ReportCalendar.ParseDate(text)) is not { } date)
         {
             return Problem.Validation("date", "date must be a date in the form yyyy-MM-dd.");
         }
 
-        var report = await reports.BuildAsync(date.Value, new AuditActor(ActorKinds.Administrator, auth.Administrator!.Id), cancellationToken);
-        var result = new JsonBodyResult(report, StatusCodes.Status201Created);
-        result.Headers["Location"] = $"/api/reports/funding/{report.ReportDate}";
-        return result;
+        var report = await reports.BuildAsync(date, access.Actor, cancellationToken);
+        return ApiResult.Json(report, StatusCodes.Status201Created).WithHeader("Location", $"/api/reports/funding/{report.ReportDate}");
     }
 
     private static bool WantsCsv(HttpRequest request) =>
         string.Equals(request.Query["format"].ToString(), "csv", StringComparison.OrdinalIgnoreCase)
         || request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase);
-
-    private static IActionResult Csv(FundingReport report) =>
-        new TextBodyResult(FundingCsv.Write(report), "text/csv; charset=utf-8", $"erdf-funding-{report.ReportDate}.csv");
 }

@@ -5,6 +5,9 @@ public static class SchoolUai
 {
     private const string CheckLetters = "ABCDEFGHJKLMNPRSTUVWXYZ";
 
+    /// <summary>What a valid UAI is, for validation messages (the field name goes in front).</summary>
+    public const string Rule = "must be a UAI: 7 digits and the matching check letter.";
+
     /// <summary>Accepts lower case, returns the stored upper-case form, or null when invalid.</summary>
     public static string? Normalize(string? value)
     {

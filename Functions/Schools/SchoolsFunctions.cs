@@ -8,33 +8,32 @@ using Sarthe.Enrolment.OpenApi;
 
 namespace Sarthe.Enrolment.Schools;
 
-public sealed class SchoolsFunctions(SchoolDirectory directory, DeviceStore devices, AdminAuthenticator authenticator)
+/// <summary>The administrators' school routes: the registry with live device counts.</summary>
+public sealed class SchoolsFunctions(SchoolStore schools, DeviceStore devices, AdminAuthenticator admins)
 {
-    [ApiOperation("The schools with live device counts", ApiCaller.Administrator, AdminRoles.Read)]
+    [ApiOperation("The schools with live device counts")]
+    [RequiresRole(AdminRoles.Read)]
     [ApiResponse(200, typeof(SchoolView[]))]
-    [ApiResponse(401)]
-    [ApiResponse(403)]
     [Function(nameof(ListSchools))]
     public async Task<IActionResult> ListSchools(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        var auth = await authenticator.AuthorizeAsync(request, AdminRoles.Read, cancellationToken);
-        if (!auth.Succeeded)
+        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
+        if (access.Denied is { } denied)
         {
-            return auth.Failure!;
+            return denied;
         }
 
-        var schools = (await directory.ListAsync(cancellationToken)).OrderBy(s => s.Uai, StringComparer.Ordinal).ToList();
+        var all = (await schools.ListAsync(cancellationToken)).OrderBy(s => s.Uai, StringComparer.Ordinal).ToList();
         // One projected partition read per school, all at once: counts are always live, never a cache to repair.
-        var counts = await Task.WhenAll(schools.Select(s => devices.CountAsync(s.Uai, cancellationToken)));
-        return new JsonBodyResult(schools.Select((s, i) => SchoolView.From(s, counts[i])).ToArray());
+        var counts = await Task.WhenAll(all.Select(s => devices.CountAsync(s.Uai, cancellationToken)));
+        return ApiResult.Json(all.Select((s, i) => SchoolView.From(s, counts[i])).ToArray());
     }
 
-    [ApiOperation("One school with live device counts", ApiCaller.Administrator, AdminRoles.Read)]
+    [ApiOperation("One school with live device counts")]
+    [RequiresRole(AdminRoles.Read)]
     [ApiResponse(200, typeof(SchoolView))]
-    [ApiResponse(401)]
-    [ApiResponse(403)]
     [ApiResponse(404)]
     [Function(nameof(GetSchool))]
     public async Task<IActionResult> GetSchool(
@@ -42,15 +41,14 @@ public sealed class SchoolsFunctions(SchoolDirectory directory, DeviceStore devi
         string uai,
         CancellationToken cancellationToken)
     {
-        var auth = await authenticator.AuthorizeAsync(request, AdminRoles.Read, cancellationToken);
-        if (!auth.Succeeded)
+        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
+        if (access.Denied is { } denied)
         {
-            return auth.Failure!;
+            return denied;
         }
 
-        var school = await directory.FindAsync(uai, cancellationToken);
-        return school is null
-            ? Problem.UnknownSchool(uai)
-            : new JsonBodyResult(SchoolView.From(school, await devices.CountAsync(school.Uai, cancellationToken)));
+        return await schools.FindAsync(uai, cancellationToken) is { } school
+            ? ApiResult.Json(SchoolView.From(school, await devices.CountAsync(school.Uai, cancellationToken)))
+            : Problem.UnknownSchool(uai);
     }
 }

@@ -23,7 +23,7 @@ Console.WriteLine($"Audit benchmark: {count} events in messages of {perMessage},
 await using var host = await RunningDevHost.StartAsync(new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Critical });
 var events = Generate(count);
 var trail = host.Services.GetRequiredService<AuditTrail>();
-var queue = host.Services.GetRequiredService<QueueServiceClient>().GetQueueClient(host.Services.GetRequiredService<IOptions<QueueNameOptions>>().Value.Audit);
+var queue = host.Services.GetRequiredService<QueueServiceClient>().GetQueueClient(host.Services.GetRequiredService<IOptions<TriggerOptions>>().Value.AuditQueueName);
 var tables = new TableServiceClient(host.StorageConnectionString);
 
 // 1. Through the queue trigger, as the product publishes them (arrays of events per message).
@@ -71,14 +71,14 @@ return stored == entities.Count ? 0 : 1;
 
 static List<AuditEvent> Generate(int count)
 {
-    var schools = SchoolRegistry.LoadDefault();
+    var schools = BundledSchoolRegistry.Load();
     string[] types = [AuditEventTypes.DeviceEnrolled, AuditEventTypes.DeviceRegistrationStarted, AuditEventTypes.DeviceRegistered];
     var start = DateTimeOffset.UtcNow.AddDays(-1);
     return Enumerable.Range(0, count).Select(i =>
     {
         var device = i / types.Length;
         return new AuditEvent(Guid.NewGuid(), start.AddMilliseconds(i * 10), types[i % types.Length],
-            new AuditActor(i % types.Length == 0 ? ActorKinds.Device : ActorKinds.System, i % types.Length == 0 ? $"SN{device:D8}" : "registration"),
+            new AuditActor(i % types.Length == 0 ? AuditActor.DeviceKind : AuditActor.SystemKind, i % types.Length == 0 ? $"SN{device:D8}" : "registration"),
             schools[device % schools.Count].Uai, $"SN{device:D8}", new JsonObject { ["attempt"] = 1 });
     }).ToList();
 }

@@ -4,11 +4,13 @@ using Azure.Data.Tables;
 using Microsoft.Azure.WebJobs;
 using Microsoft.Extensions.Configuration.Memory;
 using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Dashboard;
 using Sarthe.Enrolment.Graph;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
+using Sarthe.Enrolment.Reporting;
 using Sarthe.GraphEmulator;
 
 namespace Sarthe.DevHost;
@@ -51,6 +53,25 @@ public sealed class RunningDevHost : IAsyncDisposable
     public RunningGraphEmulator? Graph { get; }
 
     public string StorageConnectionString => App.Configuration[StorageConnection.SettingName] ?? "";
+
+    /// <summary>
+    /// Where the dev host departs from the options' defaults (which Azure uses), so that a developer watching sees
+    /// a device registered within seconds; environment, command line and explicit settings still win.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> DevelopmentSettings = new Dictionary<string, string>
+    {
+        [TriggerOptions.DispatchScheduleSetting] = "*/2 * * * * *",
+        [$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.FirstPollDelay)}"] = "00:00:03",
+        [$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.PollInterval)}"] = "00:00:02",
+        [$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.StuckAfter)}"] = "00:05:00",
+        // The dashboard's one-click sign-in posts this host's own token endpoint (never configured in Azure).
+        [$"{DashboardOptions.Section}:{nameof(DashboardOptions.DevTokenUrl)}"] = "/dev/token",
+        [$"{DashboardOptions.Section}:{nameof(DashboardOptions.RefreshSeconds)}"] = "5",
+        // Illustrative unit costs so a developer sees amounts; the real ones are the programme's settings.
+        [$"{FundingOptions.Section}:{nameof(FundingOptions.UnitCostsEur)}:{nameof(UnitCosts.Laptop)}"] = "429.00",
+        [$"{FundingOptions.Section}:{nameof(FundingOptions.UnitCostsEur)}:{nameof(UnitCosts.Desktop)}"] = "612.50",
+        [$"{FundingOptions.Section}:{nameof(FundingOptions.UnitCostsEur)}:{nameof(UnitCosts.Tablet)}"] = "289.90",
+    };
 
     public static async Task<RunningDevHost> StartAsync(DevHostOptions options, CancellationToken cancellationToken = default)
     {
@@ -115,25 +136,16 @@ public sealed class RunningDevHost : IAsyncDisposable
 
         // A master secret of this run only (never stored): keys issued by this dev host stop working when it stops.
         defaults[$"{EnrolmentKeyOptions.Section}:{nameof(EnrolmentKeyOptions.MasterSecret)}"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        defaults[QueueNameOptions.RegistrationSetting] = "device-registrations";
-        defaults[QueueNameOptions.AuditSetting] = "audit-events";
-        defaults[QueueNameOptions.SweepScheduleSetting] = "0 */5 * * * *";
-        defaults[QueueNameOptions.DispatchScheduleSetting] = "*/2 * * * * *";
-        defaults[QueueNameOptions.FundingReportScheduleSetting] = "0 5 * * * *";
+        // Trigger settings are resolved by the WebJobs SDK from configuration: the options' own defaults.
+        foreach (var (name, value) in new TriggerOptions().AsSettings())
+        {
+            defaults[name] = value;
+        }
 
-        // The dashboard's one-click sign-in posts this host's own token endpoint (never configured in Azure).
-        defaults["Dashboard:DevTokenUrl"] = "/dev/token";
-        defaults["Dashboard:RefreshSeconds"] = "5";
-
-        // Illustrative unit costs so a developer sees amounts; the real ones are the programme's settings.
-        defaults["Funding:UnitCostsEur:Laptop"] = "429.00";
-        defaults["Funding:UnitCostsEur:Desktop"] = "612.50";
-        defaults["Funding:UnitCostsEur:Tablet"] = "289.90";
-
-        // Short enough that a developer watching sees a device registered within seconds.
-        defaults[$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.FirstPollDelay)}"] = "00:00:03";
-        defaults[$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.PollInterval)}"] = "00:00:02";
-        defaults[$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.StuckAfter)}"] = "00:05:00";
+        foreach (var (name, value) in DevelopmentSettings)
+        {
+            defaults[name] = value;
+        }
 
         // Defaults go underneath: environment, command line and explicit settings still win.
         configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });

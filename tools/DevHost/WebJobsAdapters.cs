@@ -1,5 +1,6 @@
 using Microsoft.Azure.WebJobs;
 using Sarthe.Enrolment.Audit;
+using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Reporting;
 using WorkerTimerInfo = Microsoft.Azure.Functions.Worker.TimerInfo;
@@ -8,8 +9,9 @@ namespace Sarthe.DevHost;
 
 /// <summary>
 /// The only types the WebJobs SDK may index: thin adapters that carry WebJobs trigger attributes (the same
-/// %Setting% names as the Functions app's) and hand each message or tick to the Functions app's own
-/// function class, created from the app's DI container exactly as the worker creates it.
+/// <see cref="TriggerOptions"/> expressions as the Functions app's, and a test compares them with the build's
+/// functions.metadata) and hand each message or tick to the Functions app's own function class, created from
+/// the app's DI container exactly as the worker creates it. Each adapter method has its function's name.
 /// </summary>
 public static class WebJobsAdapters
 {
@@ -20,28 +22,28 @@ public sealed class RegistrationTriggers(IServiceProvider services)
 {
     private RegistrationFunctions Functions => ActivatorUtilities.CreateInstance<RegistrationFunctions>(services);
 
-    public Task RegisterDevices([QueueTrigger("%RegistrationQueueName%")] string message, CancellationToken cancellationToken) =>
+    public Task RegisterDevices([QueueTrigger(TriggerOptions.RegistrationQueueExpression, Connection = TriggerOptions.Connection)] string message, CancellationToken cancellationToken) =>
         Functions.RegisterDevices(message, cancellationToken);
 
-    public Task RecordAbandonedRegistrations([QueueTrigger("%RegistrationQueueName%-poison")] string message, CancellationToken cancellationToken) =>
+    public Task RecordAbandonedRegistrations([QueueTrigger(TriggerOptions.RegistrationPoisonQueueExpression, Connection = TriggerOptions.Connection)] string message, CancellationToken cancellationToken) =>
         Functions.RecordAbandonedRegistrations(message, cancellationToken);
 
-    public Task DispatchRegistrations([TimerTrigger("%RegistrationDispatchSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+    public Task DispatchRegistrations([TimerTrigger(TriggerOptions.DispatchScheduleExpression)] TimerInfo timer, CancellationToken cancellationToken) =>
         Functions.DispatchRegistrations(new WorkerTimerInfo { IsPastDue = timer.IsPastDue }, cancellationToken);
 
-    public Task SweepUnsettledDevices([TimerTrigger("%RegistrationSweepSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+    public Task SweepUnsettledDevices([TimerTrigger(TriggerOptions.SweepScheduleExpression)] TimerInfo timer, CancellationToken cancellationToken) =>
         Functions.SweepUnsettledDevices(new WorkerTimerInfo { IsPastDue = timer.IsPastDue }, cancellationToken);
 }
 
 public sealed class AuditTriggers(IServiceProvider services)
 {
-    public Task RecordAuditEvent([QueueTrigger("%AuditQueueName%")] string message, CancellationToken cancellationToken) =>
+    public Task RecordAuditEvent([QueueTrigger(TriggerOptions.AuditQueueExpression, Connection = TriggerOptions.Connection)] string message, CancellationToken cancellationToken) =>
         ActivatorUtilities.CreateInstance<AuditFunctions>(services).RecordAuditEvent(message, cancellationToken);
 }
 
 public sealed class ReportingTriggers(IServiceProvider services)
 {
-    public Task BuildFundingReport([TimerTrigger("%FundingReportSchedule%", RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken) =>
+    public Task BuildFundingReport([TimerTrigger(TriggerOptions.FundingReportScheduleExpression, RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken) =>
         ActivatorUtilities.CreateInstance<FundingReportFunctions>(services).BuildFundingReport(new WorkerTimerInfo { IsPastDue = timer.IsPastDue }, cancellationToken);
 }
 

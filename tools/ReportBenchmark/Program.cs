@@ -66,7 +66,7 @@ static async Task<string> RunAsync(int count)
     var scanRequests = counter.Count;
 
     var sp = host.Services;
-    var service = new FundingReportService(tables, new SchoolDirectory(tables), new FundingReportStore(tables),
+    var service = new FundingReportService(new DeviceStore(tables), new SchoolStore(tables), new FundingReportStore(tables),
         sp.GetRequiredService<AuditPublisher>(), sp.GetRequiredService<IOptions<FundingOptions>>(), TimeProvider.System, NullLogger<FundingReportService>.Instance);
     GC.Collect();
     var baseline = GC.GetTotalMemory(forceFullCollection: true);
@@ -74,7 +74,7 @@ static async Task<string> RunAsync(int count)
     using var sampler = new Timer(_ => Interlocked.Exchange(ref peak, Math.Max(Interlocked.Read(ref peak), GC.GetTotalMemory(false))), null, 0, 20);
     counter.Reset();
     var buildClock = Stopwatch.StartNew();
-    var report = await service.BuildAsync(new DateOnly(2026, 11, 28), new AuditActor(ActorKinds.System, "benchmark"), CancellationToken.None);
+    var report = await service.BuildAsync(new DateOnly(2026, 11, 28), new AuditActor(AuditActor.SystemKind, "benchmark"), CancellationToken.None);
     var buildSeconds = buildClock.Elapsed.TotalSeconds;
     var buildRequests = counter.Count;
     await sampler.DisposeAsync();
@@ -127,7 +127,7 @@ static async Task<int> DashboardRefreshAsync(HttpClient http)
 
 static async Task SeedAsync(TableClient devices, int count)
 {
-    var schools = SchoolRegistry.LoadDefault();
+    var schools = BundledSchoolRegistry.Load();
     string[] types = ["laptop", "desktop", "tablet"];
     var cutOff = new DateTimeOffset(2026, 11, 28, 23, 0, 0, TimeSpan.Zero);
     var random = new Random(5);
@@ -145,17 +145,19 @@ static async Task SeedAsync(TableClient devices, int count)
                 var device = new DeviceEntity { PartitionKey = school.Uai, RowKey = $"SN{i:D8}", DeviceType = types[rng.Next(3)], Manufacturer = "HP", Model = "ProBook", HardwareHash = "AAAA" };
                 var enrolled = cutOff.AddMinutes(-rng.Next(1, 60 * 24 * 90));
                 device.EnrolledAt = enrolled;
-                device.SetStatus(DeviceStatus.Received, enrolled);
-                device.SetStatus(DeviceStatus.Registering, enrolled.AddMinutes(1));
+                var history = StatusHistory.Empty.Append(DeviceStatus.Received, enrolled).Append(DeviceStatus.Registering, enrolled.AddMinutes(1));
                 var outcome = rng.Next(100);
                 if (outcome < 90)
                 {
-                    device.SetStatus(DeviceStatus.Registered, enrolled.AddMinutes(rng.Next(2, 600)));
+                    history = history.Append(DeviceStatus.Registered, enrolled.AddMinutes(rng.Next(2, 600)));
                 }
                 else if (outcome < 95)
                 {
-                    device.SetStatus(DeviceStatus.Failed, enrolled.AddMinutes(5));
+                    history = history.Append(DeviceStatus.Failed, enrolled.AddMinutes(5));
                 }
+
+                device.Status = history.Changes[^1].Status.ToName();
+                device.StatusHistory = history.ToString();
 
                 actions.Add(new TableTransactionAction(TableTransactionActionType.Add, device));
             }

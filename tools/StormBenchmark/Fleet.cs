@@ -17,7 +17,7 @@ public static class Fleet
 
     public static IReadOnlyList<FleetDevice> Generate(int count, int seed)
     {
-        var schools = SchoolRegistry.LoadDefault();
+        var schools = BundledSchoolRegistry.Load();
         var random = new Random(seed);
         var pupils = schools.Sum(s => s.Pupils);
 

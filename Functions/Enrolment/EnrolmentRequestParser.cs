@@ -1,26 +1,9 @@
+using System.Globalization;
 using System.Text.Json;
+using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Schools;
 
-namespace Sarthe.Enrolment.Devices;
-
-public static class DeviceTypes
-{
-    public const string Laptop = "laptop";
-    public const string Desktop = "desktop";
-    public const string Tablet = "tablet";
-
-    public static readonly string[] All = [Laptop, Desktop, Tablet];
-}
-
-/// <summary>A validated enrolment body, normalised (serial and UAI upper case, strings trimmed).</summary>
-public sealed record EnrolmentRequest(
-    string SerialNumber,
-    string SchoolUai,
-    string DeviceType,
-    string Manufacturer,
-    string Model,
-    string HardwareHash,
-    string? AssetTag);
+namespace Sarthe.Enrolment.Enrolment;
 
 /// <summary>
 /// Reads an enrolment body field by field so that every message names the offending field. The school
@@ -30,7 +13,8 @@ public sealed class EnrolmentRequestParser
 {
     public const int MaxHardwareHashBytes = 8192;
     private const int MaxTextLength = 64;
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
+    // A member twice is refused: the backend would read the last, but a proxy, a log or the device script may read the first.
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16, AllowDuplicateProperties = false };
 
     private readonly JsonElement _root;
     private readonly Dictionary<string, string[]> _errors = new(StringComparer.Ordinal);
@@ -39,7 +23,9 @@ public sealed class EnrolmentRequestParser
 
     public IReadOnlyDictionary<string, string[]> Errors => _errors;
 
-    /// <summary>Null when the body is not a JSON object (malformed, invalid UTF-8, too deep, not an object).</summary>
+    public const string BodyRule = "The body must be a JSON object (UTF-8), each member at most once.";
+
+    /// <summary>Null when the body is not a JSON object (malformed, invalid UTF-8, too deep, a member twice, not an object).</summary>
     public static EnrolmentRequestParser? TryCreate(ReadOnlyMemory<byte> body)
     {
         try
@@ -67,7 +53,7 @@ public sealed class EnrolmentRequestParser
         var uai = SchoolUai.Normalize(text.Trim());
         if (uai is null)
         {
-            AddError("schoolUai", "schoolUai must be a UAI: 7 digits and the matching check letter.");
+            AddError("schoolUai", "schoolUai " + SchoolUai.Rule);
         }
 
         return uai;
@@ -79,13 +65,13 @@ public sealed class EnrolmentRequestParser
         var serial = serialText is null ? null : SerialNumber.Normalize(serialText);
         if (serialText is not null && serial is null)
         {
-            AddError("serialNumber", "serialNumber must be 1-64 characters of A-Z, a-z, 0-9, '-', '_' or '.'.");
+            AddError("serialNumber", SerialNumber.Rule);
         }
 
         var deviceType = ReadString("deviceType", required: true);
         if (deviceType is not null && !DeviceTypes.All.Contains(deviceType, StringComparer.Ordinal))
         {
-            AddError("deviceType", "deviceType must be one of: laptop, desktop, tablet.");
+            AddError("deviceType", DeviceTypes.Rule);
             deviceType = null;
         }
 
@@ -124,7 +110,10 @@ public sealed class EnrolmentRequestParser
         return Convert.ToBase64String(buffer, 0, length);
     }
 
-    /// <summary>Trimmed, 1-64 characters, no control characters.</summary>
+    /// <summary>
+    /// Trimmed, 1-64 characters, no control or format characters (Unicode Cc, Cf: a right-to-left override or a
+    /// zero-width space can disguise a value on the dashboard and in the audit trail).
+    /// </summary>
     private string? ReadText(string field, bool required)
     {
         var text = ReadString(field, required)?.Trim();
@@ -144,9 +133,9 @@ public sealed class EnrolmentRequestParser
             return null;
         }
 
-        if (text.Any(char.IsControl) || (text.Any(char.IsSurrogate) && !IsWellFormed(text)))
+        if (text.Any(c => char.GetUnicodeCategory(c) is UnicodeCategory.Control or UnicodeCategory.Format) || (text.Any(char.IsSurrogate) && !IsWellFormed(text)))
         {
-            AddError(field, $"{field} must not contain control or unpaired surrogate characters.");
+            AddError(field, $"{field} must not contain control, format or unpaired surrogate characters.");
             return null;
         }
 

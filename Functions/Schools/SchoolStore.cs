@@ -7,7 +7,7 @@ namespace Sarthe.Enrolment.Schools;
 /// <summary>
 /// The <c>Schools</c> table: one partition (56 rows, read whole by the list route), row key = UAI.
 /// </summary>
-public sealed class SchoolDirectory(TableServiceClient tables)
+public sealed class SchoolStore(TableServiceClient tables)
 {
     private const string Partition = "school";
     private readonly TableClient _table = tables.GetTableClient(TableNames.Schools);

@@ -2,12 +2,12 @@ using Sarthe.Enrolment.Schools;
 
 namespace Sarthe.Enrolment.Tests.Unit;
 
-public sealed class SchoolRegistryTests
+public sealed class BundledSchoolRegistryTests
 {
     [Fact]
     public void Default_registry_is_the_56_colleges_of_sarthe_with_21313_pupils()
     {
-        var schools = SchoolRegistry.LoadDefault();
+        var schools = BundledSchoolRegistry.Load();
 
         Assert.Equal(56, schools.Count);
         Assert.Equal(21_313, schools.Sum(s => s.Pupils));
@@ -22,12 +22,12 @@ public sealed class SchoolRegistryTests
     {
         var csv = "uai,name,commune,pupils\n0720001K,Collège A,Allonnes,444\n0720001A,Collège B,Mamers,12\n";
 
-        var error = Assert.Throws<FormatException>(() => SchoolRegistry.Parse(new StringReader(csv)));
+        var error = Assert.Throws<FormatException>(() => BundledSchoolRegistry.Parse(new StringReader(csv)));
 
         Assert.Contains("line 3", error.Message);
     }
 
     [Fact]
     public void Parser_rejects_a_wrong_header() =>
-        Assert.Throws<FormatException>(() => SchoolRegistry.Parse(new StringReader("id,name\n")));
+        Assert.Throws<FormatException>(() => BundledSchoolRegistry.Parse(new StringReader("id,name\n")));
 }

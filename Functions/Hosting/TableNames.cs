@@ -1,6 +1,6 @@
 namespace Sarthe.Enrolment.Hosting;
 
-/// <summary>Table names, fixed; queue names come from settings so triggers can use %Setting% expressions.</summary>
+/// <summary>Table names, fixed (queue names are settings: see <see cref="TriggerOptions"/>).</summary>
 public static class TableNames
 {
     public const string Schools = "Schools";
@@ -10,4 +10,6 @@ public static class TableNames
     public const string AuditEvents = "AuditEvents";
     public const string RegistrationOutbox = "RegistrationOutbox";
     public const string FundingReports = "FundingReports";
+
+    public static readonly IReadOnlyList<string> All = [Schools, SchoolKeys, Devices, DeviceSerials, AuditEvents, RegistrationOutbox, FundingReports];
 }

@@ -6,14 +6,14 @@ namespace Sarthe.Enrolment.Schools;
 /// The registry the product ships with: the 56 public collèges of Sarthe at the 2024 rentrée
 /// (Ministère de l'Éducation nationale open data, Licence Ouverte 2.0; see Schools/SOURCE.md).
 /// </summary>
-public static class SchoolRegistry
+public static class BundledSchoolRegistry
 {
     private const string ResourceName = "Sarthe.Enrolment.Schools.sarthe-colleges-2024.csv";
     private const string ExpectedHeader = "uai,name,commune,pupils";
 
-    public static IReadOnlyList<School> LoadDefault()
+    public static IReadOnlyList<School> Load()
     {
-        using var stream = typeof(SchoolRegistry).Assembly.GetManifestResourceStream(ResourceName)
+        using var stream = typeof(BundledSchoolRegistry).Assembly.GetManifestResourceStream(ResourceName)
             ?? throw new InvalidOperationException($"Embedded school registry {ResourceName} is missing.");
         using var reader = new StreamReader(stream);
         return Parse(reader);

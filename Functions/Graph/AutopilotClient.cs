@@ -3,23 +3,35 @@ using Microsoft.Graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
 
-namespace Sarthe.Enrolment.Registration;
+namespace Sarthe.Enrolment.Graph;
 
-/// <summary>What to send Graph for one device.</summary>
-public sealed record ImportItem(DeviceRef Device, string HardwareHashBase64, string GroupTag);
+/// <summary>One device to import: serial number, Autopilot hardware hash (base64) and group tag.</summary>
+public sealed record AutopilotImportItem(string SerialNumber, string HardwareHashBase64, string GroupTag);
 
 /// <summary>The state Graph reports for one imported identity.</summary>
-public sealed record ImportState(string ImportedIdentityId, string Status, string? RegistrationId, int? ErrorCode, string? ErrorName);
-
-/// <summary>The Autopilot calls of the product, on the real Microsoft Graph SDK client.</summary>
-public sealed class AutopilotImporter(GraphServiceClient graph)
+public sealed record AutopilotImportState(string ImportedIdentityId, string Status, string? RegistrationId, int? ErrorCode, string? ErrorName)
 {
-    /// <summary>One import action for the whole batch: one Graph write, whatever its size.</summary>
-    public async Task<IReadOnlyList<string>> ImportAsync(IReadOnlyList<ImportItem> items, string importId, CancellationToken cancellationToken)
+    public const string Complete = "complete";
+    public const string Error = "error";
+
+    /// <summary>The identity is gone (deleted, or never kept by Intune).</summary>
+    public const string Missing = "missing";
+}
+
+/// <summary>
+/// Every Microsoft Graph call the product makes, on the real Graph SDK client: the whole Graph surface of the
+/// product is this file.
+/// </summary>
+public sealed class AutopilotClient(GraphServiceClient graph)
+{
+    /// <summary>
+    /// One import action for the whole batch: one Graph write, whatever its size (or one create when the batch is a
+    /// single device, as per-device scripts do). Returns the imported identity id of each item, in order.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ImportAsync(IReadOnlyList<AutopilotImportItem> items, string importId, CancellationToken cancellationToken)
     {
         if (items.Count == 1)
         {
-            // Batching off: one create per device, as per-device scripts do.
             var created = await graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.PostAsync(ToIdentity(items[0], importId), cancellationToken: cancellationToken);
             return [created?.Id ?? throw new InvalidOperationException("Graph created an identity without an id.")];
         }
@@ -33,16 +45,24 @@ public sealed class AutopilotImporter(GraphServiceClient graph)
             throw new InvalidOperationException($"Graph answered an import of {items.Count} devices with {value.Count} identities.");
         }
 
-        // Graph returns the identities in request order; match by serial number to be safe.
-        var bySerial = value.Where(v => v.SerialNumber is not null).ToDictionary(v => v.SerialNumber!, v => v.Id!, StringComparer.OrdinalIgnoreCase);
-        return items.Select((item, index) => bySerial.GetValueOrDefault(item.Device.SerialNumber) ?? value[index].Id!).ToList();
+        // Graph answers in request order; each item takes the first unclaimed identity of its serial number, so a
+        // serial twice in one batch gets two identities rather than an exception.
+        var bySerial = value.Select((identity, index) => (identity, index))
+            .ToLookup(v => v.identity.SerialNumber ?? items[v.index].SerialNumber, StringComparer.OrdinalIgnoreCase);
+        var claimed = new HashSet<int>();
+        return items.Select((item, index) =>
+        {
+            var match = bySerial[item.SerialNumber].Select(v => v.index).Where(i => !claimed.Contains(i)).DefaultIfEmpty(index).First();
+            claimed.Add(match);
+            return value[match].Id ?? throw new InvalidOperationException("Graph imported an identity without an id.");
+        }).ToList();
     }
 
     /// <summary>
-    /// States of one import: a filtered list (a read per page, not per device), or one GET per identity
-    /// when Graph refuses the filter.
+    /// States of one import: a filtered list (a read per page, not per device), or one GET per identity when
+    /// Graph refuses the filter.
     /// </summary>
-    public async Task<IReadOnlyList<ImportState>> GetStatesAsync(string importId, IReadOnlyCollection<string> identityIds, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<AutopilotImportState>> GetStatesAsync(string importId, IReadOnlyCollection<string> identityIds, CancellationToken cancellationToken)
     {
         if (identityIds.Count > 1)
         {
@@ -56,7 +76,7 @@ public sealed class AutopilotImporter(GraphServiceClient graph)
             }
         }
 
-        var states = new List<ImportState>(identityIds.Count);
+        var states = new List<AutopilotImportState>(identityIds.Count);
         foreach (var id in identityIds)
         {
             try
@@ -69,7 +89,7 @@ public sealed class AutopilotImporter(GraphServiceClient graph)
             }
             catch (ODataError ex) when (ex.ResponseStatusCode == 404)
             {
-                states.Add(new ImportState(id, "missing", null, null, "ImportedIdentityNotFound"));
+                states.Add(new AutopilotImportState(id, AutopilotImportState.Missing, null, null, "ImportedIdentityNotFound"));
             }
         }
 
@@ -84,9 +104,9 @@ public sealed class AutopilotImporter(GraphServiceClient graph)
         return page?.Value?.FirstOrDefault(d => string.Equals(d.SerialNumber, serialNumber, StringComparison.OrdinalIgnoreCase))?.Id;
     }
 
-    private async Task<IReadOnlyList<ImportState>> ListByImportIdAsync(string importId, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<AutopilotImportState>> ListByImportIdAsync(string importId, CancellationToken cancellationToken)
     {
-        var states = new List<ImportState>();
+        var states = new List<AutopilotImportState>();
         var page = await graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.GetAsync(
             request => request.QueryParameters.Filter = $"contains(importId,'{importId}')", cancellationToken);
         while (page is not null)
@@ -103,15 +123,15 @@ public sealed class AutopilotImporter(GraphServiceClient graph)
         return states;
     }
 
-    private static ImportedWindowsAutopilotDeviceIdentity ToIdentity(ImportItem item, string importId) => new()
+    private static ImportedWindowsAutopilotDeviceIdentity ToIdentity(AutopilotImportItem item, string importId) => new()
     {
-        SerialNumber = item.Device.SerialNumber,
+        SerialNumber = item.SerialNumber,
         GroupTag = item.GroupTag,
         ImportId = importId,
         HardwareIdentifier = Convert.FromBase64String(item.HardwareHashBase64),
     };
 
-    private static ImportState ToState(ImportedWindowsAutopilotDeviceIdentity identity) => new(
+    private static AutopilotImportState ToState(ImportedWindowsAutopilotDeviceIdentity identity) => new(
         identity.Id!,
         identity.State?.DeviceImportStatus?.ToString()?.ToLowerInvariant() ?? "unknown",
         string.IsNullOrEmpty(identity.State?.DeviceRegistrationId) ? null : identity.State.DeviceRegistrationId,

@@ -1,0 +1,21 @@
+namespace Sarthe.Enrolment.Audit;
+
+/// <summary>The kinds of audit event; <see cref="AuditEvents"/> makes each of them.</summary>
+public static class AuditEventTypes
+{
+    public const string DeviceEnrolled = "device.enrolled";
+    public const string DeviceReenrolled = "device.reenrolled";
+    public const string DeviceEnrolmentRejected = "device.enrolment_rejected";
+    public const string DeviceRegistrationStarted = "device.registration_started";
+    public const string DeviceRegistered = "device.registered";
+    public const string DeviceRegistrationFailed = "device.registration_failed";
+    public const string DeviceRetryRequested = "device.retry_requested";
+    public const string SchoolKeyRotated = "school.key_rotated";
+    public const string ReportFundingBuilt = "report.funding_built";
+
+    public static readonly string[] All =
+    [
+        DeviceEnrolled, DeviceReenrolled, DeviceEnrolmentRejected, DeviceRegistrationStarted, DeviceRegistered,
+        DeviceRegistrationFailed, DeviceRetryRequested, SchoolKeyRotated, ReportFundingBuilt,
+    ];
+}

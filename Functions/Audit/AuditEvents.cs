@@ -1,0 +1,67 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Sarthe.Enrolment.Devices;
+
+namespace Sarthe.Enrolment.Audit;
+
+/// <summary>
+/// One factory per kind of audit event, so each kind has one shape. Events that describe a state a device row
+/// records take their id from what happened (kind, device, attempt) and their time from the row: published
+/// again after a failure, they collapse into the same audit entry.
+/// </summary>
+public static class AuditEvents
+{
+    public static AuditEvent DeviceEnrolled(Device device) =>
+        ForDeviceState(AuditEventTypes.DeviceEnrolled, AuditActor.Device(device.SerialNumber), device, 1, device.EnrolledAt,
+            new JsonObject { ["deviceType"] = device.DeviceType, ["manufacturer"] = device.Manufacturer, ["model"] = device.Model });
+
+    public static AuditEvent DeviceReenrolled(Device device, DateTimeOffset now) =>
+        New(AuditEventTypes.DeviceReenrolled, AuditActor.Device(device.SerialNumber), device.SchoolUai, device.SerialNumber, now,
+            new JsonObject { ["enrolmentCount"] = device.EnrolmentCount });
+
+    /// <summary>A refused enrolment: who (school, serial when known), the HTTP status and a reason code; never the body.</summary>
+    public static AuditEvent EnrolmentRejected(string schoolUai, string? serialNumber, int status, string reason, IEnumerable<string>? fields, DateTimeOffset now)
+    {
+        var data = new JsonObject { ["status"] = status, ["reason"] = reason };
+        if (fields is not null)
+        {
+            data["fields"] = new JsonArray(fields.Select(f => (JsonNode?)f).ToArray());
+        }
+
+        return New(AuditEventTypes.DeviceEnrolmentRejected, AuditActor.Device(serialNumber ?? "unauthenticated"), schoolUai, serialNumber, now, data);
+    }
+
+    public static AuditEvent RegistrationStarted(Device device, string importId) =>
+        ForDeviceState(AuditEventTypes.DeviceRegistrationStarted, AuditActor.Registration, device, device.Attempt, device.RegisteringAt ?? device.UpdatedAt,
+            new JsonObject { ["importedIdentityId"] = device.ImportedIdentityId, ["importId"] = importId, ["attempt"] = device.Attempt });
+
+    public static AuditEvent Registered(Device device) =>
+        ForDeviceState(AuditEventTypes.DeviceRegistered, AuditActor.Registration, device, device.Attempt, device.RegisteredAt ?? device.UpdatedAt,
+            new JsonObject { ["autopilotDeviceId"] = device.AutopilotDeviceId, ["attempt"] = device.Attempt });
+
+    public static AuditEvent RegistrationFailed(Device device) =>
+        ForDeviceState(AuditEventTypes.DeviceRegistrationFailed, AuditActor.Registration, device, device.Attempt, device.FailedAt ?? device.UpdatedAt,
+            new JsonObject { ["code"] = device.LastError?.Code, ["message"] = device.LastError?.Message, ["attempt"] = device.Attempt });
+
+    public static AuditEvent RetryRequested(Device device, AuditActor administrator) =>
+        ForDeviceState(AuditEventTypes.DeviceRetryRequested, administrator, device, device.Attempt, device.RetryRequestedAt ?? device.UpdatedAt,
+            new JsonObject { ["attempt"] = device.Attempt, ["previousError"] = device.LastError?.Code });
+
+    /// <summary>The key itself never reaches the audit trail, only its id.</summary>
+    public static AuditEvent SchoolKeyRotated(string schoolUai, string keyId, DateTimeOffset? previousKeyValidUntil, AuditActor administrator, DateTimeOffset now) =>
+        New(AuditEventTypes.SchoolKeyRotated, administrator, schoolUai, null, now,
+            new JsonObject { ["keyId"] = keyId, ["previousKeyValidUntil"] = previousKeyValidUntil });
+
+    public static AuditEvent FundingReportBuilt(string reportDate, int devicesRegistered, decimal erdfAmountEur, AuditActor actor, DateTimeOffset now) =>
+        New(AuditEventTypes.ReportFundingBuilt, actor, null, null, now,
+            new JsonObject { ["reportDate"] = reportDate, ["devicesRegistered"] = devicesRegistered, ["erdfAmountEur"] = erdfAmountEur });
+
+    private static AuditEvent New(string type, AuditActor actor, string? schoolUai, string? serialNumber, DateTimeOffset now, JsonObject data) =>
+        new(Guid.NewGuid(), now, type, actor, schoolUai, serialNumber, data);
+
+    private static AuditEvent ForDeviceState(string type, AuditActor actor, Device device, int attempt, DateTimeOffset occurredAt, JsonObject data) =>
+        new(StableId($"{type}|{device.SchoolUai}|{device.SerialNumber}|{attempt}"), occurredAt, type, actor, device.SchoolUai, device.SerialNumber, data);
+
+    private static Guid StableId(string name) => new(SHA256.HashData(Encoding.UTF8.GetBytes(name)).AsSpan(0, 16));
+}

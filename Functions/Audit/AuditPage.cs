@@ -1,0 +1,4 @@
+namespace Sarthe.Enrolment.Audit;
+
+/// <summary>One page of an audit trail, newest first.</summary>
+public sealed record AuditPage(IReadOnlyList<AuditEvent> Items, string? ContinuationToken);

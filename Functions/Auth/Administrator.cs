@@ -1,0 +1,4 @@
+namespace Sarthe.Enrolment.Auth;
+
+/// <summary>The caller of an admin route once its token has been accepted.</summary>
+public sealed record Administrator(string Id, IReadOnlyList<string> Roles);

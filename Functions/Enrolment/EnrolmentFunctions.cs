@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Net.Http.Headers;
+using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Http;
+using Sarthe.Enrolment.Keys;
+using Sarthe.Enrolment.OpenApi;
+
+namespace Sarthe.Enrolment.Enrolment;
+
+/// <summary>The devices' route: HTTP in (content type, size, signature headers), <see cref="EnrolmentService"/>, HTTP out.</summary>
+public sealed class EnrolmentFunctions(EnrolmentService enrolment)
+{
+    public const int MaxBodyBytes = 64 * 1024;
+
+    [ApiOperation("First-boot enrolment of a device, signed with its school's key", RequestBody = typeof(EnrolmentRequest))]
+    [SignedByDevice]
+    [ApiResponse(202, typeof(DeviceRecord))]
+    [ApiResponse(200, typeof(DeviceRecord))]
+    [ApiResponse(400)]
+    [ApiResponse(409)]
+    [ApiResponse(413)]
+    [ApiResponse(415)]
+    [Function(nameof(EnrolDevice))]
+    public async Task<IActionResult> EnrolDevice(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enrolments")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        if (!IsJson(request.ContentType))
+        {
+            return Problem.UnsupportedMediaType("Content-Type must be application/json.");
+        }
+
+        if (request.ContentLength > MaxBodyBytes || await RequestBody.ReadAtMostAsync(request.Body, MaxBodyBytes, cancellationToken) is not { } body)
+        {
+            return Problem.TooLarge($"The body must be at most {MaxBodyBytes / 1024} KiB.");
+        }
+
+        var signed = new SignedBody(body, request.Headers[EnrolmentSignature.TimestampHeader].ToString(), request.Headers[EnrolmentSignature.SignatureHeader].ToString());
+        return await enrolment.EnrolAsync(signed, cancellationToken) switch
+        {
+            EnrolmentOutcome.Accepted accepted => ApiResult.Json(DeviceRecord.From(accepted.Device), StatusCodes.Status202Accepted)
+                .WithHeader("Location", $"/api/devices/{accepted.Device.SerialNumber}"),
+            EnrolmentOutcome.AlreadyEnrolled repeat => ApiResult.Json(DeviceRecord.From(repeat.Device)),
+            EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.BadSignature } refused => Problem.BadSignature(refused.Detail),
+            EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.SerialEnrolledElsewhere } refused => Problem.Conflict(refused.Detail),
+            EnrolmentOutcome.Refused refused => Problem.Validation(refused.Errors ?? new Dictionary<string, string[]>(), refused.Detail),
+            var other => throw new InvalidOperationException($"Unexpected enrolment outcome {other.GetType().Name}."),
+        };
+    }
+
+    /// <summary>application/json or application/*+json, in UTF-8 (the signature covers bytes, so no other charset).</summary>
+    private static bool IsJson(string? contentType)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media))
+        {
+            return false;
+        }
+
+        var type = media.MediaType.Value ?? "";
+        var isJson = string.Equals(type, "application/json", StringComparison.OrdinalIgnoreCase)
+                     || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+        var charset = media.Charset.Value;
+        return isJson && (charset is null || string.Equals(charset, "utf-8", StringComparison.OrdinalIgnoreCase));
+    }
+}

@@ -1,0 +1,140 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sarthe.Enrolment.Audit;
+using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Keys;
+using Sarthe.Enrolment.Registration;
+using Sarthe.Enrolment.Schools;
+
+namespace Sarthe.Enrolment.Enrolment;
+
+/// <summary>
+/// First-boot enrolment. Checks run in the contract's order (signature window, school, signature, fields) and
+/// only then are there effects: claim the serial, insert the device row, put it in line for registration.
+/// Graph is never called here.
+/// </summary>
+public sealed class EnrolmentService(
+    SchoolCache schools,
+    SchoolKeyCache keyIds,
+    SchoolKeyStore keys,
+    DeviceStore devices,
+    RegistrationOutbox outbox,
+    AuditPublisher audit,
+    IOptions<EnrolmentKeyOptions> keyOptions,
+    TimeProvider time,
+    ILogger<EnrolmentService> logger)
+{
+    public async Task<EnrolmentOutcome> EnrolAsync(SignedBody request, CancellationToken cancellationToken)
+    {
+        var signature = EnrolmentSignature.ParseSignature(request.SignatureHeader);
+        var timestamp = EnrolmentSignature.ParseTimestamp(request.TimestampHeader);
+        if (signature is null || timestamp is null)
+        {
+            return BadSignature($"{EnrolmentSignature.TimestampHeader} (Unix seconds) and {EnrolmentSignature.SignatureHeader} (v1=<hex HMAC-SHA256>) are required.");
+        }
+
+        var tolerance = keyOptions.Value.TimestampTolerance;
+        if (Math.Abs(time.GetUtcNow().ToUnixTimeSeconds() - timestamp.Value) > tolerance.TotalSeconds)
+        {
+            return BadSignature($"{EnrolmentSignature.TimestampHeader} is more than {tolerance.TotalSeconds:F0} s from server time.");
+        }
+
+        var parser = EnrolmentRequestParser.TryCreate(request.Body);
+        if (parser is null)
+        {
+            return Invalid("body", EnrolmentRequestParser.BodyRule);
+        }
+
+        var uai = parser.ReadSchoolUai();
+        if (uai is null)
+        {
+            return new EnrolmentOutcome.Refused(EnrolmentRefusal.InvalidRequest, "One or more fields are invalid.", parser.Errors);
+        }
+
+        var school = await schools.GetAsync(uai, cancellationToken);
+        if (school is null || !school.Active)
+        {
+            return Invalid("schoolUai", school is null ? $"School {uai} is not in the registry." : $"School {uai} is not active.");
+        }
+
+        if (!await VerifyAsync(uai, request, signature, cancellationToken))
+        {
+            return BadSignature("The enrolment signature does not match a key of this school.");
+        }
+
+        var enrolment = parser.ReadRequest(uai);
+        if (enrolment is null)
+        {
+            await RejectedAsync(uai, null, StatusCodes.Status400BadRequest, "invalid_fields", cancellationToken, parser.Errors.Keys);
+            return new EnrolmentOutcome.Refused(EnrolmentRefusal.InvalidRequest, "One or more fields are invalid.", parser.Errors);
+        }
+
+        return await EnrolAsync(enrolment, cancellationToken);
+    }
+
+    /// <summary>Against the cached key ids first; the cache may predate a rotation, so once more from storage before refusing.</summary>
+    private async Task<bool> VerifyAsync(string uai, SignedBody request, byte[] signature, CancellationToken cancellationToken)
+    {
+        var keySet = await keyIds.GetAsync(uai, refresh: false, cancellationToken);
+        if (keySet is not null && EnrolmentSignature.Verify(keys.ValidKeys(keySet), request.TimestampHeader, request.Body, signature))
+        {
+            return true;
+        }
+
+        keySet = await keyIds.GetAsync(uai, refresh: true, cancellationToken);
+        if (keySet is not null && EnrolmentSignature.Verify(keys.ValidKeys(keySet), request.TimestampHeader, request.Body, signature))
+        {
+            return true;
+        }
+
+        await RejectedAsync(uai, null, StatusCodes.Status401Unauthorized, keySet is null ? "no_key_issued" : "bad_signature", cancellationToken);
+        return false;
+    }
+
+    private async Task<EnrolmentOutcome> EnrolAsync(EnrolmentRequest enrolment, CancellationToken cancellationToken)
+    {
+        var key = enrolment.Key;
+        if (await devices.ClaimSerialAsync(key.SerialNumber, key.SchoolUai, cancellationToken) != key.SchoolUai)
+        {
+            // Never say which school holds it: that is another school's data.
+            await RejectedAsync(key.SchoolUai, key.SerialNumber, StatusCodes.Status409Conflict, "serial_enrolled_elsewhere", cancellationToken);
+            return new EnrolmentOutcome.Refused(EnrolmentRefusal.SerialEnrolledElsewhere, $"Serial number {key.SerialNumber} is already enrolled at another school.");
+        }
+
+        var now = time.GetUtcNow();
+        var device = Device.Enrol(key, enrolment.Description, now);
+        if (await devices.TryAddAsync(device, cancellationToken))
+        {
+            // A table row, not a queue message per device: the dispatcher batches them (and publishes the audit event).
+            await outbox.AddAsync(DeviceRef.Of(device), AuditEvents.DeviceEnrolled(device), now, cancellationToken);
+            return new EnrolmentOutcome.Accepted(device);
+        }
+
+        // Same serial, same school: a device re-running first boot, or a retried request.
+        var (current, _) = await devices.UpdateAsync(key, d =>
+        {
+            d.RecordReenrolment(time.GetUtcNow());
+            return true;
+        }, cancellationToken);
+        if (current is null)
+        {
+            throw new InvalidOperationException($"Device {key.SerialNumber} vanished during re-enrolment.");
+        }
+
+        // Again, in case the first request's audit message never left (its id is stable, so a repeat collapses).
+        await audit.PublishAsync([AuditEvents.DeviceEnrolled(current), AuditEvents.DeviceReenrolled(current, time.GetUtcNow())], cancellationToken);
+        return new EnrolmentOutcome.AlreadyEnrolled(current);
+    }
+
+    private async Task RejectedAsync(string uai, string? serial, int status, string reason, CancellationToken cancellationToken, IEnumerable<string>? fields = null)
+    {
+        logger.LogInformation("Enrolment rejected for {SchoolUai}: {Status} {Reason}", uai, status, reason);
+        await audit.PublishAsync(AuditEvents.EnrolmentRejected(uai, serial, status, reason, fields, time.GetUtcNow()), cancellationToken);
+    }
+
+    private static EnrolmentOutcome.Refused BadSignature(string detail) => new(EnrolmentRefusal.BadSignature, detail);
+
+    private static EnrolmentOutcome.Refused Invalid(string field, string message) =>
+        new(EnrolmentRefusal.InvalidRequest, message, new Dictionary<string, string[]> { [field] = [message] });
+}

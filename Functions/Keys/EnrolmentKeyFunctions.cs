@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Sarthe.Enrolment.Audit;
+using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Http;
+using Sarthe.Enrolment.OpenApi;
+using Sarthe.Enrolment.Schools;
+
+namespace Sarthe.Enrolment.Keys;
+
+/// <summary>School enrolment keys: issued (rotated) by an administrator, shown once.</summary>
+public sealed class EnrolmentKeyFunctions(AdminAuthenticator admins, SchoolStore schools, SchoolKeyStore keys, AuditPublisher audit, TimeProvider time)
+{
+    [ApiOperation("Issue or rotate a school's enrolment key (shown once)")]
+    [RequiresRole(AdminRoles.Admin)]
+    [ApiResponse(201, typeof(IssuedKey))]
+    [ApiResponse(404)]
+    [Function(nameof(RotateEnrolmentKey))]
+    public async Task<IActionResult> RotateEnrolmentKey(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "schools/{uai}/enrolment-keys")] HttpRequest request,
+        string uai,
+        CancellationToken cancellationToken)
+    {
+        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
+        if (access.Denied is { } denied)
+        {
+            return denied;
+        }
+
+        if (await schools.FindAsync(uai, cancellationToken) is not { } school)
+        {
+            return Problem.UnknownSchool(uai);
+        }
+
+        var issued = await keys.RotateAsync(school.Uai, cancellationToken);
+        await audit.PublishAsync(AuditEvents.SchoolKeyRotated(school.Uai, issued.KeyId, issued.PreviousKeyValidUntil, access.Actor, time.GetUtcNow()), cancellationToken);
+        return ApiResult.Json(issued, StatusCodes.Status201Created);
+    }
+}

@@ -1,0 +1,27 @@
+using System.Collections.Concurrent;
+
+namespace Sarthe.Enrolment.Keys;
+
+/// <summary>
+/// Each school's key ids as the enrolment hot path reads them: from memory for 30 s, and at once from storage when
+/// a signature fails against the cached ids, so a freshly issued key works immediately. Expiry of a previous key
+/// is checked on every request against its stored date, never cached.
+/// </summary>
+public sealed class SchoolKeyCache(SchoolKeyStore keys, TimeProvider time)
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
+    private readonly ConcurrentDictionary<string, (SchoolKeySet? Keys, DateTimeOffset Expires)> _keys = new(StringComparer.Ordinal);
+
+    public async Task<SchoolKeySet?> GetAsync(string uai, bool refresh, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (!refresh && _keys.TryGetValue(uai, out var cached) && cached.Expires > now)
+        {
+            return cached.Keys;
+        }
+
+        var fresh = await keys.GetAsync(uai, cancellationToken);
+        _keys[uai] = (fresh, now + Lifetime);
+        return fresh;
+    }
+}
