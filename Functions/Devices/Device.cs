@@ -81,23 +81,20 @@ public sealed class Device
     internal DeviceEntity Row => _row;
 
     /// <summary>A first enrolment: the device is received, attempt 1.</summary>
-    public static Device Enrol(DeviceKey key, DeviceDescription description, DateTimeOffset now)
+    public static Device Enrol(DeviceKey key, DeviceDescription description, DateTimeOffset now) => new(new DeviceEntity
     {
-        var device = new Device(new DeviceEntity
-        {
-            PartitionKey = key.SchoolUai,
-            RowKey = key.SerialNumber,
-            DeviceType = description.DeviceType,
-            Manufacturer = description.Manufacturer,
-            Model = description.Model,
-            AssetTag = description.AssetTag,
-            HardwareHash = description.HardwareHash,
-            EnrolledAt = now,
-            Status = DeviceStatus.Received.ToName(),
-        });
-        device.MoveTo(DeviceStatus.Received, now);
-        return device;
-    }
+        PartitionKey = key.SchoolUai,
+        RowKey = key.SerialNumber,
+        DeviceType = description.DeviceType,
+        Manufacturer = description.Manufacturer,
+        Model = description.Model,
+        AssetTag = description.AssetTag,
+        HardwareHash = description.HardwareHash,
+        EnrolledAt = now,
+        UpdatedAt = now,
+        Status = DeviceStatus.Received.ToName(),
+        StatusHistory = Devices.StatusHistory.Empty.Append(DeviceStatus.Received, now).ToString(),
+    });
 
     /// <summary>The same device ran first boot again (or its request was retried): counted, nothing else changes.</summary>
     public void RecordReenrolment(DateTimeOffset now)
