@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Playwright;
 using Sarthe.DevHost;
 using Sarthe.Enrolment.Tests.Infrastructure;
@@ -51,6 +52,20 @@ public class BrowserFixture : BackendFixture
 
         _playwright?.Dispose();
         await base.DisposeAsync();
+    }
+
+    /// <summary>Enrols a new device through the API as its first boot would; owned by another tenant, it will fail with 806.</summary>
+    public async Task<string> EnrolAsync(string school, string prefix, bool ownedByAnotherTenant = false)
+    {
+        var serial = Enroller.NewSerial(prefix);
+        if (ownedByAnotherTenant)
+        {
+            Host.Graph!.State.OwnElsewhere([serial]);
+        }
+
+        using var response = await Enroller.EnrolAsync(serial, school);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return serial;
     }
 
     /// <summary>A fresh browser context (own session storage) on the dashboard, console errors collected.</summary>

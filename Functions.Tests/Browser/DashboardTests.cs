@@ -1,7 +1,5 @@
-using System.Net;
 using System.Text.Json;
 using Sarthe.Enrolment.Reporting;
-using Sarthe.Enrolment.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
 namespace Sarthe.Enrolment.Tests.Browser;
@@ -40,7 +38,7 @@ public sealed class DashboardTests(BrowserFixture backend)
 
         for (var i = 0; i < 3; i++)
         {
-            await EnrolAsync(School, "DASH");
+            await backend.EnrolAsync(School, "DASH");
         }
 
         // The page refreshes itself: no reload, no click.
@@ -57,7 +55,7 @@ public sealed class DashboardTests(BrowserFixture backend)
     public async Task Administrator_retries_a_failed_device_and_reads_its_audit_trail()
     {
         const string School = "0720007S";
-        var serial = await EnrolAsync(School, "DASHFAIL", ownedByAnotherTenant: true);
+        var serial = await backend.EnrolAsync(School, "DASHFAIL", ownedByAnotherTenant: true);
 
         await using var dashboard = await backend.OpenDashboardAsync();
         await dashboard.SignInAsync();
@@ -91,7 +89,7 @@ public sealed class DashboardTests(BrowserFixture backend)
     public async Task Read_only_administrator_sees_failures_but_no_retry_or_build_buttons()
     {
         const string School = "0720004N";
-        var serial = await EnrolAsync(School, "DASHREAD", ownedByAnotherTenant: true);
+        var serial = await backend.EnrolAsync(School, "DASHREAD", ownedByAnotherTenant: true);
 
         await using var dashboard = await backend.OpenDashboardAsync();
         await dashboard.SignInAsync(admin: false);
@@ -108,7 +106,7 @@ public sealed class DashboardTests(BrowserFixture backend)
     public async Task Funding_report_is_built_charted_and_downloaded_as_csv()
     {
         const string School = "0720011W";
-        var serial = await EnrolAsync(School, "DASHRPT");
+        var serial = await backend.EnrolAsync(School, "DASHRPT");
 
         Assert.Equal("registered", (await backend.SettledAsync(serial)).GetProperty("status").GetString());
 
@@ -166,19 +164,5 @@ public sealed class DashboardTests(BrowserFixture backend)
 
         await Expect(dashboard.TestId("sign-in")).ToBeVisibleAsync();
         await Expect(dashboard.TestId("message")).ToContainTextAsync("Session expired");
-    }
-
-    /// <summary>Enrols a new device through the API as its first boot would; owned by another tenant, it will fail with 806.</summary>
-    private async Task<string> EnrolAsync(string school, string prefix, bool ownedByAnotherTenant = false)
-    {
-        var serial = Enroller.NewSerial(prefix);
-        if (ownedByAnotherTenant)
-        {
-            backend.Host.Graph!.State.OwnElsewhere([serial]);
-        }
-
-        using var response = await backend.Enroller.EnrolAsync(serial, school);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return serial;
     }
 }

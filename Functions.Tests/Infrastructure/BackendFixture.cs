@@ -13,10 +13,11 @@ namespace Sarthe.Enrolment.Tests.Infrastructure;
 public class BackendFixture : IAsyncLifetime
 {
     private RunningDevHost? _host;
+    private HttpClient? _client;
 
     public RunningDevHost Host => _host ?? throw new InvalidOperationException("Backend not started.");
 
-    public HttpClient Client { get; private set; } = null!;
+    public HttpClient Client => _client ?? throw new InvalidOperationException("Backend not started.");
 
     public Enroller Enroller { get; private set; } = null!;
 
@@ -35,13 +36,15 @@ public class BackendFixture : IAsyncLifetime
         options.Settings["Graph:RetryDelaySeconds"] = "1";
         Configure(options);
         _host = await RunningDevHost.StartAsync(options);
-        Client = new HttpClient { BaseAddress = _host.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
-        Enroller = new Enroller(Client, role => Token(role));
+        _client = new HttpClient { BaseAddress = _host.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        Enroller = new Enroller(_client, role => Token(role));
     }
 
+    // xunit disposes a fixture even when its InitializeAsync threw (a browser fixture without Chromium
+    // starts nothing): dispose only what was started.
     public virtual async Task DisposeAsync()
     {
-        Client.Dispose();
+        _client?.Dispose();
         if (_host is not null)
         {
             await _host.DisposeAsync();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Sarthe.Enrolment.Dashboard;
 using Sarthe.Enrolment.Tests.Infrastructure;
 
 namespace Sarthe.Enrolment.Tests.Integration;
@@ -29,7 +30,7 @@ public sealed partial class DashboardHttpTests(BackendFixture backend)
     }
 
     [Theory]
-    [InlineData("dashboard.js", "text/javascript", "\"use strict\"")]
+    [InlineData("dashboard.js", "text/javascript", "import * as auth from \"./auth.js\"")]
     [InlineData("dashboard.css", "text/css", ":root")]
     [InlineData("msal-browser.min.js", "text/javascript", "/*! @azure/msal-browser v5.30.0")]
     public async Task Its_files_are_served_from_the_assembly(string file, string mediaType, string content)
@@ -39,6 +40,53 @@ public sealed partial class DashboardHttpTests(BackendFixture backend)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(mediaType, response.Content.Headers.ContentType!.MediaType);
         Assert.Contains(content, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Every_script_the_page_loads_or_imports_is_served_with_the_policy_and_no_remote_import()
+    {
+        using var page = await backend.GetAsync("api/dashboard", role: null);
+        var policy = page.Headers.GetValues("Content-Security-Policy").Single();
+        var pending = new Queue<(string File, bool IsModule)>();
+        foreach (Match tag in ScriptTag().Matches(await page.Content.ReadAsStringAsync()))
+        {
+            pending.Enqueue((tag.Groups["file"].Value, tag.Value.Contains("type=\"module\"", StringComparison.Ordinal)));
+        }
+
+        var served = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.TryDequeue(out var script))
+        {
+            if (!served.Add(script.File))
+            {
+                continue;
+            }
+
+            using var response = await backend.GetAsync($"api/dashboard/{script.File}", role: null);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{script.File}: {response.StatusCode}");
+            // Browsers refuse a module served with another type (and nosniff holds classic scripts to it too).
+            Assert.Equal("text/javascript", response.Content.Headers.ContentType!.MediaType);
+            Assert.Equal(policy, response.Headers.GetValues("Content-Security-Policy").Single());
+            if (!script.IsModule)
+            {
+                continue; // MSAL, a classic script: it imports nothing
+            }
+
+            var source = await response.Content.ReadAsStringAsync();
+            Assert.DoesNotMatch(DynamicImport(), source); // the static imports below are the whole graph
+            foreach (Match import in StaticImport().Matches(source))
+            {
+                // Relative to dashboard/dashboard.js, "./x.js" resolves under /api/dashboard/, which serves flat names.
+                var specifier = import.Groups["specifier"].Value;
+                Assert.Matches(SiblingModule(), specifier);
+                pending.Enqueue((specifier[2..], true));
+            }
+        }
+
+        // And no embedded script is left that the page no longer loads.
+        var embedded = typeof(DashboardAssets).Assembly.GetManifestResourceNames()
+            .Where(name => name.StartsWith("Sarthe.Enrolment.Dashboard.", StringComparison.Ordinal) && name.EndsWith(".js", StringComparison.Ordinal))
+            .Select(name => name["Sarthe.Enrolment.Dashboard.".Length..]);
+        Assert.Equal(embedded.Order(StringComparer.Ordinal), served.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -69,4 +117,17 @@ public sealed partial class DashboardHttpTests(BackendFixture backend)
 
     [GeneratedRegex(@"(src|href)=""(https?:)?//", RegexOptions.IgnoreCase)]
     private static partial Regex RemoteReference();
+
+    [GeneratedRegex(@"<script\b[^>]*\bsrc=""dashboard/(?<file>[^""]+)""[^>]*>", RegexOptions.IgnoreCase)]
+    private static partial Regex ScriptTag();
+
+    // import x from "…", import { x } from "…", import "…" and export … from "…", one statement a line.
+    [GeneratedRegex(@"^(?:import\b[^;""\n]*|export\b[^;""\n]*\bfrom\s*)""(?<specifier>[^""]*)""", RegexOptions.Multiline)]
+    private static partial Regex StaticImport();
+
+    [GeneratedRegex(@"\bimport\s*\(")]
+    private static partial Regex DynamicImport();
+
+    [GeneratedRegex(@"^\./[a-z0-9-]+\.js$")]
+    private static partial Regex SiblingModule();
 }

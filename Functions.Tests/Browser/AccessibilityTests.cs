@@ -1,0 +1,57 @@
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Sarthe.Enrolment.Tests.Browser;
+
+/// <summary>The dashboard checked by axe-core against WCAG 2.1 A and AA, in the states an administrator sees.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class AccessibilityTests(BrowserFixture backend)
+{
+    private static readonly AxeRunOptions Wcag21AA = new()
+    {
+        RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    };
+
+    [BrowserFact]
+    public async Task Sign_in_screen_and_dashboard_meet_wcag_2_1_aa()
+    {
+        await using var dashboard = await backend.OpenDashboardAsync();
+        await Expect(dashboard.TestId("sign-in")).ToBeVisibleAsync();
+        await AssertNoViolationsAsync(dashboard, "sign-in screen");
+
+        await dashboard.SignInAsync();
+
+        await AssertNoViolationsAsync(dashboard, "dashboard");
+        Assert.Empty(dashboard.Errors);
+    }
+
+    [BrowserFact]
+    public async Task French_dashboard_with_a_failed_device_its_trail_and_a_report_meets_wcag_2_1_aa()
+    {
+        // A registered device, so the report has a bar to chart, and a failed one to list and trace.
+        await backend.SettledAsync(await backend.EnrolAsync("0720015A", "A11Y"));
+        var failed = await backend.EnrolAsync("0720019E", "A11YFAIL", ownedByAnotherTenant: true);
+
+        await using var dashboard = await backend.OpenDashboardAsync(locale: "fr-FR");
+        await dashboard.SignInAsync();
+        await Expect(dashboard.FailedDevice(failed)).ToContainTextAsync("ZtdDeviceAlreadyAssigned");
+        await dashboard.FailedDevice(failed).GetByRole(AriaRole.Button, new() { Name = failed }).ClickAsync();
+        await Expect(dashboard.TestId("trail-status")).ToHaveAttributeAsync("data-status", "failed");
+        await dashboard.TestId("report-build").ClickAsync();
+        await Expect(dashboard.Page.Locator("[data-testid=chart-bar][data-uai='0720015A']")).ToHaveCountAsync(1);
+
+        await AssertNoViolationsAsync(dashboard, "French dashboard with a failed device, its trail and a report");
+        await dashboard.ScreenshotAsync("dashboard-fr-trail");
+        Assert.Empty(dashboard.Errors);
+    }
+
+    private static async Task AssertNoViolationsAsync(DashboardPage dashboard, string state)
+    {
+        var result = await dashboard.Page.RunAxe(Wcag21AA);
+        var violations = result.Violations.Select(v =>
+            $"{v.Id} ({v.Impact}): {v.Help}\n" + string.Join("\n", v.Nodes.Select(n => $"    {n.Target}")));
+        Assert.True(result.Violations.Length == 0, $"axe found WCAG 2.1 A/AA violations on the {state}:\n{string.Join("\n", violations)}");
+    }
+}
