@@ -51,17 +51,13 @@ public sealed class AuditFunctions(
     [ApiResponse(200, typeof(AuditPage))]
     [ApiResponse(400)]
     [Function(nameof(GetAuditEvents))]
-    public async Task<IActionResult> GetAuditEvents(
+    public Task<IActionResult> GetAuditEvents(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
-        if (access.Denied is { } denied)
+        CancellationToken cancellationToken) =>
+        admins.RunAsync(this, request, async _ =>
         {
-            return denied;
-        }
-
-        var (query, errors) = AuditQuery.Parse(request.Query);
-        return query is null ? Problem.Validation(errors) : ApiResult.Json(await trail.QueryAsync(query, cancellationToken));
-    }
+            var (query, errors) = AuditQuery.Parse(request.Query);
+            return query is null ? Problem.Validation(errors) : ApiResult.Json(await trail.QueryAsync(query, cancellationToken));
+        },
+        cancellationToken);
 }

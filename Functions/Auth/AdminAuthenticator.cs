@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -16,8 +17,7 @@ namespace Sarthe.Enrolment.Auth;
 /// <summary>
 /// Validates Entra ID (or dev issuer) bearer tokens and the route's role inside the function call itself, so the
 /// Functions worker and the dev host run the same check. The role is the one the function declares with
-/// <see cref="RequiresRoleAttribute"/>: an admin function starts with
-/// <c>if ((await admins.AuthorizeAsync(this, request, cancellationToken)) is { Denied: { } denied }) return denied;</c>
+/// <see cref="RequiresRoleAttribute"/>: an admin function's body is <c>admins.RunAsync(this, request, administrator =&gt; …, cancellationToken)</c>.
 /// </summary>
 public sealed class AdminAuthenticator
 {
@@ -41,9 +41,17 @@ public sealed class AdminAuthenticator
 
     private static readonly ConcurrentDictionary<(Type, string), string> RolesByFunction = new();
 
-    /// <summary>Authorises the caller of <paramref name="function"/>'s method <paramref name="method"/> (the calling method) for the role it declares.</summary>
-    public Task<AdminAccess> AuthorizeAsync(object function, HttpRequest request, CancellationToken cancellationToken, [CallerMemberName] string method = "") =>
-        AuthorizeAsync(request, RoleOf(function.GetType(), method), cancellationToken);
+    /// <summary>
+    /// Runs <paramref name="handle"/> for the caller of <paramref name="function"/>'s method <paramref name="method"/> (the
+    /// calling method) when the caller holds the role that method declares with <see cref="RequiresRoleAttribute"/>;
+    /// otherwise answers 401, 403 (or 503 when the issuer's metadata cannot be read) without running it.
+    /// </summary>
+    public async Task<IActionResult> RunAsync(
+        object function, HttpRequest request, Func<Administrator, Task<ApiResult>> handle, CancellationToken cancellationToken, [CallerMemberName] string method = "")
+    {
+        var access = await AuthorizeAsync(request, RoleOf(function.GetType(), method), cancellationToken);
+        return access.Denied ?? await handle(access.Administrator!);
+    }
 
     /// <summary>The role a function method declares; a method without <see cref="RequiresRoleAttribute"/> is a programming error.</summary>
     public static string RoleOf(Type functionType, string method) =>

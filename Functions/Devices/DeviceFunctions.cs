@@ -16,21 +16,15 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration ad
     [ApiResponse(200, typeof(DeviceRecord))]
     [ApiResponse(404)]
     [Function(nameof(GetDevice))]
-    public async Task<IActionResult> GetDevice(
+    public Task<IActionResult> GetDevice(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "devices/{serialNumber}")] HttpRequest request,
         string serialNumber,
-        CancellationToken cancellationToken)
-    {
-        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
-        if (access.Denied is { } denied)
-        {
-            return denied;
-        }
-
-        return await devices.FindAsync(serialNumber, cancellationToken) is { } device
-            ? ApiResult.Json(DeviceRecord.From(device))
-            : Problem.UnknownDevice(serialNumber);
-    }
+        CancellationToken cancellationToken) =>
+        admins.RunAsync(this, request, async _ =>
+            await devices.FindAsync(serialNumber, cancellationToken) is { } device
+                ? ApiResult.Json(DeviceRecord.From(device))
+                : Problem.UnknownDevice(serialNumber),
+            cancellationToken);
 
     [ApiOperation("Re-drive a failed device")]
     [RequiresRole(AdminRoles.Admin)]
@@ -38,24 +32,18 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration ad
     [ApiResponse(404)]
     [ApiResponse(409)]
     [Function(nameof(RetryDevice))]
-    public async Task<IActionResult> RetryDevice(
+    public Task<IActionResult> RetryDevice(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "devices/{serialNumber}/retry")] HttpRequest request,
         string serialNumber,
-        CancellationToken cancellationToken)
-    {
-        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
-        if (access.Denied is { } denied)
-        {
-            return denied;
-        }
-
-        return await administration.RetryAsync(serialNumber, access.Actor, cancellationToken) switch
-        {
-            DeviceActionOutcome.Done done => ApiResult.Json(DeviceRecord.From(done.Device), StatusCodes.Status202Accepted),
-            DeviceActionOutcome.NotAllowed refused => Problem.Conflict(refused.Detail),
-            _ => Problem.UnknownDevice(serialNumber),
-        };
-    }
+        CancellationToken cancellationToken) =>
+        admins.RunAsync(this, request, async administrator =>
+            await administration.RetryAsync(serialNumber, administrator.Actor, cancellationToken) switch
+            {
+                DeviceActionOutcome.Done done => ApiResult.Json(DeviceRecord.From(done.Device), StatusCodes.Status202Accepted),
+                DeviceActionOutcome.NotAllowed refused => Problem.Conflict(refused.Detail),
+                _ => Problem.UnknownDevice(serialNumber),
+            },
+            cancellationToken);
 
     [ApiOperation("A school's devices in serial order", Query = ["status", "pageSize", "continuationToken"])]
     [RequiresRole(AdminRoles.Read)]
@@ -63,23 +51,19 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration ad
     [ApiResponse(400)]
     [ApiResponse(404)]
     [Function(nameof(ListSchoolDevices))]
-    public async Task<IActionResult> ListSchoolDevices(
+    public Task<IActionResult> ListSchoolDevices(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools/{uai}/devices")] HttpRequest request,
         string uai,
-        CancellationToken cancellationToken)
-    {
-        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
-        if (access.Denied is { } denied)
+        CancellationToken cancellationToken) =>
+        admins.RunAsync(this, request, async _ =>
         {
-            return denied;
-        }
+            if (await schools.FindAsync(uai, cancellationToken) is not { } school)
+            {
+                return Problem.UnknownSchool(uai);
+            }
 
-        if (await schools.FindAsync(uai, cancellationToken) is not { } school)
-        {
-            return Problem.UnknownSchool(uai);
-        }
-
-        var (query, errors) = DeviceListQuery.Parse(school.Uai, request.Query);
-        return query is null ? Problem.Validation(errors) : ApiResult.Json(await devices.ListAsync(query, cancellationToken));
-    }
+            var (query, errors) = DeviceListQuery.Parse(school.Uai, request.Query);
+            return query is null ? Problem.Validation(errors) : ApiResult.Json(await devices.ListAsync(query, cancellationToken));
+        },
+        cancellationToken);
 }

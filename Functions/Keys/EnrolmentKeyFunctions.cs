@@ -17,24 +17,20 @@ public sealed class EnrolmentKeyFunctions(AdminAuthenticator admins, SchoolStore
     [ApiResponse(201, typeof(IssuedKey))]
     [ApiResponse(404)]
     [Function(nameof(RotateEnrolmentKey))]
-    public async Task<IActionResult> RotateEnrolmentKey(
+    public Task<IActionResult> RotateEnrolmentKey(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "schools/{uai}/enrolment-keys")] HttpRequest request,
         string uai,
-        CancellationToken cancellationToken)
-    {
-        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
-        if (access.Denied is { } denied)
+        CancellationToken cancellationToken) =>
+        admins.RunAsync(this, request, async administrator =>
         {
-            return denied;
-        }
+            if (await schools.FindAsync(uai, cancellationToken) is not { } school)
+            {
+                return Problem.UnknownSchool(uai);
+            }
 
-        if (await schools.FindAsync(uai, cancellationToken) is not { } school)
-        {
-            return Problem.UnknownSchool(uai);
-        }
-
-        var issued = await keys.RotateAsync(school.Uai, cancellationToken);
-        await audit.PublishAsync(AuditEvents.SchoolKeyRotated(school.Uai, issued.KeyId, issued.PreviousKeyValidUntil, access.Actor, time.GetUtcNow()), cancellationToken);
-        return ApiResult.Json(issued, StatusCodes.Status201Created);
-    }
+            var issued = await keys.RotateAsync(school.Uai, cancellationToken);
+            await audit.PublishAsync(AuditEvents.SchoolKeyRotated(school.Uai, issued.KeyId, issued.PreviousKeyValidUntil, administrator.Actor, time.GetUtcNow()), cancellationToken);
+            return ApiResult.Json(issued, StatusCodes.Status201Created);
+        },
+        cancellationToken);
 }

@@ -12,33 +12,16 @@ public sealed class RegistrationFunctions(
     ILogger<RegistrationFunctions> logger)
 {
     [Function(nameof(RegisterDevices))]
-    public async Task RegisterDevices(
+    public Task RegisterDevices(
         [QueueTrigger(TriggerOptions.RegistrationQueueExpression, Connection = TriggerOptions.Connection)] string message,
-        CancellationToken cancellationToken)
-    {
-        if (RegistrationMessage.Parse(message) is not { } parsed)
-        {
-            // Retrying cannot make it valid: log and let it go (it names no device we could fail).
-            logger.LogError("Discarding a registration message that is not valid JSON of a known kind ({Length} chars)", message.Length);
-            return;
-        }
-
-        await imports.HandleAsync(parsed, cancellationToken);
-    }
+        CancellationToken cancellationToken) =>
+        ParsedAsync(message, parsed => imports.HandleAsync(parsed, cancellationToken));
 
     [Function(nameof(RecordAbandonedRegistrations))]
-    public async Task RecordAbandonedRegistrations(
+    public Task RecordAbandonedRegistrations(
         [QueueTrigger(TriggerOptions.RegistrationPoisonQueueExpression, Connection = TriggerOptions.Connection)] string message,
-        CancellationToken cancellationToken)
-    {
-        if (RegistrationMessage.Parse(message) is not { } parsed)
-        {
-            logger.LogError("Poisoned registration message is not a registration message ({Length} chars); nothing to fail", message.Length);
-            return;
-        }
-
-        await sweeper.AbandonAsync(parsed, cancellationToken);
-    }
+        CancellationToken cancellationToken) =>
+        ParsedAsync(message, parsed => sweeper.AbandonAsync(parsed, cancellationToken));
 
     [Function(nameof(DispatchRegistrations))]
     public Task DispatchRegistrations(
@@ -51,4 +34,16 @@ public sealed class RegistrationFunctions(
         [TimerTrigger(TriggerOptions.SweepScheduleExpression)] TimerInfo timer,
         CancellationToken cancellationToken) =>
         sweeper.SweepAsync(cancellationToken);
+
+    private Task ParsedAsync(string message, Func<RegistrationMessage, Task> handle, [System.Runtime.CompilerServices.CallerMemberName] string function = "")
+    {
+        if (RegistrationMessage.Parse(message) is { } parsed)
+        {
+            return handle(parsed);
+        }
+
+        // Retrying cannot make it valid: log and let it go (it names no device we could fail).
+        logger.LogError("{Function} discards a message that is not a registration message ({Length} chars)", function, message.Length);
+        return Task.CompletedTask;
+    }
 }

@@ -25,18 +25,10 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
     [RequiresRole(AdminRoles.Read)]
     [ApiResponse(200, typeof(FundingReportSummary[]))]
     [Function(nameof(ListFundingReports))]
-    public async Task<IActionResult> ListFundingReports(
+    public Task<IActionResult> ListFundingReports(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/funding")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
-        if (access.Denied is { } denied)
-        {
-            return denied;
-        }
-
-        return ApiResult.Json(await store.ListAsync(cancellationToken));
-    }
+        CancellationToken cancellationToken) =>
+        admins.RunAsync(this, request, async _ => ApiResult.Json(await store.ListAsync(cancellationToken)), cancellationToken);
 
     [ApiOperation("A funding report (a date or latest), JSON or CSV", Query = ["format"])]
     [RequiresRole(AdminRoles.Read)]
@@ -45,17 +37,14 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
     [ApiResponse(400)]
     [ApiResponse(404)]
     [Function(nameof(GetFundingReport))]
-    public async Task<IActionResult> GetFundingReport(
+    public Task<IActionResult> GetFundingReport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/funding/{reportDate}")] HttpRequest request,
         string reportDate,
-        CancellationToken cancellationToken)
-    {
-        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
-        if (access.Denied is { } denied)
-        {
-            return denied;
-        }
+        CancellationToken cancellationToken) =>
+        admins.RunAsync(this, request, _ => GetReportAsync(request, reportDate, cancellationToken), cancellationToken);
 
+    private async Task<ApiResult> GetReportAsync(HttpRequest request, string reportDate, CancellationToken cancellationToken)
+    {
         string date;
         if (string.Equals(reportDate, "latest", StringComparison.OrdinalIgnoreCase))
         {
@@ -90,25 +79,21 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
     [ApiResponse(201, typeof(FundingReport))]
     [ApiResponse(400)]
     [Function(nameof(BuildFundingReportNow))]
-    public async Task<IActionResult> BuildFundingReportNow(
+    public Task<IActionResult> BuildFundingReportNow(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "reports/funding")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
-        if (access.Denied is { } denied)
+        CancellationToken cancellationToken) =>
+        admins.RunAsync(this, request, async administrator =>
         {
-            return denied;
-        }
+            var text = request.Query["date"].ToString();
+            if ((text.Length == 0 ? reports.Calendar.Today(time.GetUtcNow()) : ReportCalendar.ParseDate(text)) is not { } date)
+            {
+                return Problem.Validation("date", "date must be a date in the form yyyy-MM-dd.");
+            }
 
-        var text = request.Query["date"].ToString();
-        if ((text.Length == 0 ? reports.Calendar.Today(time.GetUtcNow()) : ReportCalendar.ParseDate(text)) is not { } date)
-        {
-            return Problem.Validation("date", "date must be a date in the form yyyy-MM-dd.");
-        }
-
-        var report = await reports.BuildAsync(date, access.Actor, cancellationToken);
-        return ApiResult.Json(report, StatusCodes.Status201Created).WithHeader("Location", $"/api/reports/funding/{report.ReportDate}");
-    }
+            var report = await reports.BuildAsync(date, administrator.Actor, cancellationToken);
+            return ApiResult.Json(report, StatusCodes.Status201Created).WithHeader("Location", $"/api/reports/funding/{report.ReportDate}");
+        },
+        cancellationToken);
 
     private static bool WantsCsv(HttpRequest request) =>
         string.Equals(request.Query["format"].ToString(), "csv", StringComparison.OrdinalIgnoreCase)

@@ -15,40 +15,30 @@ public sealed class SchoolsFunctions(SchoolStore schools, DeviceStore devices, A
     [RequiresRole(AdminRoles.Read)]
     [ApiResponse(200, typeof(SchoolView[]))]
     [Function(nameof(ListSchools))]
-    public async Task<IActionResult> ListSchools(
+    public Task<IActionResult> ListSchools(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
-        if (access.Denied is { } denied)
+        CancellationToken cancellationToken) =>
+        admins.RunAsync(this, request, async _ =>
         {
-            return denied;
-        }
-
-        var all = (await schools.ListAsync(cancellationToken)).OrderBy(s => s.Uai, StringComparer.Ordinal).ToList();
-        // One projected partition read per school, all at once: counts are always live, never a cache to repair.
-        var counts = await Task.WhenAll(all.Select(s => devices.CountAsync(s.Uai, cancellationToken)));
-        return ApiResult.Json(all.Select((s, i) => SchoolView.From(s, counts[i])).ToArray());
-    }
+            var all = (await schools.ListAsync(cancellationToken)).OrderBy(s => s.Uai, StringComparer.Ordinal).ToList();
+            // One projected partition read per school, all at once: counts are always live, never a cache to repair.
+            var counts = await Task.WhenAll(all.Select(s => devices.CountAsync(s.Uai, cancellationToken)));
+            return ApiResult.Json(all.Select((s, i) => SchoolView.From(s, counts[i])).ToArray());
+        },
+        cancellationToken);
 
     [ApiOperation("One school with live device counts")]
     [RequiresRole(AdminRoles.Read)]
     [ApiResponse(200, typeof(SchoolView))]
     [ApiResponse(404)]
     [Function(nameof(GetSchool))]
-    public async Task<IActionResult> GetSchool(
+    public Task<IActionResult> GetSchool(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools/{uai}")] HttpRequest request,
         string uai,
-        CancellationToken cancellationToken)
-    {
-        var access = await admins.AuthorizeAsync(this, request, cancellationToken);
-        if (access.Denied is { } denied)
-        {
-            return denied;
-        }
-
-        return await schools.FindAsync(uai, cancellationToken) is { } school
-            ? ApiResult.Json(SchoolView.From(school, await devices.CountAsync(school.Uai, cancellationToken)))
-            : Problem.UnknownSchool(uai);
-    }
+        CancellationToken cancellationToken) =>
+        admins.RunAsync(this, request, async _ =>
+            await schools.FindAsync(uai, cancellationToken) is { } school
+                ? ApiResult.Json(SchoolView.From(school, await devices.CountAsync(school.Uai, cancellationToken)))
+                : Problem.UnknownSchool(uai),
+            cancellationToken);
 }
