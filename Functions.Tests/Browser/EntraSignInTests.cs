@@ -181,6 +181,6 @@ public sealed class EntraSignInTests(EntraBrowserFixture backend)
         }
 
         private static string Base64Url(string text) =>
-            Convert.ToBase64String(Encoding.UTF8.GetBytes(text)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
     }
 }

@@ -51,7 +51,7 @@ public sealed class AdminAuthTests(BackendFixture backend)
     [Fact]
     public async Task Unsigned_token_is_401()
     {
-        static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        static string B64(string s) => System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(s));
         var exp = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
         var token = $"{B64("{\"alg\":\"none\",\"typ\":\"JWT\"}")}.{B64($"{{\"iss\":\"{backend.Host.Tokens.Issuer}\",\"aud\":\"{backend.Host.Tokens.Audience}\",\"exp\":{exp},\"roles\":[\"Enrolment.Admin\"]}}")}.";
 

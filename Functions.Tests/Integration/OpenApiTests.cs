@@ -7,7 +7,7 @@ namespace Sarthe.Enrolment.Tests.Integration;
 [Collection(BackendCollection.Name)]
 public sealed class OpenApiTests(BackendFixture backend)
 {
-    // Every route of ../shared/api-contract.md.
+    // Every route docs/api.md describes (the contract).
     public static TheoryData<string, string> ContractRoutes => new()
     {
         { "post", "/api/enrolments" },

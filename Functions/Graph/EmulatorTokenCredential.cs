@@ -22,5 +22,5 @@ public sealed class EmulatorTokenCredential(string appId) : TokenCredential
         ValueTask.FromResult(GetToken(requestContext, cancellationToken));
 
     private static string Encode(object value) =>
-        Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(value)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        System.Buffers.Text.Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(value));
 }

@@ -237,9 +237,7 @@ public static partial class GraphEmulatorApp
 
         try
         {
-            var payload = parts[1].Replace('-', '+').Replace('_', '/');
-            payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
-            using var document = JsonDocument.Parse(Convert.FromBase64String(payload));
+            using var document = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1]));
             var root = document.RootElement;
             foreach (var claim in new[] { "appid", "azp", "sub" })
             {
