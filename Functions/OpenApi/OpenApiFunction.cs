@@ -13,7 +13,7 @@ public sealed class OpenApiFunction
 
     [ApiOperation("This OpenAPI description")]
     [Anonymous]
-    [ApiResponse(200, null, "application/openapi+json")]
+    [ApiResponse(200, null, "application/json")]
     [Function(nameof(GetOpenApiDocument))]
     public IActionResult GetOpenApiDocument(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest request) =>
