@@ -147,9 +147,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
-        { name: 'RegistrationQueueName', value: 'device-registrations' }
         { name: 'AuditQueueName', value: 'audit-events' }
-        { name: 'RegistrationDispatchSchedule', value: '*/5 * * * * *' }
+        { name: 'AutopilotSyncSchedule', value: '*/10 * * * * *' }
         { name: 'RegistrationSweepSchedule', value: '0 */5 * * * *' }
         { name: 'FundingReportSchedule', value: '0 5 * * * *' }
         { name: 'AdminAuth__MetadataAddress', value: '${environment().authentication.loginEndpoint}${tenantId}/v2.0/.well-known/openid-configuration' }

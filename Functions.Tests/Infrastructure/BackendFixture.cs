@@ -29,10 +29,10 @@ public class BackendFixture : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         var options = new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Warning };
-        options.GraphEmulator.ImportProcessingDelay = TimeSpan.FromMilliseconds(300);
-        options.Settings["Registration:FirstPollDelay"] = "00:00:01";
-        options.Settings["Registration:PollInterval"] = "00:00:01";
-        options.Settings["RegistrationDispatchSchedule"] = "*/1 * * * * *";
+        options.Settings["Registration:FirstCheckDelay"] = "00:00:00.500";
+        options.Settings["Registration:CheckInterval"] = "00:00:00.500";
+        options.Settings["Registration:AutopilotCheckInterval"] = "00:00:00.500";
+        options.Settings["AutopilotSyncSchedule"] = "*/1 * * * * *";
         options.Settings["Graph:RetryDelaySeconds"] = "1";
         Configure(options);
         _host = await RunningDevHost.StartAsync(options);

@@ -21,7 +21,7 @@ public sealed class ReportingFixture : BackendFixture
         options.Settings["Funding:UnitCostsEur:Tablet"] = "199.99";
         options.Settings["Funding:CofinancingRate"] = "0.6";
         // No dispatcher or sweep here: seeded rows must stay as seeded.
-        options.Settings["RegistrationDispatchSchedule"] = "0 0 0 1 1 *";
+        options.Settings["AutopilotSyncSchedule"] = "0 0 0 1 1 *";
     }
 }
 

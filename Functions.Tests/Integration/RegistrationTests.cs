@@ -61,7 +61,7 @@ public sealed class RegistrationTests(BackendFixture backend)
 
         Assert.Equal("failed", device.GetProperty("status").GetString());
         var error = device.GetProperty("lastError");
-        Assert.Equal(ImportHandler.AlreadyAssignedName, error.GetProperty("code").GetString());
+        Assert.Equal(ImportMonitor.AlreadyAssigned, error.GetProperty("code").GetString());
         Assert.Contains("806", error.GetProperty("message").GetString());
         Assert.EndsWith("Z", error.GetProperty("at").GetString());
     }
@@ -141,9 +141,9 @@ public sealed class RegistrationTests(BackendFixture backend)
             Device.Enrol(new DeviceKey(School, serial), new DeviceDescription("desktop", "Dell", "OptiPlex", Convert.ToBase64String(new byte[512]), null), longAgo),
             CancellationToken.None));
 
-        var redriven = await backend.Host.Services.GetRequiredService<RegistrationSweeper>().SweepAsync(CancellationToken.None);
+        var swept = await backend.Host.Services.GetRequiredService<RegistrationSweeper>().SweepAsync(CancellationToken.None);
 
-        Assert.True(redriven >= 1);
+        Assert.True(swept.Redriven >= 1);
         Assert.Equal("registered", (await backend.SettledAsync(serial)).GetProperty("status").GetString());
     }
 }

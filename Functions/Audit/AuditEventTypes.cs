@@ -10,12 +10,13 @@ public static class AuditEventTypes
     public const string DeviceRegistered = "device.registered";
     public const string DeviceRegistrationFailed = "device.registration_failed";
     public const string DeviceRetryRequested = "device.retry_requested";
+    public const string DeviceProfileAssigned = "device.profile_assigned";
     public const string SchoolKeyRotated = "school.key_rotated";
     public const string ReportFundingBuilt = "report.funding_built";
 
     public static readonly string[] All =
     [
         DeviceEnrolled, DeviceReenrolled, DeviceEnrolmentRejected, DeviceRegistrationStarted, DeviceRegistered,
-        DeviceRegistrationFailed, DeviceRetryRequested, SchoolKeyRotated, ReportFundingBuilt,
+        DeviceRegistrationFailed, DeviceRetryRequested, DeviceProfileAssigned, SchoolKeyRotated, ReportFundingBuilt,
     ];
 }

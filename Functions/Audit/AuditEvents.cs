@@ -34,18 +34,26 @@ public static class AuditEvents
 
     public static AuditEvent RegistrationStarted(Device device, string importId) =>
         ForDeviceState(AuditEventTypes.DeviceRegistrationStarted, AuditActor.Registration, device, device.Attempt, device.RegisteringAt ?? device.UpdatedAt,
-            new JsonObject { ["importedIdentityId"] = device.ImportedIdentityId, ["importId"] = importId, ["attempt"] = device.Attempt });
+            new JsonObject { ["importId"] = importId, ["attempt"] = device.Attempt });
 
     public static AuditEvent Registered(Device device) =>
         ForDeviceState(AuditEventTypes.DeviceRegistered, AuditActor.Registration, device, device.Attempt, device.RegisteredAt ?? device.UpdatedAt,
-            new JsonObject { ["autopilotDeviceId"] = device.AutopilotDeviceId, ["attempt"] = device.Attempt });
+            new JsonObject { ["autopilotDeviceId"] = device.AutopilotDeviceId, ["importedIdentityId"] = device.ImportedIdentityId, ["attempt"] = device.Attempt });
 
     public static AuditEvent RegistrationFailed(Device device) =>
         ForDeviceState(AuditEventTypes.DeviceRegistrationFailed, AuditActor.Registration, device, device.Attempt, device.FailedAt ?? device.UpdatedAt,
-            new JsonObject { ["code"] = device.LastError?.Code, ["message"] = device.LastError?.Message, ["attempt"] = device.Attempt });
+            new JsonObject
+            {
+                ["code"] = device.LastError?.Code, ["message"] = device.LastError?.Message, ["importedIdentityId"] = device.ImportedIdentityId, ["attempt"] = device.Attempt,
+            });
 
-    public static AuditEvent RetryRequested(Device device, AuditActor administrator) =>
-        ForDeviceState(AuditEventTypes.DeviceRetryRequested, administrator, device, device.Attempt, device.RetryRequestedAt ?? device.UpdatedAt,
+    public static AuditEvent ProfileAssigned(Device device) =>
+        ForDeviceState(AuditEventTypes.DeviceProfileAssigned, AuditActor.Registration, device, device.Attempt, device.ProfileAssignedAt ?? device.UpdatedAt,
+            new JsonObject { ["autopilotDeviceId"] = device.AutopilotDeviceId, ["attempt"] = device.Attempt });
+
+    /// <summary>A new attempt, asked by an administrator or by the pipeline re-driving a transient failure.</summary>
+    public static AuditEvent RetryRequested(Device device, AuditActor requestedBy) =>
+        ForDeviceState(AuditEventTypes.DeviceRetryRequested, requestedBy, device, device.Attempt, device.RetryRequestedAt ?? device.UpdatedAt,
             new JsonObject { ["attempt"] = device.Attempt, ["previousError"] = device.LastError?.Code });
 
     /// <summary>The key itself never reaches the audit trail, only its id.</summary>

@@ -17,7 +17,7 @@ namespace Sarthe.Enrolment.Auth;
 /// <summary>
 /// Validates Entra ID (or dev issuer) bearer tokens and the route's role inside the function call itself, so the
 /// Functions worker and the dev host run the same check. The role is the one the function declares with
-/// <see cref="RequiresRoleAttribute"/>: an admin function's body is <c>admins.RunAsync(this, request, administrator =&gt; …, cancellationToken)</c>.
+/// <see cref="RequiresRoleAttribute"/>: an admin function's body is <c>admins.RunAsync(this, request, (administrator, ct) =&gt; …, cancellationToken)</c>.
 /// </summary>
 public sealed class AdminAuthenticator
 {
@@ -27,8 +27,11 @@ public sealed class AdminAuthenticator
     private readonly JsonWebTokenHandler _handler = new();
     private readonly ILogger<AdminAuthenticator> _logger;
 
-    public AdminAuthenticator(IOptions<AdminAuthOptions> options, IHttpClientFactory httpClientFactory, ILogger<AdminAuthenticator> logger)
+    private readonly StorageGuard storage;
+
+    public AdminAuthenticator(IOptions<AdminAuthOptions> options, IHttpClientFactory httpClientFactory, StorageGuard storage, ILogger<AdminAuthenticator> logger)
     {
+        this.storage = storage;
         _options = options.Value;
         _logger = logger;
         var retriever = new HttpDocumentRetriever(httpClientFactory.CreateClient(nameof(AdminAuthenticator)))
@@ -44,13 +47,15 @@ public sealed class AdminAuthenticator
     /// <summary>
     /// Runs <paramref name="handle"/> for the caller of <paramref name="function"/>'s method <paramref name="method"/> (the
     /// calling method) when the caller holds the role that method declares with <see cref="RequiresRoleAttribute"/>;
-    /// otherwise answers 401, 403 (or 503 when the issuer's metadata cannot be read) without running it.
+    /// otherwise answers 401, 403 (or 503 when the issuer's metadata cannot be read) without running it. The handler
+    /// gets a token that ends at the request's storage deadline (<see cref="StorageGuard"/>): storage failing or
+    /// silent is a 503, not a hang.
     /// </summary>
     public async Task<IActionResult> RunAsync(
-        object function, HttpRequest request, Func<Administrator, Task<ApiResult>> handle, CancellationToken cancellationToken, [CallerMemberName] string method = "")
+        object function, HttpRequest request, Func<Administrator, CancellationToken, Task<ApiResult>> handle, CancellationToken cancellationToken, [CallerMemberName] string method = "")
     {
         var access = await AuthorizeAsync(request, RoleOf(function.GetType(), method), cancellationToken);
-        return access.Denied ?? await handle(access.Administrator!);
+        return access.Denied ?? await storage.RunAsync(async deadline => await handle(access.Administrator!, deadline), cancellationToken);
     }
 
     /// <summary>The role a function method declares; a method without <see cref="RequiresRoleAttribute"/> is a programming error.</summary>

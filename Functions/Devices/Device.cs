@@ -1,15 +1,22 @@
+using System.Text.Json;
+using Sarthe.Enrolment.Audit;
+using Sarthe.Enrolment.Http;
+
 namespace Sarthe.Enrolment.Devices;
 
 /// <summary>
 /// A device and the rules of its life. Its state changes only through the transitions below, each of which
 /// checks its own preconditions and answers false, changing nothing, when they do not hold:
 /// <code>
-///   Enrol ──▶ received ──TryStartRegistration──▶ registering ──TryMarkRegistered──▶ registered
-///                │  └───────────TryMarkRegistered / TryFail───────┘ └──TryFail──▶ failed
+///   Enrol ──▶ received ──TryStartRegistration──▶ registering ──TryMarkRegistered──▶ registered ──TryRecordProfile
+///                │                                    └──────────TryFail──────────▶ failed
 ///                └◀──────────────────────TryRequestRetry (attempt + 1)────────────────┘
 /// </code>
-/// Pipeline transitions name the registration <see cref="Attempt"/> they belong to: a message of an earlier
-/// attempt (a stale or redelivered queue message) changes nothing.
+/// Pipeline transitions name the registration <see cref="Attempt"/> and the import they belong to: news from an
+/// earlier attempt or another import (a stale or repeated step) changes nothing.
+/// Every transition records its audit event in the row it changes (<see cref="PendingEvents"/>), written in the
+/// same storage operation as the change itself, so no crash can separate a state from its event; the events are
+/// published afterwards and then cleared (<c>DeviceEvents</c>).
 /// </summary>
 public sealed class Device
 {
@@ -18,12 +25,14 @@ public sealed class Device
     public const string ImportError = "error";
 
     private readonly DeviceEntity _row;
+    private readonly List<AuditEvent> _pending;
     private StatusHistory _history;
 
     internal Device(DeviceEntity row)
     {
         _row = row;
         _history = Devices.StatusHistory.Restore(row);
+        _pending = string.IsNullOrEmpty(row.PendingAudit) ? [] : JsonSerializer.Deserialize<List<AuditEvent>>(row.PendingAudit, ApiJson.Options) ?? [];
         Status = DeviceStatusNames.Parse(row.Status) ?? throw new InvalidDataException($"Device {row.RowKey} has an unknown status '{row.Status}'.");
     }
 
@@ -51,60 +60,92 @@ public sealed class Device
 
     public int EnrolmentCount => _row.EnrolmentCount;
 
-    /// <summary>Registration attempt: 1, then one more per administrator retry.</summary>
+    /// <summary>Registration attempt: 1, then one more per retry (an administrator's, or the pipeline's after a transient failure).</summary>
     public int Attempt => _row.Attempt;
 
     public DateTimeOffset? RegisteringAt => _row.RegisteringAt;
 
     public DateTimeOffset? RegisteredAt => _row.RegisteredAt;
 
-    public DateTimeOffset? RetryRequestedAt => _row.RetryRequestedAt;
-
     public DateTimeOffset? FailedAt => _row.FailedAt;
 
+    public DateTimeOffset? RetryRequestedAt => _row.RetryRequestedAt;
+
+    /// <summary>The Autopilot import the device is in (or was registered by).</summary>
+    public string? ImportId => _row.ImportId;
+
+    /// <summary>The imported identity that decided the outcome (set when the device settles).</summary>
     public string? ImportedIdentityId => _row.ImportedIdentityId;
 
     public string? ImportStatus => _row.ImportStatus;
 
     public string? GroupTag => _row.GroupTag;
 
+    /// <summary>The windowsAutopilotDeviceIdentity: set when the device is visible in Autopilot.</summary>
     public string? AutopilotDeviceId => _row.AutopilotDeviceId;
+
+    /// <summary>The deployment profile's assignment, as the contract names it: unknown, notAssigned, pending, assigned or failed.</summary>
+    public string ProfileStatus => _row.ProfileStatus ?? DeploymentProfileStatus.Unknown;
+
+    public DateTimeOffset? ProfileAssignedAt => _row.ProfileAssignedAt;
+
+    /// <summary>Registered and its deployment profile assigned: the device may restart into Autopilot.</summary>
+    public bool ReadyToProvision => Status == DeviceStatus.Registered && ProfileStatus == DeploymentProfileStatus.Assigned;
 
     public DeviceError? LastError => _row.LastErrorCode is null ? null : new DeviceError(_row.LastErrorCode, _row.LastErrorMessage ?? "", _row.LastErrorAt ?? _row.UpdatedAt);
 
     public StatusHistory History => _history;
 
+    /// <summary>Audit events of changes stored with the row and not yet cleared (published, or about to be).</summary>
+    public IReadOnlyList<AuditEvent> PendingEvents => _pending;
+
     /// <summary>Still on its way through the pipeline (not settled).</summary>
     public bool IsUnsettled => Status is DeviceStatus.Received or DeviceStatus.Registering;
 
     /// <summary>The row to store; only the store reads it.</summary>
-    internal DeviceEntity Row => _row;
+    internal DeviceEntity Row
+    {
+        get
+        {
+            _row.PendingAudit = _pending.Count == 0 ? null : JsonSerializer.Serialize(_pending, ApiJson.Options);
+            return _row;
+        }
+    }
 
     /// <summary>A first enrolment: the device is received, attempt 1.</summary>
-    public static Device Enrol(DeviceKey key, DeviceDescription description, DateTimeOffset now) => new(new DeviceEntity
+    public static Device Enrol(DeviceKey key, DeviceDescription description, DateTimeOffset now)
     {
-        PartitionKey = key.SchoolUai,
-        RowKey = key.SerialNumber,
-        DeviceType = description.DeviceType,
-        Manufacturer = description.Manufacturer,
-        Model = description.Model,
-        AssetTag = description.AssetTag,
-        HardwareHash = description.HardwareHash,
-        EnrolledAt = now,
-        UpdatedAt = now,
-        Status = DeviceStatus.Received.ToName(),
-        StatusHistory = Devices.StatusHistory.Empty.Append(DeviceStatus.Received, now).ToString(),
-    });
+        var device = new Device(new DeviceEntity
+        {
+            PartitionKey = key.SchoolUai,
+            RowKey = key.SerialNumber,
+            DeviceType = description.DeviceType,
+            Manufacturer = description.Manufacturer,
+            Model = description.Model,
+            AssetTag = description.AssetTag,
+            HardwareHash = description.HardwareHash,
+            EnrolledAt = now,
+            UpdatedAt = now,
+            Status = DeviceStatus.Received.ToName(),
+            StatusHistory = Devices.StatusHistory.Empty.Append(DeviceStatus.Received, now).ToString(),
+        });
+        device._pending.Add(AuditEvents.DeviceEnrolled(device));
+        return device;
+    }
 
     /// <summary>The same device ran first boot again (or its request was retried): counted, nothing else changes.</summary>
     public void RecordReenrolment(DateTimeOffset now)
     {
         _row.EnrolmentCount++;
         _row.UpdatedAt = now;
+        _pending.Add(AuditEvents.DeviceReenrolled(this, now));
     }
 
-    /// <summary>received → registering: the device is in Autopilot import <paramref name="importedIdentityId"/>.</summary>
-    public bool TryStartRegistration(int attempt, string importedIdentityId, DateTimeOffset now)
+    /// <summary>
+    /// received → registering: the device is put in Autopilot import <paramref name="importId"/>, before anything is
+    /// sent to Graph (the import's write-ahead).
+    /// </summary>
+    public bool TryStartRegistration(int attempt, string importId, DateTimeOffset now)
     {
         if (attempt != Attempt || Status != DeviceStatus.Received)
         {
@@ -112,53 +153,90 @@ public sealed class Device
         }
 
         MoveTo(DeviceStatus.Registering, now);
-        _row.RegisteringAt = now;
-        _row.ImportedIdentityId = importedIdentityId;
+        // The first start of an attempt is its start: a device put in line again keeps it (and its audit event, once).
+        _row.RegisteringAt ??= now;
+        _row.ImportId = importId;
+        _row.ImportedIdentityId = null;
         _row.ImportStatus = ImportUnknown;
         _row.GroupTag = SchoolUai;
+        _pending.Add(AuditEvents.RegistrationStarted(this, importId));
         return true;
     }
 
-    /// <summary>received or registering → registered, as Autopilot device <paramref name="autopilotDeviceId"/>.</summary>
-    public bool TryMarkRegistered(int attempt, string? importedIdentityId, string? autopilotDeviceId, DateTimeOffset now)
+    /// <summary>
+    /// registering → registered: the device is visible in Autopilot as <paramref name="autopilotDeviceId"/>, its
+    /// import <paramref name="importId"/> decided by identity <paramref name="importedIdentityId"/>.
+    /// </summary>
+    public bool TryMarkRegistered(int attempt, string importId, string importedIdentityId, string autopilotDeviceId, DateTimeOffset now)
     {
-        if (attempt != Attempt || !IsUnsettled)
+        if (!IsIn(attempt, importId, DeviceStatus.Registering))
         {
             return false;
         }
 
         MoveTo(DeviceStatus.Registered, now);
         _row.RegisteredAt = now;
-        _row.RegisteringAt ??= now;
-        _row.ImportedIdentityId ??= importedIdentityId;
+        _row.ImportedIdentityId = importedIdentityId;
         _row.ImportStatus = ImportComplete;
-        _row.GroupTag = SchoolUai;
         _row.AutopilotDeviceId = autopilotDeviceId;
+        _row.ProfileStatus = DeploymentProfileStatus.Unknown;
         _row.LastErrorCode = null;
         _row.LastErrorMessage = null;
         _row.LastErrorAt = null;
+        _pending.Add(AuditEvents.Registered(this));
         return true;
     }
 
-    /// <summary>received or registering → failed, with Graph's (or the pipeline's) code and a message for administrators.</summary>
-    public bool TryFail(int attempt, string code, string message, DateTimeOffset now)
+    /// <summary>
+    /// received or registering → failed, with Graph's (or the pipeline's) code and a message for administrators.
+    /// A failure from an import names it: only that import can fail the device.
+    /// </summary>
+    public bool TryFail(int attempt, string? importId, string? importedIdentityId, string code, string message, DateTimeOffset now)
     {
-        if (attempt != Attempt || !IsUnsettled)
+        if (attempt != Attempt || !IsUnsettled || (importId is not null && importId != ImportId))
         {
             return false;
         }
 
         MoveTo(DeviceStatus.Failed, now);
         _row.FailedAt = now;
+        _row.ImportedIdentityId = importedIdentityId ?? ImportedIdentityId;
         _row.ImportStatus = ImportedIdentityId is null ? null : ImportError;
         _row.LastErrorCode = code;
         _row.LastErrorMessage = message;
         _row.LastErrorAt = now;
+        _pending.Add(AuditEvents.RegistrationFailed(this));
         return true;
     }
 
-    /// <summary>failed → received, as a new attempt: what the earlier one imported is forgotten, its error kept until the outcome.</summary>
-    public bool TryRequestRetry(DateTimeOffset now)
+    /// <summary>
+    /// A registered device's deployment profile, as Autopilot reports it (<see cref="DeploymentProfileStatus"/>).
+    /// The first time it reads assigned, <c>device.profile_assigned</c> is recorded.
+    /// </summary>
+    public bool TryRecordProfile(int attempt, string status, DateTimeOffset? assignedAt, DateTimeOffset now)
+    {
+        if (attempt != Attempt || Status != DeviceStatus.Registered || (status == ProfileStatus && assignedAt == ProfileAssignedAt))
+        {
+            return false;
+        }
+
+        var newlyAssigned = status == DeploymentProfileStatus.Assigned && ProfileStatus != DeploymentProfileStatus.Assigned;
+        _row.ProfileStatus = status;
+        _row.ProfileAssignedAt = assignedAt;
+        _row.UpdatedAt = now;
+        if (newlyAssigned)
+        {
+            _pending.Add(AuditEvents.ProfileAssigned(this));
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// failed → received, as a new attempt: what the earlier one imported is forgotten, its error kept until the
+    /// outcome. <paramref name="requestedBy"/> is the administrator, or the pipeline re-driving a transient failure.
+    /// </summary>
+    public bool TryRequestRetry(AuditActor requestedBy, DateTimeOffset now)
     {
         if (Status != DeviceStatus.Failed)
         {
@@ -168,9 +246,31 @@ public sealed class Device
         MoveTo(DeviceStatus.Received, now);
         _row.Attempt++;
         _row.RetryRequestedAt = now;
+        _row.RegisteringAt = null;
+        _row.ImportId = null;
         _row.ImportedIdentityId = null;
         _row.ImportStatus = null;
         _row.AutopilotDeviceId = null;
+        _row.ProfileStatus = null;
+        _row.ProfileAssignedAt = null;
+        _pending.Add(AuditEvents.RetryRequested(this, requestedBy));
+        return true;
+    }
+
+    /// <summary>
+    /// registering → received, same attempt: the device's import <paramref name="importId"/> no longer exists (it was
+    /// lost half-way), so it goes back in line. Not an event of its own: the attempt goes on.
+    /// </summary>
+    public bool TryRequeue(int attempt, string importId, DateTimeOffset now)
+    {
+        if (!IsIn(attempt, importId, DeviceStatus.Registering))
+        {
+            return false;
+        }
+
+        MoveTo(DeviceStatus.Received, now);
+        _row.ImportId = null;
+        _row.ImportStatus = null;
         return true;
     }
 
@@ -188,6 +288,11 @@ public sealed class Device
         _row.UpdatedAt = now;
         return true;
     }
+
+    /// <summary>After its pending events were published: forget them (the store clears the row only if nothing changed since).</summary>
+    internal void ClearPendingEvents() => _pending.Clear();
+
+    private bool IsIn(int attempt, string importId, DeviceStatus status) => attempt == Attempt && importId == ImportId && Status == status;
 
     private void MoveTo(DeviceStatus status, DateTimeOffset now)
     {

@@ -1,17 +1,30 @@
 namespace Sarthe.Enrolment.Devices;
 
-/// <summary>A school's devices by status, as the contract's <c>devices</c> object.</summary>
-public sealed record DeviceCounts(int Received, int Registering, int Registered, int Failed)
+/// <summary>
+/// A school's devices by status, as the contract's <c>devices</c> object, and how many of the registered ones have
+/// their deployment profile assigned (ready to restart into Autopilot).
+/// </summary>
+public sealed record DeviceCounts(int Received, int Registering, int Registered, int Failed, int ReadyToProvision)
 {
     public int Total => Received + Registering + Registered + Failed;
 
-    public static DeviceCounts Of(IEnumerable<DeviceStatus> statuses)
+    public static DeviceCounts Of(IEnumerable<(DeviceStatus Status, string? ProfileStatus)> devices)
     {
-        var byStatus = statuses.CountBy(s => s).ToDictionary();
-        return new DeviceCounts(
-            byStatus.GetValueOrDefault(DeviceStatus.Received),
-            byStatus.GetValueOrDefault(DeviceStatus.Registering),
-            byStatus.GetValueOrDefault(DeviceStatus.Registered),
-            byStatus.GetValueOrDefault(DeviceStatus.Failed));
+        int received = 0, registering = 0, registered = 0, failed = 0, ready = 0;
+        foreach (var (status, profile) in devices)
+        {
+            switch (status)
+            {
+                case DeviceStatus.Received: received++; break;
+                case DeviceStatus.Registering: registering++; break;
+                case DeviceStatus.Registered:
+                    registered++;
+                    ready += profile == DeploymentProfileStatus.Assigned ? 1 : 0;
+                    break;
+                case DeviceStatus.Failed: failed++; break;
+            }
+        }
+
+        return new DeviceCounts(received, registering, registered, failed, ready);
     }
 }

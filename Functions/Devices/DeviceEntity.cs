@@ -46,6 +46,8 @@ public sealed class DeviceEntity : ITableEntity
 
     public DateTimeOffset? RetryRequestedAt { get; set; }
 
+    public string? ImportId { get; set; }
+
     public string? ImportedIdentityId { get; set; }
 
     public string? ImportStatus { get; set; }
@@ -53,6 +55,13 @@ public sealed class DeviceEntity : ITableEntity
     public string? GroupTag { get; set; }
 
     public string? AutopilotDeviceId { get; set; }
+
+    public string? ProfileStatus { get; set; }
+
+    public DateTimeOffset? ProfileAssignedAt { get; set; }
+
+    /// <summary>Audit events of the changes this row records, not yet cleared: a JSON array (see <see cref="Device.PendingEvents"/>).</summary>
+    public string? PendingAudit { get; set; }
 
     public string? LastErrorCode { get; set; }
 

@@ -20,8 +20,8 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration ad
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "devices/{serialNumber}")] HttpRequest request,
         string serialNumber,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async _ =>
-            await devices.FindAsync(serialNumber, cancellationToken) is { } device
+        admins.RunAsync(this, request, async (_, ct) =>
+            await devices.FindAsync(serialNumber, ct) is { } device
                 ? ApiResult.Json(DeviceRecord.From(device))
                 : Problem.UnknownDevice(serialNumber),
             cancellationToken);
@@ -36,8 +36,8 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration ad
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "devices/{serialNumber}/retry")] HttpRequest request,
         string serialNumber,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async administrator =>
-            await administration.RetryAsync(serialNumber, administrator.Actor, cancellationToken) switch
+        admins.RunAsync(this, request, async (administrator, ct) =>
+            await administration.RetryAsync(serialNumber, administrator.Actor, ct) switch
             {
                 DeviceActionOutcome.Done done => ApiResult.Json(DeviceRecord.From(done.Device), StatusCodes.Status202Accepted),
                 DeviceActionOutcome.NotAllowed refused => Problem.Conflict(refused.Detail),
@@ -55,15 +55,15 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration ad
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools/{uai}/devices")] HttpRequest request,
         string uai,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async _ =>
+        admins.RunAsync(this, request, async (_, ct) =>
         {
-            if (await schools.FindAsync(uai, cancellationToken) is not { } school)
+            if (await schools.FindAsync(uai, ct) is not { } school)
             {
                 return Problem.UnknownSchool(uai);
             }
 
             var (query, errors) = DeviceListQuery.Parse(school.Uai, request.Query);
-            return query is null ? Problem.Validation(errors) : ApiResult.Json(await devices.ListAsync(query, cancellationToken));
+            return query is null ? Problem.Validation(errors) : ApiResult.Json(await devices.ListAsync(query, ct));
         },
         cancellationToken);
 }

@@ -26,9 +26,17 @@ public sealed record DeviceRecord(
         device.EnrolledAt,
         device.UpdatedAt,
         device.EnrolmentCount,
-        device.ImportedIdentityId is null ? null : new AutopilotView(device.ImportedIdentityId, device.ImportStatus, device.GroupTag),
+        device.ImportStatus is null && device.AutopilotDeviceId is null ? null : new AutopilotView(
+            device.ImportedIdentityId,
+            device.ImportStatus,
+            device.GroupTag,
+            device.AutopilotDeviceId,
+            device.Status == DeviceStatus.Registered ? new DeploymentProfileView(device.ProfileStatus, device.ProfileAssignedAt) : null),
         device.LastError);
 
-    /// <summary>The record's <c>autopilot</c> object.</summary>
-    public sealed record AutopilotView(string? ImportedIdentityId, string? ImportStatus, string? GroupTag);
+    /// <summary>The record's <c>autopilot</c> object: the import, and the Autopilot device once visible.</summary>
+    public sealed record AutopilotView(string? ImportedIdentityId, string? ImportStatus, string? GroupTag, string? DeviceId, DeploymentProfileView? DeploymentProfile);
+
+    /// <summary>The deployment profile's assignment (unknown, notAssigned, pending, assigned, failed) and when it was assigned.</summary>
+    public sealed record DeploymentProfileView(string Status, DateTimeOffset? AssignedAt);
 }

@@ -91,6 +91,47 @@ public sealed class DeviceStore(TableServiceClient tables)
         }
     }
 
+    /// <summary>
+    /// After its pending events were published: clears them from the row, if nobody changed it since (a later
+    /// change carries them on, and whoever made it publishes them again: the trail keeps one of each).
+    /// </summary>
+    public async Task ClearPendingEventsAsync(Device device, CancellationToken cancellationToken)
+    {
+        var row = device.Row;
+        try
+        {
+            var response = await _devices.UpdateEntityAsync(new TableEntity(row.PartitionKey, row.RowKey) { ["PendingAudit"] = "" }, row.ETag, TableUpdateMode.Merge, cancellationToken);
+            row.ETag = response.Headers.ETag ?? default;
+            device.ClearPendingEvents();
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
+        }
+    }
+
+    /// <summary>Devices whose pending events were not cleared by <paramref name="before"/> (their publisher stopped half-way).</summary>
+    public async IAsyncEnumerable<Device> FindWithPendingEventsAsync(DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"UpdatedAt lt {before}") + " and PendingAudit ne ''";
+        await foreach (var row in _devices.QueryAsync<DeviceEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return new Device(row);
+        }
+    }
+
+    /// <summary>Failed devices whose last error is one of <paramref name="codes"/>, failed before <paramref name="before"/>.</summary>
+    public async IAsyncEnumerable<Device> FindFailedAsync(IReadOnlyCollection<string> codes, DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"Status eq {DeviceStatus.Failed.ToName()}") + " and " + TableClient.CreateQueryFilter($"FailedAt lt {before}");
+        await foreach (var row in _devices.QueryAsync<DeviceEntity>(filter, cancellationToken: cancellationToken))
+        {
+            if (row.LastErrorCode is { } code && codes.Contains(code))
+            {
+                yield return new Device(row);
+            }
+        }
+    }
+
     /// <summary>A page of a school's devices in serial order, after <see cref="DeviceListQuery.AfterSerial"/>.</summary>
     public async Task<DevicePage> ListAsync(DeviceListQuery query, CancellationToken cancellationToken)
     {
@@ -121,16 +162,16 @@ public sealed class DeviceStore(TableServiceClient tables)
         return new DevicePage(items, more ? query.ContinuationAfter(items[^1].SerialNumber) : null);
     }
 
-    /// <summary>Device counts of one school: a projected read of its partition (status only).</summary>
+    /// <summary>Device counts of one school: a projected read of its partition (status and profile only).</summary>
     public async Task<DeviceCounts> CountAsync(string uai, CancellationToken cancellationToken)
     {
-        var statuses = new List<DeviceStatus>();
+        var statuses = new List<(DeviceStatus, string?)>();
         await foreach (var row in _devices.QueryAsync<TableEntity>(
-                           TableClient.CreateQueryFilter($"PartitionKey eq {uai}"), maxPerPage: 1000, select: ["Status"], cancellationToken: cancellationToken))
+                           TableClient.CreateQueryFilter($"PartitionKey eq {uai}"), maxPerPage: 1000, select: ["Status", "ProfileStatus"], cancellationToken: cancellationToken))
         {
             if (DeviceStatusNames.Parse(row.GetString("Status")) is { } status)
             {
-                statuses.Add(status);
+                statuses.Add((status, row.GetString("ProfileStatus")));
             }
         }
 

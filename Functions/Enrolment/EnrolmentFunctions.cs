@@ -11,7 +11,7 @@ using Sarthe.Enrolment.OpenApi;
 namespace Sarthe.Enrolment.Enrolment;
 
 /// <summary>The devices' route: HTTP in (content type, size, signature headers), <see cref="EnrolmentService"/>, HTTP out.</summary>
-public sealed class EnrolmentFunctions(EnrolmentService enrolment)
+public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard storage)
 {
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -39,7 +39,11 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment)
         }
 
         var signed = new SignedBody(body, request.Headers[EnrolmentSignature.TimestampHeader].ToString(), request.Headers[EnrolmentSignature.SignatureHeader].ToString());
-        return await enrolment.EnrolAsync(signed, cancellationToken) switch
+        return await storage.RunAsync(async deadline => Answer(await enrolment.EnrolAsync(signed, deadline)), cancellationToken);
+    }
+
+    private static ApiResult Answer(EnrolmentOutcome outcome) =>
+        outcome switch
         {
             EnrolmentOutcome.Accepted accepted => ApiResult.Json(DeviceRecord.From(accepted.Device), StatusCodes.Status202Accepted)
                 .WithHeader("Location", $"/api/devices/{accepted.Device.SerialNumber}"),
@@ -49,7 +53,6 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment)
             EnrolmentOutcome.Refused refused => Problem.Validation(refused.Errors ?? new Dictionary<string, string[]>(), refused.Detail),
             var other => throw new InvalidOperationException($"Unexpected enrolment outcome {other.GetType().Name}."),
         };
-    }
 
     /// <summary>application/json or application/*+json, in UTF-8 (the signature covers bytes, so no other charset).</summary>
     private static bool IsJson(string? contentType)

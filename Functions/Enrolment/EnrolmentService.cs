@@ -19,12 +19,16 @@ public sealed class EnrolmentService(
     SchoolKeyCache keyIds,
     SchoolKeyStore keys,
     DeviceStore devices,
-    RegistrationOutbox outbox,
+    RegistrationRedriver registration,
+    DeviceEvents events,
     AuditPublisher audit,
     IOptions<EnrolmentKeyOptions> keyOptions,
     TimeProvider time,
     ILogger<EnrolmentService> logger)
 {
+    /// <summary>A repeat enrolment of a device unchanged for this long drives it again (it may have been lost in a crash).</summary>
+    private static readonly TimeSpan RedriveAfter = TimeSpan.FromMinutes(1);
+
     public async Task<EnrolmentOutcome> EnrolAsync(SignedBody request, CancellationToken cancellationToken)
     {
         var signature = EnrolmentSignature.ParseSignature(request.SignatureHeader);
@@ -102,16 +106,22 @@ public sealed class EnrolmentService(
             return new EnrolmentOutcome.Refused(EnrolmentRefusal.SerialEnrolledElsewhere, $"Serial number {key.SerialNumber} is already enrolled at another school.");
         }
 
-        var now = time.GetUtcNow();
-        var device = Device.Enrol(key, enrolment.Description, now);
+        var device = Device.Enrol(key, enrolment.Description, time.GetUtcNow());
         if (await devices.TryAddAsync(device, cancellationToken))
         {
-            // A table row, not a queue message per device: the dispatcher batches them (and publishes the audit event).
-            await outbox.AddAsync(DeviceRef.Of(device), AuditEvents.DeviceEnrolled(device), now, cancellationToken);
+            // A table row, not a queue message per device: the planner batches them. The device.enrolled event waits
+            // in the device's row and is published with the device's next change.
+            await registration.QueueAsync(device, cancellationToken);
             return new EnrolmentOutcome.Accepted(device);
         }
 
-        // Same serial, same school: a device re-running first boot, or a retried request.
+        // Same serial, same school: a device re-running first boot, or a retried request. One that has not moved for
+        // a while (its line lost in a crash, say) is driven again, without a second import.
+        if (await devices.GetAsync(key, cancellationToken) is { } existing && existing.UpdatedAt < time.GetUtcNow() - RedriveAfter)
+        {
+            await registration.RedriveAsync(existing, cancellationToken);
+        }
+
         var (current, _) = await devices.UpdateAsync(key, d =>
         {
             d.RecordReenrolment(time.GetUtcNow());
@@ -122,8 +132,7 @@ public sealed class EnrolmentService(
             throw new InvalidOperationException($"Device {key.SerialNumber} vanished during re-enrolment.");
         }
 
-        // Again, in case the first request's audit message never left (its id is stable, so a repeat collapses).
-        await audit.PublishAsync([AuditEvents.DeviceEnrolled(current), AuditEvents.DeviceReenrolled(current, time.GetUtcNow())], cancellationToken);
+        await events.PublishAsync(current, cancellationToken);
         return new EnrolmentOutcome.AlreadyEnrolled(current);
     }
 

@@ -1,32 +1,24 @@
 using Microsoft.Graph;
 using Microsoft.Graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.Import;
+using Microsoft.Graph.DeviceManagement.WindowsAutopilotDeviceIdentities.Item.UpdateDeviceProperties;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Kiota.Abstractions;
 
 namespace Sarthe.Enrolment.Graph;
 
-/// <summary>One device to import: serial number, Autopilot hardware hash (base64) and group tag.</summary>
-public sealed record AutopilotImportItem(string SerialNumber, string HardwareHashBase64, string GroupTag);
-
-/// <summary>The state Graph reports for one imported identity.</summary>
-public sealed record AutopilotImportState(string ImportedIdentityId, string Status, string? RegistrationId, int? ErrorCode, string? ErrorName)
-{
-    public const string Complete = "complete";
-    public const string Error = "error";
-
-    /// <summary>The identity is gone (deleted, or never kept by Intune).</summary>
-    public const string Missing = "missing";
-}
-
 /// <summary>
 /// Every Microsoft Graph call the product makes, on the real Graph SDK client: the whole Graph surface of the
-/// product is this file.
+/// product is this file. Only operations Microsoft documents are used (Graph v1.0 reference,
+/// intune-enrollment-importedwindowsautopilotdeviceidentity-* and -windowsautopilotdeviceidentity-*), plus one
+/// beta read for the deployment profile's assignment, which v1.0 lacks. Nothing relies on a filter of imported
+/// identities (none is documented), on <c>eq</c> filters (refused by Intune) or on a page size.
 /// </summary>
-public sealed class AutopilotClient(GraphServiceClient graph)
+public sealed class AutopilotClient(GraphServiceClient graph, Microsoft.Extensions.Options.IOptions<GraphOptions> options)
 {
     /// <summary>
-    /// One import action for the whole batch: one Graph write, whatever its size (or one create when the batch is a
-    /// single device, as per-device scripts do). Returns the imported identity id of each item, in order.
+    /// One import for the whole batch: the import action (one Graph write, whatever its size), or one create when
+    /// the batch is a single device, as per-device scripts do. Returns each item's imported identity id, in order.
     /// </summary>
     public async Task<IReadOnlyList<string>> ImportAsync(IReadOnlyList<AutopilotImportItem> items, string importId, CancellationToken cancellationToken)
     {
@@ -58,59 +50,15 @@ public sealed class AutopilotClient(GraphServiceClient graph)
         }).ToList();
     }
 
-    /// <summary>
-    /// States of one import: a filtered list (a read per page, not per device), or one GET per identity when
-    /// Graph refuses the filter.
-    /// </summary>
-    public async Task<IReadOnlyList<AutopilotImportState>> GetStatesAsync(string importId, IReadOnlyCollection<string> identityIds, CancellationToken cancellationToken)
-    {
-        if (identityIds.Count > 1)
-        {
-            try
-            {
-                return await ListByImportIdAsync(importId, cancellationToken);
-            }
-            catch (ODataError ex) when (ex.ResponseStatusCode == 400)
-            {
-                // Filter not supported here: fall back to one read per device.
-            }
-        }
-
-        var states = new List<AutopilotImportState>(identityIds.Count);
-        foreach (var id in identityIds)
-        {
-            try
-            {
-                var identity = await graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities[id].GetAsync(cancellationToken: cancellationToken);
-                if (identity is not null)
-                {
-                    states.Add(ToState(identity));
-                }
-            }
-            catch (ODataError ex) when (ex.ResponseStatusCode == 404)
-            {
-                states.Add(new AutopilotImportState(id, AutopilotImportState.Missing, null, null, "ImportedIdentityNotFound"));
-            }
-        }
-
-        return states;
-    }
-
-    /// <summary>Is a device of this serial number registered in this tenant (by an earlier attempt, or by hand)?</summary>
-    public async Task<string?> FindRegisteredDeviceIdAsync(string serialNumber, CancellationToken cancellationToken)
-    {
-        var page = await graph.DeviceManagement.WindowsAutopilotDeviceIdentities.GetAsync(
-            request => request.QueryParameters.Filter = $"contains(serialNumber,'{serialNumber}')", cancellationToken);
-        return page?.Value?.FirstOrDefault(d => string.Equals(d.SerialNumber, serialNumber, StringComparison.OrdinalIgnoreCase))?.Id;
-    }
-
-    private async Task<IReadOnlyList<AutopilotImportState>> ListByImportIdAsync(string importId, CancellationToken cancellationToken)
+    /// <summary>Every imported identity of the tenant (the list, page after page): Graph documents no filter here.</summary>
+    public async Task<AutopilotListing<AutopilotImportState>> ListImportedAsync(CancellationToken cancellationToken)
     {
         var states = new List<AutopilotImportState>();
-        var page = await graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.GetAsync(
-            request => request.QueryParameters.Filter = $"contains(importId,'{importId}')", cancellationToken);
+        var pages = 0;
+        var page = await graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.GetAsync(cancellationToken: cancellationToken);
         while (page is not null)
         {
+            pages++;
             states.AddRange((page.Value ?? []).Select(ToState));
             if (page.OdataNextLink is null)
             {
@@ -120,7 +68,111 @@ public sealed class AutopilotClient(GraphServiceClient graph)
             page = await graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.WithUrl(page.OdataNextLink).GetAsync(cancellationToken: cancellationToken);
         }
 
-        return states;
+        return new AutopilotListing<AutopilotImportState>(states, pages);
+    }
+
+    /// <summary>One imported identity's state; <see cref="AutopilotImportState.Missing"/> when it no longer exists.</summary>
+    public async Task<AutopilotImportState> GetImportedAsync(string identityId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var identity = await graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities[identityId].GetAsync(cancellationToken: cancellationToken);
+            return identity is null ? AutopilotImportState.MissingFor(identityId) : ToState(identity);
+        }
+        catch (ODataError ex) when (ex.ResponseStatusCode == 404)
+        {
+            return AutopilotImportState.MissingFor(identityId);
+        }
+    }
+
+    /// <summary>
+    /// Removes an imported identity once its outcome is known, as Microsoft's WindowsAutopilotIntune module does for
+    /// every record, successful or not. An identity already gone counts as removed.
+    /// </summary>
+    public async Task DeleteImportedAsync(string identityId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities[identityId].DeleteAsync(cancellationToken: cancellationToken);
+        }
+        catch (ODataError ex) when (ex.ResponseStatusCode == 404)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Every Autopilot device of the tenant, page after page, with its deployment profile's assignment when
+    /// <see cref="GraphOptions.ReadProfileStatus"/> is on (the same list read from Graph beta, through this client).
+    /// </summary>
+    public async Task<AutopilotListing<AutopilotDevice>> ListDevicesAsync(CancellationToken cancellationToken)
+    {
+        var devices = new List<AutopilotDevice>();
+        var pages = 0;
+        var builder = graph.DeviceManagement.WindowsAutopilotDeviceIdentities;
+        var page = options.Value.ReadProfileStatus
+            ? await builder.WithUrl(BetaUrl("deviceManagement/windowsAutopilotDeviceIdentities")).GetAsync(cancellationToken: cancellationToken)
+            : await builder.GetAsync(cancellationToken: cancellationToken);
+        while (page is not null)
+        {
+            pages++;
+            devices.AddRange((page.Value ?? []).Select(ToDevice));
+            if (page.OdataNextLink is null)
+            {
+                break;
+            }
+
+            page = await builder.WithUrl(page.OdataNextLink).GetAsync(cancellationToken: cancellationToken);
+        }
+
+        return new AutopilotListing<AutopilotDevice>(devices, pages);
+    }
+
+    /// <summary>
+    /// The Autopilot device of one serial number, with <c>contains(serialNumber,…)</c>, the only filter Microsoft
+    /// says the service supports (and its own module uses). Null when not found. Throws for serials the service
+    /// cannot filter (with a hyphen: a known service issue), which the caller finds by listing instead.
+    /// </summary>
+    public async Task<AutopilotDevice?> FindDeviceAsync(string serialNumber, CancellationToken cancellationToken)
+    {
+        if (!CanFilterBySerial(serialNumber))
+        {
+            throw new ArgumentException($"Serial number {serialNumber} cannot be searched with contains(): list the devices instead.", nameof(serialNumber));
+        }
+
+        var filter = $"contains(serialNumber,'{serialNumber.Replace("'", "''", StringComparison.Ordinal)}')";
+        var builder = graph.DeviceManagement.WindowsAutopilotDeviceIdentities;
+        var page = options.Value.ReadProfileStatus
+            ? await builder.WithUrl(BetaUrl("deviceManagement/windowsAutopilotDeviceIdentities") + "?$filter=" + Uri.EscapeDataString(filter)).GetAsync(cancellationToken: cancellationToken)
+            : await builder.GetAsync(r => r.QueryParameters.Filter = filter, cancellationToken);
+        return (page?.Value ?? []).Select(ToDevice).FirstOrDefault(d => string.Equals(d.SerialNumber, serialNumber, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Serials the service's <c>contains()</c> filter answers: letters, digits and '_' or '.' (a hyphen makes it answer 400).</summary>
+    public static bool CanFilterBySerial(string serialNumber) => !serialNumber.Contains('-', StringComparison.Ordinal);
+
+    /// <summary>Changes an Autopilot device's group tag (updateDeviceProperties, v1.0).</summary>
+    public Task UpdateGroupTagAsync(string autopilotDeviceId, string groupTag, CancellationToken cancellationToken) =>
+        graph.DeviceManagement.WindowsAutopilotDeviceIdentities[autopilotDeviceId].UpdateDeviceProperties.PostAsync(
+            new UpdateDevicePropertiesPostRequestBody { GroupTag = groupTag }, cancellationToken: cancellationToken);
+
+    /// <summary>Removes a device from Autopilot; one already gone counts as removed.</summary>
+    public async Task DeleteDeviceAsync(string autopilotDeviceId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await graph.DeviceManagement.WindowsAutopilotDeviceIdentities[autopilotDeviceId].DeleteAsync(cancellationToken: cancellationToken);
+        }
+        catch (ODataError ex) when (ex.ResponseStatusCode == 404)
+        {
+        }
+    }
+
+    private string BetaUrl(string path)
+    {
+        // The configured v1.0 base URL with beta in its place: same host, same client, same credentials.
+        var baseUrl = options.Value.BaseUrl.TrimEnd('/');
+        var root = baseUrl.EndsWith("/v1.0", StringComparison.OrdinalIgnoreCase) ? baseUrl[..^"/v1.0".Length] : baseUrl;
+        return $"{root}/beta/{path}";
     }
 
     private static ImportedWindowsAutopilotDeviceIdentity ToIdentity(AutopilotImportItem item, string importId) => new()
@@ -133,8 +185,25 @@ public sealed class AutopilotClient(GraphServiceClient graph)
 
     private static AutopilotImportState ToState(ImportedWindowsAutopilotDeviceIdentity identity) => new(
         identity.Id!,
+        identity.ImportId,
+        identity.SerialNumber,
         identity.State?.DeviceImportStatus?.ToString()?.ToLowerInvariant() ?? "unknown",
-        string.IsNullOrEmpty(identity.State?.DeviceRegistrationId) ? null : identity.State.DeviceRegistrationId,
         identity.State?.DeviceErrorCode,
-        string.IsNullOrEmpty(identity.State?.DeviceErrorName) ? null : identity.State.DeviceErrorName);
+        string.IsNullOrEmpty(identity.State?.DeviceErrorName) || identity.State.DeviceErrorName == "None" ? null : identity.State.DeviceErrorName);
+
+    private static AutopilotDevice ToDevice(WindowsAutopilotDeviceIdentity device) => new(
+        device.Id!,
+        device.SerialNumber ?? "",
+        device.GroupTag,
+        // Beta-only properties land in the v1.0 model's AdditionalData.
+        device.AdditionalData.TryGetValue("deploymentProfileAssignmentStatus", out var status) ? status?.ToString() : null,
+        device.AdditionalData.TryGetValue("deploymentProfileAssignedDateTime", out var assigned) ? AsTime(assigned) : null);
+
+    private static DateTimeOffset? AsTime(object? value) => value switch
+    {
+        DateTimeOffset time => time,
+        DateTime time => new DateTimeOffset(time, TimeSpan.Zero),
+        string text when DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time) => time,
+        _ => null,
+    };
 }

@@ -16,18 +16,28 @@ public static class GraphClientRegistration
     public static IServiceCollection AddGraphClient(this IServiceCollection services)
     {
         services.AddOptions<GraphOptions>().BindConfiguration(GraphOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp => CreateClient(sp.GetRequiredService<IOptions<GraphOptions>>().Value));
+        services.AddSingleton<GraphBudget>();
+        services.AddSingleton(sp => CreateClient(sp.GetRequiredService<IOptions<GraphOptions>>().Value, sp.GetRequiredService<GraphBudget>()));
+        services.AddSingleton<AutopilotClient>();
         return services;
     }
 
-    /// <summary>The real SDK client, with its default middleware (retry honouring Retry-After included).</summary>
-    public static GraphServiceClient CreateClient(GraphOptions options, HttpMessageHandler? finalHandler = null)
+    /// <summary>
+    /// The real SDK client, with its default middleware (retry honouring Retry-After included) and, innermost, the
+    /// handler that counts every request on the wire against <paramref name="budget"/>.
+    /// </summary>
+    public static GraphServiceClient CreateClient(GraphOptions options, GraphBudget? budget = null, HttpMessageHandler? finalHandler = null)
     {
         var baseUri = new Uri(options.BaseUrl.TrimEnd('/'));
         var authProvider = new AzureIdentityAuthenticationProvider(CreateCredential(options), [baseUri.Host], scopes: Scopes);
         var handlers = GraphClientFactory.CreateDefaultHandlers();
         var retry = handlers.OfType<RetryHandler>().Single();
         handlers[handlers.IndexOf(retry)] = new RetryHandler(new RetryHandlerOption { MaxRetry = options.MaxRetries, Delay = options.RetryDelaySeconds });
+        if (budget is not null)
+        {
+            handlers.Add(new GraphBudgetHandler(budget));
+        }
+
         var httpClient = GraphClientFactory.Create(handlers, finalHandler: finalHandler);
         return new GraphServiceClient(httpClient, authProvider, baseUri.ToString());
     }

@@ -2,18 +2,6 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Sarthe.Enrolment.Graph;
 
-public enum GraphCredentialKind
-{
-    /// <summary>Managed identity of the Function App (Azure).</summary>
-    ManagedIdentity,
-
-    /// <summary>App registration with a client secret (held in Key Vault / app settings).</summary>
-    ClientSecret,
-
-    /// <summary>Unsigned local token accepted only by tools/GraphEmulator.</summary>
-    Emulator,
-}
-
 /// <summary>Microsoft Graph access (section <c>Graph</c>).</summary>
 public sealed class GraphOptions
 {
@@ -40,4 +28,24 @@ public sealed class GraphOptions
     /// <summary>Base delay of the SDK's retry handler when an answer carries no Retry-After.</summary>
     [Range(0, 180)]
     public int RetryDelaySeconds { get; set; } = 3;
+
+    /// <summary>Intune's per-app budget: writes per <see cref="BudgetWindow"/> (learn.microsoft.com/graph/throttling-limits: 100 per 20 s).</summary>
+    [Range(1, 100_000)]
+    public int WritesPerWindow { get; set; } = 100;
+
+    /// <summary>Intune's per-app budget: requests of any kind per <see cref="BudgetWindow"/> (1,000 per 20 s).</summary>
+    [Range(1, 1_000_000)]
+    public int RequestsPerWindow { get; set; } = 1000;
+
+    public TimeSpan BudgetWindow { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The part of the per-app budget the product plans to use; the rest absorbs retries and clock skew.</summary>
+    [Range(0.1, 1.0)]
+    public double BudgetShare { get; set; } = 0.9;
+
+    /// <summary>
+    /// Read the deployment profile's assignment (Graph beta: v1.0 has no such property). Off: devices are followed
+    /// until visible in Autopilot only, and their profile stays unknown.
+    /// </summary>
+    public bool ReadProfileStatus { get; set; } = true;
 }

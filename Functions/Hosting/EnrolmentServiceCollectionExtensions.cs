@@ -9,6 +9,7 @@ using Sarthe.Enrolment.Dashboard;
 using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Enrolment;
 using Sarthe.Enrolment.Graph;
+using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Reporting;
@@ -28,12 +29,12 @@ public static class EnrolmentServiceCollectionExtensions
         var storage = StorageConnection.FromConfiguration(configuration);
         services.AddAzureClients(clients =>
         {
-            clients.AddClient<TableServiceClient, TableClientOptions>(options => storage.CreateTableServiceClient(options));
+            clients.AddClient<TableServiceClient, TableClientOptions>(options => storage.CreateTableServiceClient(StorageConnection.WithPromptRetries(options)));
             clients.AddClient<QueueServiceClient, QueueClientOptions>(options =>
             {
                 // The Functions queue trigger expects Base64 message bodies.
                 options.MessageEncoding = QueueMessageEncoding.Base64;
-                return storage.CreateQueueServiceClient(options);
+                return storage.CreateQueueServiceClient(StorageConnection.WithPromptRetries(options));
             });
         });
         services.AddSingleton(TimeProvider.System);
@@ -47,10 +48,10 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
+        services.AddSingleton<StorageGuard>();
         services.AddHttpClient(nameof(AdminAuthenticator));
         services.AddSingleton<AdminAuthenticator>();
         services.AddGraphClient();
-        services.AddSingleton<AutopilotClient>();
 
         services.AddSingleton<SchoolStore>();
         services.AddSingleton<SchoolCache>();
@@ -61,11 +62,16 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<AuditPublisher>();
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<EnrolmentService>();
+        services.AddSingleton<DeviceEvents>();
         services.AddSingleton<RegistrationOutbox>();
-        services.AddSingleton<RegistrationQueue>();
-        services.AddSingleton<RegistrationDispatcher>();
-        services.AddSingleton<RegistrationOutcomes>();
-        services.AddSingleton<ImportHandler>();
+        services.AddSingleton<ImportStore>();
+        services.AddSingleton<ImportPlanner>();
+        services.AddSingleton<ImportPoster>();
+        services.AddSingleton<ImportMonitor>();
+        services.AddSingleton<AutopilotWatcher>();
+        services.AddSingleton<ImportCleaner>();
+        services.AddSingleton<AutopilotSync>();
+        services.AddSingleton<RegistrationRedriver>();
         services.AddSingleton<RegistrationSweeper>();
         services.AddSingleton<FundingReportStore>();
         services.AddSingleton<FundingReportService>();

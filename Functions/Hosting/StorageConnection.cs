@@ -56,6 +56,21 @@ public sealed class StorageConnection
         return new StorageConnection(null, new Uri(tableUri), new Uri(queueUri), credential);
     }
 
+    /// <summary>
+    /// Retries that give up in seconds, not minutes: a request of the API must answer 503 within 10 s when storage
+    /// is unreachable or silent (the SDK's default network timeout is 100 s). Two retries, 3 s per try.
+    /// </summary>
+    public static T WithPromptRetries<T>(T options)
+        where T : Azure.Core.ClientOptions
+    {
+        options.Retry.MaxRetries = 2;
+        options.Retry.Mode = Azure.Core.RetryMode.Exponential;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(1);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(3);
+        return options;
+    }
+
     public TableServiceClient CreateTableServiceClient(TableClientOptions options) =>
         ConnectionString is not null
             ? new TableServiceClient(ConnectionString, options)

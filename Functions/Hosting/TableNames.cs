@@ -9,7 +9,8 @@ public static class TableNames
     public const string DeviceSerials = "DeviceSerials";
     public const string AuditEvents = "AuditEvents";
     public const string RegistrationOutbox = "RegistrationOutbox";
+    public const string AutopilotImports = "AutopilotImports";
     public const string FundingReports = "FundingReports";
 
-    public static readonly IReadOnlyList<string> All = [Schools, SchoolKeys, Devices, DeviceSerials, AuditEvents, RegistrationOutbox, FundingReports];
+    public static readonly IReadOnlyList<string> All = [Schools, SchoolKeys, Devices, DeviceSerials, AuditEvents, RegistrationOutbox, AutopilotImports, FundingReports];
 }

@@ -9,30 +9,27 @@ namespace Sarthe.Enrolment.Hosting;
 /// </summary>
 public sealed class TriggerOptions
 {
-    public const string RegistrationQueueSetting = "RegistrationQueueName";
     public const string AuditQueueSetting = "AuditQueueName";
-    public const string DispatchScheduleSetting = "RegistrationDispatchSchedule";
+    public const string AutopilotSyncScheduleSetting = "AutopilotSyncSchedule";
     public const string SweepScheduleSetting = "RegistrationSweepSchedule";
     public const string FundingReportScheduleSetting = "FundingReportSchedule";
 
     /// <summary>The storage connection every trigger uses (a connection string, or <c>__accountName</c> with a managed identity).</summary>
     public const string Connection = StorageConnection.SettingName;
 
-    public const string RegistrationQueueExpression = "%" + RegistrationQueueSetting + "%";
-    public const string RegistrationPoisonQueueExpression = "%" + RegistrationQueueSetting + "%-poison";
     public const string AuditQueueExpression = "%" + AuditQueueSetting + "%";
-    public const string DispatchScheduleExpression = "%" + DispatchScheduleSetting + "%";
+    public const string AutopilotSyncScheduleExpression = "%" + AutopilotSyncScheduleSetting + "%";
     public const string SweepScheduleExpression = "%" + SweepScheduleSetting + "%";
     public const string FundingReportScheduleExpression = "%" + FundingReportScheduleSetting + "%";
 
-    /// <summary>Queue of register/check messages (its poison queue is this name + <c>-poison</c>).</summary>
-    public string RegistrationQueueName { get; set; } = "device-registrations";
-
-    /// <summary>Queue of audit events.</summary>
+    /// <summary>Queue of audit events (its poison queue is this name + <c>-poison</c>).</summary>
     public string AuditQueueName { get; set; } = "audit-events";
 
-    /// <summary>CRON (6 fields) of the dispatcher that turns waiting devices into import batches.</summary>
-    public string RegistrationDispatchSchedule { get; set; } = "*/5 * * * * *";
+    /// <summary>
+    /// CRON (6 fields) of the Autopilot sync: plans imports from the outbox and makes every Graph call (one instance at
+    /// a time). Every 10 s: Intune takes a minute or more per import, and each run does what is due.
+    /// </summary>
+    public string AutopilotSyncSchedule { get; set; } = "*/10 * * * * *";
 
     /// <summary>CRON (6 fields, UTC) of the sweep that re-drives devices that stopped moving.</summary>
     public string RegistrationSweepSchedule { get; set; } = "0 */5 * * * *";
@@ -43,14 +40,13 @@ public sealed class TriggerOptions
     /// </summary>
     public string FundingReportSchedule { get; set; } = "0 5 * * * *";
 
-    public IEnumerable<string> Queues => [RegistrationQueueName, AuditQueueName, RegistrationQueueName + "-poison", AuditQueueName + "-poison"];
+    public IEnumerable<string> Queues => [AuditQueueName, AuditQueueName + "-poison"];
 
     /// <summary>Every setting with its value, by name: what the dev host puts in configuration for the WebJobs SDK to resolve.</summary>
     public IReadOnlyDictionary<string, string> AsSettings() => new Dictionary<string, string>
     {
-        [RegistrationQueueSetting] = RegistrationQueueName,
         [AuditQueueSetting] = AuditQueueName,
-        [DispatchScheduleSetting] = RegistrationDispatchSchedule,
+        [AutopilotSyncScheduleSetting] = AutopilotSyncSchedule,
         [SweepScheduleSetting] = RegistrationSweepSchedule,
         [FundingReportScheduleSetting] = FundingReportSchedule,
     };

@@ -21,15 +21,15 @@ public sealed class EnrolmentKeyFunctions(AdminAuthenticator admins, SchoolStore
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "schools/{uai}/enrolment-keys")] HttpRequest request,
         string uai,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async administrator =>
+        admins.RunAsync(this, request, async (administrator, ct) =>
         {
-            if (await schools.FindAsync(uai, cancellationToken) is not { } school)
+            if (await schools.FindAsync(uai, ct) is not { } school)
             {
                 return Problem.UnknownSchool(uai);
             }
 
-            var issued = await keys.RotateAsync(school.Uai, cancellationToken);
-            await audit.PublishAsync(AuditEvents.SchoolKeyRotated(school.Uai, issued.KeyId, issued.PreviousKeyValidUntil, administrator.Actor, time.GetUtcNow()), cancellationToken);
+            var issued = await keys.RotateAsync(school.Uai, ct);
+            await audit.PublishAsync(AuditEvents.SchoolKeyRotated(school.Uai, issued.KeyId, issued.PreviousKeyValidUntil, administrator.Actor, time.GetUtcNow()), ct);
             return ApiResult.Json(issued, StatusCodes.Status201Created);
         },
         cancellationToken);

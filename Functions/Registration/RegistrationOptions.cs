@@ -2,40 +2,69 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Sarthe.Enrolment.Registration;
 
-/// <summary>The Graph registration pipeline (section <c>Registration</c>).</summary>
+/// <summary>The Autopilot registration pipeline (section <c>Registration</c>).</summary>
 public sealed class RegistrationOptions
 {
     public const string Section = "Registration";
 
-    /// <summary>Devices per Autopilot import action. 1 switches batching off: one Graph create per device.</summary>
-    [Range(1, 500)]
+    /// <summary>Devices per Autopilot import (one Graph write each). 1 = one create per device (no batching).</summary>
+    [Range(1, 100)]
     public int ImportBatchSize { get; set; } = 100;
 
     /// <summary>
-    /// The dispatcher stops adding import batches while the registration queue holds this many messages:
-    /// back-pressure that keeps the queue shallow while Graph throttles.
+    /// Imports planned but not yet sent, at the most: beyond it the outbox keeps the devices in arrival order (and a
+    /// device still waiting there can be retried or removed without touching an import).
     /// </summary>
-    [Range(1, 10_000)]
-    public int MaxQueuedMessages { get; set; } = 50;
+    [Range(1, 1000)]
+    public int MaxReadyImports { get; set; } = 10;
 
-    /// <summary>Longest a dispatcher run keeps taking batches before it leaves the rest to the next tick.</summary>
-    public TimeSpan MaxDispatchRun { get; set; } = TimeSpan.FromSeconds(20);
+    /// <summary>Longest one run of the Autopilot sync keeps working before it leaves the rest to the next tick.</summary>
+    public TimeSpan MaxSyncRun { get; set; } = TimeSpan.FromSeconds(45);
 
-    /// <summary>Delay before the first look at an import's state (Intune takes a while to process).</summary>
-    public TimeSpan FirstPollDelay { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// First look at an import's state after it was sent: Intune takes a minute or more (Microsoft's tools wait
+    /// 15-30 s between looks; observed imports took 60-95 s).
+    /// </summary>
+    public TimeSpan FirstCheckDelay { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Delay between later looks.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Between looks at the state of the imports in flight (one look covers them all).</summary>
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Looks at an import before it is declared failed (ImportTimedOut).</summary>
-    [Range(1, 10_000)]
-    public int MaxPolls { get; set; } = 40;
+    /// <summary>Looks that found an identity still being processed before the device fails with ImportTimedOut (Graph answering).</summary>
+    [Range(1, 100_000)]
+    public int MaxPolls { get; set; } = 240;
+
+    /// <summary>Between looks at Autopilot for imported devices (visible yet?) and registered ones (profile assigned yet?).</summary>
+    public TimeSpan AutopilotCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Looks that did not find an imported device in Autopilot before it fails with NotVisibleInAutopilot.</summary>
+    [Range(1, 100_000)]
+    public int MaxVisibilityScans { get; set; } = 120;
+
+    /// <summary>Looks that did not find a registered device's profile settled before the profile is no longer followed.</summary>
+    [Range(1, 100_000)]
+    public int MaxProfileScans { get; set; } = 240;
+
+    /// <summary>Sends of the same device within one import (Intune's StorageError asks to try again later) before it fails.</summary>
+    [Range(1, 20)]
+    public int MaxImportRounds { get; set; } = 5;
 
     /// <summary>A device received or registering, unchanged for this long, is driven again by the sweep.</summary>
-    public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(30);
+    public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>First back-off when Graph throttles without Retry-After; doubles up to <see cref="MaxThrottleBackoff"/>.</summary>
-    public TimeSpan ThrottleBackoff { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>First wait when Graph throttles without Retry-After, or fails (5xx, no answer); doubles up to <see cref="MaxGraphBackoff"/>.</summary>
+    public TimeSpan GraphBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
-    public TimeSpan MaxThrottleBackoff { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// Longest wait between two tries while Graph is failing: once Graph answers again, the pipeline resumes within
+    /// this long.
+    /// </summary>
+    public TimeSpan MaxGraphBackoff { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Attempts the pipeline itself makes for a device that failed for a reason that passes (StorageError, ImportTimedOut, …).</summary>
+    [Range(1, 10)]
+    public int MaxAutomaticAttempts { get; set; } = 3;
+
+    /// <summary>How long such a device stays failed before the sweep retries it (while Graph answers).</summary>
+    public TimeSpan AutomaticRetryAfter { get; set; } = TimeSpan.FromMinutes(15);
 }

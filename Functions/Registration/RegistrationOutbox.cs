@@ -1,18 +1,14 @@
 using System.Globalization;
-using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Hosting;
-using Sarthe.Enrolment.Http;
 
 namespace Sarthe.Enrolment.Registration;
 
 /// <summary>
-/// The <c>RegistrationOutbox</c> table: one row per device waiting for registration, written by the
+/// The <c>RegistrationOutbox</c> table: one row per device waiting to be put in an Autopilot import, written by the
 /// enrolment request (a table insert, not a queue message per device) and taken in arrival order by the
-/// dispatcher, which sends one queue message per import batch. Keeps the registration queue shallow
-/// whatever the storm, and makes batching independent of how many function instances are running.
+/// <see cref="ImportPlanner"/>. Batching is independent of how many function instances are running.
 /// </summary>
 public sealed class RegistrationOutbox(TableServiceClient tables)
 {
@@ -21,8 +17,11 @@ public sealed class RegistrationOutbox(TableServiceClient tables)
     private const string Partition = "pending";
     private readonly TableClient _table = tables.GetTableClient(TableNames.RegistrationOutbox);
 
-    /// <summary>Puts a device in line for registration (first enrolment, or a new attempt after a retry).</summary>
-    public async Task AddAsync(DeviceRef device, AuditEvent? enrolled, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>
+    /// Puts a device in line for registration (first enrolment, a new attempt, or a re-drive). A device in line
+    /// twice is imported once: the planner keeps one entry per device, and a device already moving is skipped.
+    /// </summary>
+    public async Task AddAsync(DeviceRef device, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var rowKey = $"{at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}|{device.SchoolUai}|{device.SerialNumber}|{device.Attempt}";
         try
@@ -32,7 +31,6 @@ public sealed class RegistrationOutbox(TableServiceClient tables)
                 ["SchoolUai"] = device.SchoolUai,
                 ["SerialNumber"] = device.SerialNumber,
                 ["Attempt"] = device.Attempt,
-                ["Enrolled"] = enrolled is null ? null : JsonSerializer.Serialize(enrolled, ApiJson.Options),
             }, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -46,9 +44,7 @@ public sealed class RegistrationOutbox(TableServiceClient tables)
         var pending = new List<PendingRegistration>(count);
         await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == Partition, maxPerPage: count, cancellationToken: cancellationToken))
         {
-            var enrolled = row.GetString("Enrolled") is { } json ? JsonSerializer.Deserialize<AuditEvent>(json, ApiJson.Options) : null;
-            pending.Add(new PendingRegistration(
-                new DeviceRef(row.GetString("SerialNumber")!, row.GetString("SchoolUai")!, row.GetInt32("Attempt") ?? 1), enrolled, row.RowKey));
+            pending.Add(new PendingRegistration(new DeviceRef(row.GetString("SerialNumber")!, row.GetString("SchoolUai")!, row.GetInt32("Attempt") ?? 1), row.RowKey));
             if (pending.Count == count)
             {
                 break;
@@ -58,10 +54,10 @@ public sealed class RegistrationOutbox(TableServiceClient tables)
         return pending;
     }
 
-    /// <summary>Removes dispatched rows: one transaction per 100 (they share the partition).</summary>
-    public async Task RemoveAsync(IEnumerable<PendingRegistration> dispatched, CancellationToken cancellationToken)
+    /// <summary>Removes rows taken into an import: one transaction per 100 (they share the partition).</summary>
+    public async Task RemoveAsync(IEnumerable<PendingRegistration> taken, CancellationToken cancellationToken)
     {
-        foreach (var chunk in dispatched.Chunk(100))
+        foreach (var chunk in taken.Chunk(100))
         {
             await _table.SubmitTransactionAsync(
                 chunk.Select(p => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(Partition, p.RowKey), ETag.All)),

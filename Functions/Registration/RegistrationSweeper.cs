@@ -6,64 +6,75 @@ using Sarthe.Enrolment.Devices;
 namespace Sarthe.Enrolment.Registration;
 
 /// <summary>
-/// The pipeline's safety nets: devices of a message that exhausted its deliveries end failed (never silently
-/// lost), and a timer re-drives any device that stopped moving for <see cref="RegistrationOptions.StuckAfter"/>.
+/// The pipeline's safety nets, on a timer: devices that stopped moving are driven again, audit events a crash left
+/// in device rows are published, and devices that failed for a reason that passes (Intune's StorageError, a lost
+/// or never-processed import) are retried automatically a bounded number of times, audited like any retry.
 /// </summary>
 public sealed class RegistrationSweeper(
     DeviceStore devices,
-    RegistrationOutbox outbox,
-    RegistrationQueue queue,
-    RegistrationOutcomes outcomes,
-    AuditPublisher audit,
+    RegistrationRedriver redriver,
+    DeviceEvents events,
     IOptions<RegistrationOptions> options,
     TimeProvider time,
     ILogger<RegistrationSweeper> logger)
 {
-    public async Task AbandonAsync(RegistrationMessage message, CancellationToken cancellationToken)
-    {
-        var events = new List<AuditEvent?>();
-        foreach (var device in message.Devices)
-        {
-            events.Add(await outcomes.MarkFailedAsync(device, "RegistrationAbandoned",
-                "Registration failed on every delivery of its queue message (Graph or storage errors); an administrator can retry it.", cancellationToken));
-        }
+    /// <summary>Failures worth an automatic new attempt: they say nothing about the device itself.</summary>
+    public static readonly IReadOnlyCollection<string> TransientFailures =
+    [
+        ImportMonitor.StorageError, ImportMonitor.TimedOut, AutopilotWatcher.NotVisible, "ImportedIdentityNotFound", "RegistrationAbandoned",
+    ];
 
-        await audit.PublishAsync(events.OfType<AuditEvent>().ToList(), cancellationToken);
-    }
-
-    /// <summary>Returns how many devices were driven again.</summary>
-    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var cutoff = now - options.Value.StuckAfter;
+        var settings = options.Value;
+
         var redriven = 0;
-        await foreach (var stuck in devices.FindUnsettledAsync(cutoff, cancellationToken))
+        await foreach (var stuck in devices.FindUnsettledAsync(now - settings.StuckAfter, cancellationToken))
         {
-            // Taking the device is an ETag-guarded change: two sweeps never both re-drive it.
-            var (device, taken) = await devices.UpdateAsync(stuck.Key, d => d.TryTakeForRedrive(stuck.UpdatedAt, now), cancellationToken);
-            if (!taken)
+            if (await redriver.RedriveAsync(stuck, cancellationToken))
+            {
+                redriven++;
+            }
+        }
+
+        var leftovers = new List<Device>();
+        await foreach (var device in devices.FindWithPendingEventsAsync(now - TimeSpan.FromMinutes(2), cancellationToken))
+        {
+            leftovers.Add(device);
+        }
+
+        await events.PublishAsync(leftovers, cancellationToken);
+
+        var retried = new List<Device>();
+        await foreach (var failed in devices.FindFailedAsync(TransientFailures, now - settings.AutomaticRetryAfter, cancellationToken))
+        {
+            if (failed.Attempt >= settings.MaxAutomaticAttempts)
             {
                 continue;
             }
 
-            var reference = DeviceRef.Of(device!);
-            if (device!.Status == DeviceStatus.Received || device.ImportedIdentityId is null)
+            var (device, changed) = await devices.UpdateAsync(failed.Key, d => d.Attempt == failed.Attempt && d.TryRequestRetry(AuditActor.Registration, now), cancellationToken);
+            if (changed)
             {
-                await outbox.AddAsync(reference, null, now, cancellationToken);
+                await redriver.QueueAsync(device!, cancellationToken);
+                retried.Add(device!);
             }
-            else
-            {
-                await queue.SendAsync(new CheckImportCommand("sweep-" + device.ImportedIdentityId, 1, [reference]), cancellationToken);
-            }
-
-            redriven++;
         }
 
-        if (redriven > 0)
+        await events.PublishAsync(retried, cancellationToken);
+        var result = new SweepResult(redriven, leftovers.Count, retried.Count);
+        if (result != SweepResult.Nothing)
         {
-            logger.LogWarning("Sweep re-drove {DeviceCount} devices unchanged since {Cutoff}", redriven, cutoff);
+            logger.LogWarning("Sweep: {Redriven} devices driven again, {Leftovers} devices' audit events republished, {Retried} transient failures retried",
+                result.Redriven, result.EventsRepublished, result.Retried);
         }
 
-        return redriven;
+        return result;
     }
+}
+
+public sealed record SweepResult(int Redriven, int EventsRepublished, int Retried)
+{
+    public static readonly SweepResult Nothing = new(0, 0, 0);
 }

@@ -28,7 +28,7 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
     public Task<IActionResult> ListFundingReports(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/funding")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async _ => ApiResult.Json(await store.ListAsync(cancellationToken)), cancellationToken);
+        admins.RunAsync(this, request, async (_, ct) => ApiResult.Json(await store.ListAsync(ct)), cancellationToken);
 
     [ApiOperation("A funding report (a date or latest), JSON or CSV", Query = ["format"])]
     [RequiresRole(AdminRoles.Read)]
@@ -41,7 +41,7 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/funding/{reportDate}")] HttpRequest request,
         string reportDate,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, _ => GetReportAsync(request, reportDate, cancellationToken), cancellationToken);
+        admins.RunAsync(this, request, (_, ct) => GetReportAsync(request, reportDate, ct), cancellationToken);
 
     private async Task<ApiResult> GetReportAsync(HttpRequest request, string reportDate, CancellationToken cancellationToken)
     {
@@ -82,7 +82,7 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
     public Task<IActionResult> BuildFundingReportNow(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "reports/funding")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async administrator =>
+        admins.RunAsync(this, request, async (administrator, ct) =>
         {
             var text = request.Query["date"].ToString();
             if ((text.Length == 0 ? reports.Calendar.Today(time.GetUtcNow()) : ReportCalendar.ParseDate(text)) is not { } date)
@@ -90,7 +90,7 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
                 return Problem.Validation("date", "date must be a date in the form yyyy-MM-dd.");
             }
 
-            var report = await reports.BuildAsync(date, administrator.Actor, cancellationToken);
+            var report = await reports.BuildAsync(date, administrator.Actor, ct);
             return ApiResult.Json(report, StatusCodes.Status201Created).WithHeader("Location", $"/api/reports/funding/{report.ReportDate}");
         },
         cancellationToken);

@@ -18,11 +18,11 @@ public sealed class SchoolsFunctions(SchoolStore schools, DeviceStore devices, A
     public Task<IActionResult> ListSchools(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async _ =>
+        admins.RunAsync(this, request, async (_, ct) =>
         {
-            var all = (await schools.ListAsync(cancellationToken)).OrderBy(s => s.Uai, StringComparer.Ordinal).ToList();
+            var all = (await schools.ListAsync(ct)).OrderBy(s => s.Uai, StringComparer.Ordinal).ToList();
             // One projected partition read per school, all at once: counts are always live, never a cache to repair.
-            var counts = await Task.WhenAll(all.Select(s => devices.CountAsync(s.Uai, cancellationToken)));
+            var counts = await Task.WhenAll(all.Select(s => devices.CountAsync(s.Uai, ct)));
             return ApiResult.Json(all.Select((s, i) => SchoolView.From(s, counts[i])).ToArray());
         },
         cancellationToken);
@@ -36,9 +36,9 @@ public sealed class SchoolsFunctions(SchoolStore schools, DeviceStore devices, A
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools/{uai}")] HttpRequest request,
         string uai,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async _ =>
-            await schools.FindAsync(uai, cancellationToken) is { } school
-                ? ApiResult.Json(SchoolView.From(school, await devices.CountAsync(school.Uai, cancellationToken)))
+        admins.RunAsync(this, request, async (_, ct) =>
+            await schools.FindAsync(uai, ct) is { } school
+                ? ApiResult.Json(SchoolView.From(school, await devices.CountAsync(school.Uai, ct)))
                 : Problem.UnknownSchool(uai),
             cancellationToken);
 }

@@ -60,9 +60,10 @@ public sealed class RunningDevHost : IAsyncDisposable
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> DevelopmentSettings = new Dictionary<string, string>
     {
-        [TriggerOptions.DispatchScheduleSetting] = "*/2 * * * * *",
-        [$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.FirstPollDelay)}"] = "00:00:03",
-        [$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.PollInterval)}"] = "00:00:02",
+        [TriggerOptions.AutopilotSyncScheduleSetting] = "*/2 * * * * *",
+        [$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.FirstCheckDelay)}"] = "00:00:03",
+        [$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.CheckInterval)}"] = "00:00:02",
+        [$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.AutopilotCheckInterval)}"] = "00:00:02",
         [$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.StuckAfter)}"] = "00:05:00",
         // The dashboard's one-click sign-in posts this host's own token endpoint (never configured in Azure).
         [$"{DashboardOptions.Section}:{nameof(DashboardOptions.DevTokenUrl)}"] = "/dev/token",
@@ -153,6 +154,13 @@ public sealed class RunningDevHost : IAsyncDisposable
         await CheckStorageReachableAsync(StorageConnection.FromConfiguration(configuration), cancellationToken);
 
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+        // A time on every line: what happened when is what explains a stall after a crash or an outage.
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.TimestampFormat = "HH:mm:ss.fff ";
+            console.UseUtcTimestamp = true;
+            console.SingleLine = true;
+        });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Azure", LogLevel.Warning);
         // Expected 409/412 answers (insert-if-absent, ETag races) are how the code works, not warnings.

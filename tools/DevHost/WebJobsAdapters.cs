@@ -22,14 +22,8 @@ public sealed class RegistrationTriggers(IServiceProvider services)
 {
     private RegistrationFunctions Functions => ActivatorUtilities.CreateInstance<RegistrationFunctions>(services);
 
-    public Task RegisterDevices([QueueTrigger(TriggerOptions.RegistrationQueueExpression, Connection = TriggerOptions.Connection)] string message, CancellationToken cancellationToken) =>
-        Functions.RegisterDevices(message, cancellationToken);
-
-    public Task RecordAbandonedRegistrations([QueueTrigger(TriggerOptions.RegistrationPoisonQueueExpression, Connection = TriggerOptions.Connection)] string message, CancellationToken cancellationToken) =>
-        Functions.RecordAbandonedRegistrations(message, cancellationToken);
-
-    public Task DispatchRegistrations([TimerTrigger(TriggerOptions.DispatchScheduleExpression)] TimerInfo timer, CancellationToken cancellationToken) =>
-        Functions.DispatchRegistrations(new WorkerTimerInfo { IsPastDue = timer.IsPastDue }, cancellationToken);
+    public Task SyncAutopilot([TimerTrigger(TriggerOptions.AutopilotSyncScheduleExpression)] TimerInfo timer, CancellationToken cancellationToken) =>
+        Functions.SyncAutopilot(new WorkerTimerInfo { IsPastDue = timer.IsPastDue }, cancellationToken);
 
     public Task SweepUnsettledDevices([TimerTrigger(TriggerOptions.SweepScheduleExpression)] TimerInfo timer, CancellationToken cancellationToken) =>
         Functions.SweepUnsettledDevices(new WorkerTimerInfo { IsPastDue = timer.IsPastDue }, cancellationToken);

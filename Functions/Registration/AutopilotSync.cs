@@ -1,0 +1,185 @@
+using Azure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Kiota.Abstractions;
+using Sarthe.Enrolment.Graph;
+
+namespace Sarthe.Enrolment.Registration;
+
+/// <summary>
+/// The one place the product talks to Graph: a timer function, which the Functions host runs on one instance at a
+/// time however far the app scales out ("If a function app scales out to multiple instances, only a single instance
+/// of a timer-triggered function is run across all instances": learn.microsoft.com/azure/azure-functions/
+/// functions-bindings-timer#scale-out). It owns every import in flight, so all instances together spend one Graph
+/// budget (<see cref="GraphBudget"/>) and each look at Graph serves every import at once.
+/// Each run: plan imports from the outbox, send what is ready, look at import states, look at Autopilot, delete
+/// what is settled; while Graph fails or throttles it waits (doubling, up to MaxGraphBackoff) and abandons nothing.
+/// </summary>
+public sealed class AutopilotSync(
+    ImportStore imports,
+    ImportPlanner planner,
+    ImportPoster poster,
+    ImportMonitor monitor,
+    AutopilotWatcher watcher,
+    ImportCleaner cleaner,
+    GraphBudget budget,
+    IOptions<RegistrationOptions> options,
+    TimeProvider time,
+    ILogger<AutopilotSync> logger)
+{
+    private DateTimeOffset _nextImportCheck = DateTimeOffset.MinValue;
+    private DateTimeOffset _nextAutopilotCheck = DateTimeOffset.MinValue;
+    private DateTimeOffset _graphAvailableAt = DateTimeOffset.MinValue;
+    private int _graphFailures;
+    private DateTimeOffset? _lastRunEnded;
+
+    /// <summary>When Graph may be asked again after failing (for the health of the pipeline: logs and tests).</summary>
+    public DateTimeOffset GraphAvailableAt => _graphAvailableAt;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var settings = options.Value;
+        if (_lastRunEnded is { } last && time.GetUtcNow() - last > settings.MaxSyncRun + TimeSpan.FromMinutes(1))
+        {
+            // The timer did not run here for a while: another instance held it, or the host was stopped.
+            logger.LogWarning("Autopilot sync resumes on this instance after {GapSeconds:F0} s", (time.GetUtcNow() - last).TotalSeconds);
+        }
+
+        try
+        {
+            await RunPassesAsync(started, cancellationToken);
+        }
+        finally
+        {
+            _lastRunEnded = time.GetUtcNow();
+        }
+    }
+
+    private async Task RunPassesAsync(long started, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        while (time.GetElapsedTime(started) < settings.MaxSyncRun && !cancellationToken.IsCancellationRequested)
+        {
+            var inFlight = await imports.ListAsync(cancellationToken);
+            await FinishPlanningAsync(inFlight, cancellationToken);
+            var ready = inFlight.Count(i => i.Stage is ImportStage.Ready or ImportStage.Planned);
+            if (await planner.PlanAsync(ready, cancellationToken) > 0)
+            {
+                inFlight = await imports.ListAsync(cancellationToken);
+            }
+
+            if (time.GetUtcNow() < _graphAvailableAt || budget.BlockedFor > TimeSpan.Zero)
+            {
+                return; // Graph asked us to wait, or is failing: the next tick looks again.
+            }
+
+            if (!await WithGraphAsync(() => StepAsync(inFlight, cancellationToken), cancellationToken))
+            {
+                return;
+            }
+
+            if (!inFlight.Any(i => i.Stage is ImportStage.Ready or ImportStage.Posting && i.Queued.Any()) || !budget.Affords(1, 1))
+            {
+                return; // nothing more to send now: the next tick comes back for the checks.
+            }
+        }
+    }
+
+    /// <summary>One pass over the imports in flight: send, check import states, check Autopilot, clean up.</summary>
+    private async Task StepAsync(IReadOnlyList<AutopilotImport> inFlight, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var posting = inFlight.Where(i => i.Stage == ImportStage.Posting).ToList();
+        if (posting.Count > 0)
+        {
+            var listed = await monitor.ListAsync(cancellationToken);
+            foreach (var import in posting)
+            {
+                await poster.ReconcileAsync(import, listed, cancellationToken);
+            }
+        }
+
+        foreach (var import in inFlight.Where(i => i.Stage == ImportStage.Ready && i.Queued.Any()).OrderBy(i => i.CreatedAt))
+        {
+            if (!budget.Affords(1, 1))
+            {
+                break;
+            }
+
+            await poster.PostAsync(import, cancellationToken);
+        }
+
+        var now = time.GetUtcNow();
+        if (now >= _nextImportCheck && budget.Affords(1))
+        {
+            await monitor.CheckAsync(inFlight, cancellationToken);
+            await SaveAsync(inFlight, cancellationToken);
+            _nextImportCheck = now + settings.CheckInterval;
+        }
+
+        if (now >= _nextAutopilotCheck && budget.Affords(1))
+        {
+            await watcher.CheckAsync(inFlight, cancellationToken);
+            await SaveAsync(inFlight, cancellationToken);
+            _nextAutopilotCheck = now + settings.AutopilotCheckInterval;
+        }
+
+        await cleaner.CleanAsync(inFlight, cancellationToken);
+        _graphFailures = 0;
+    }
+
+    /// <summary>Imports whose planning a crash cut short (still Planned a while after they were written) are finished now.</summary>
+    private async Task FinishPlanningAsync(IReadOnlyList<AutopilotImport> inFlight, CancellationToken cancellationToken)
+    {
+        foreach (var import in inFlight.Where(i => i.Stage == ImportStage.Planned && i.CreatedAt < time.GetUtcNow() - TimeSpan.FromMinutes(1)))
+        {
+            logger.LogWarning("Import {ImportId} was left half-planned; finishing it", import.ImportId);
+            await planner.MoveDevicesInAsync(import, cancellationToken);
+        }
+    }
+
+    private async Task SaveAsync(IEnumerable<AutopilotImport> inFlight, CancellationToken cancellationToken)
+    {
+        foreach (var import in inFlight)
+        {
+            if (!await imports.TrySaveAsync(import, cancellationToken))
+            {
+                throw new InvalidOperationException($"Import {import.ImportId} was changed by another writer.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs a step that calls Graph; if Graph throttles (429, in whatever shape the SDK throws it), fails (5xx) or
+    /// does not answer, waits before the next try (Retry-After when Graph gives one, else doubling from
+    /// GraphBackoff up to MaxGraphBackoff) and returns false. Nothing is failed or abandoned for it.
+    /// </summary>
+    private async Task<bool> WithGraphAsync(Func<Task> step, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await step();
+            return true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsGraphUnavailable(ex))
+        {
+            var settings = options.Value;
+            var wait = GraphThrottle.Delay(ex, _graphFailures++, settings.GraphBackoff, settings.MaxGraphBackoff);
+            _graphAvailableAt = time.GetUtcNow() + wait;
+            logger.LogWarning("Graph {Problem}; the Autopilot sync waits {WaitSeconds:F0} s (failure {Failures} in a row)",
+                GraphThrottle.IsThrottled(ex) ? "throttled the app" : "failed: " + ex.GetType().Name, wait.TotalSeconds, _graphFailures);
+            return false;
+        }
+    }
+
+    /// <summary>Throttling, a server error, a timeout or no answer: worth trying again later. A 4xx other than 429 is a bug, and is thrown.</summary>
+    private static bool IsGraphUnavailable(Exception ex) => ex switch
+    {
+        AggregateException aggregate => aggregate.Flatten().InnerExceptions.All(IsGraphUnavailable),
+        ApiException api => api.ResponseStatusCode is 429 or >= 500 or 0,
+        HttpRequestException or TimeoutException or TaskCanceledException => true,
+        RequestFailedException => false,
+        _ => false,
+    };
+}

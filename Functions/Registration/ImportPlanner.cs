@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sarthe.Enrolment.Devices;
+
+namespace Sarthe.Enrolment.Registration;
+
+/// <summary>
+/// Turns devices waiting in the outbox into Autopilot imports, oldest first, before anything is sent to Graph: the
+/// import is written (its id and devices), then each device moves into it (received → registering, with its
+/// audit event in the same write), then the outbox rows go. A crash between two steps is harmless: the next plan
+/// takes the same rows again and finds those devices already moving (they are skipped), and an import whose
+/// devices are elsewhere ends empty.
+/// </summary>
+public sealed class ImportPlanner(
+    RegistrationOutbox outbox,
+    ImportStore imports,
+    DeviceStore devices,
+    DeviceEvents events,
+    IOptions<RegistrationOptions> options,
+    TimeProvider time,
+    ILogger<ImportPlanner> logger)
+{
+    /// <summary>Plans imports while there is room for them; returns how many devices were put in one.</summary>
+    public async Task<int> PlanAsync(int readyImports, CancellationToken cancellationToken)
+    {
+        var planned = 0;
+        while (readyImports < options.Value.MaxReadyImports && !cancellationToken.IsCancellationRequested)
+        {
+            var batch = await outbox.TakeOldestAsync(options.Value.ImportBatchSize, cancellationToken);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            var import = AutopilotImport.Plan(AutopilotImport.NewId(time.GetUtcNow()), batch.Select(p => p.Device), time.GetUtcNow());
+            await imports.AddAsync(import, cancellationToken);
+            await MoveDevicesInAsync(import, cancellationToken);
+            await outbox.RemoveAsync(batch, cancellationToken);
+            planned += import.Devices.Count;
+            readyImports++;
+        }
+
+        return planned;
+    }
+
+    /// <summary>
+    /// Moves each device into the import (or finds it there already), leaves out those that are elsewhere, and marks
+    /// the import ready. Also what finishes an import whose planning was cut short.
+    /// </summary>
+    public async Task MoveDevicesInAsync(AutopilotImport import, CancellationToken cancellationToken)
+    {
+        var moved = new List<Device>();
+        foreach (var entry in import.Devices.Where(d => d.Stage == ImportedDeviceStage.Queued))
+        {
+            var (device, changed) = await devices.UpdateAsync(entry.Key, d => d.TryStartRegistration(entry.Attempt, import.ImportId, time.GetUtcNow()), cancellationToken);
+            if (changed)
+            {
+                moved.Add(device!);
+            }
+            else if (device is not { Status: DeviceStatus.Registering } || device.ImportId != import.ImportId || device.Attempt != entry.Attempt)
+            {
+                entry.Stage = ImportedDeviceStage.Done; // stale, moving in another import, or gone: not this import's
+            }
+        }
+
+        await events.PublishAsync(moved, cancellationToken);
+        import.Stage = ImportStage.Ready;
+        if (!await imports.TrySaveAsync(import, cancellationToken))
+        {
+            logger.LogWarning("Import {ImportId} changed while it was planned; the next run reads it again", import.ImportId);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging;
+using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Graph;
+
+namespace Sarthe.Enrolment.Registration;
+
+/// <summary>
+/// Sends an import to Graph, write-ahead: the import is marked <see cref="ImportStage.Posting"/> (durably) before
+/// the POST and <see cref="ImportStage.Posted"/> with the identities Graph answered after it. An import found
+/// Posting was cut short (a crash, a lost answer): the documented list of imported identities, matched on its
+/// Graph importId, tells whether Graph has it, and only what Graph does not have is sent again.
+/// </summary>
+public sealed class ImportPoster(ImportStore imports, DeviceStore devices, AutopilotClient autopilot, TimeProvider time, ILogger<ImportPoster> logger)
+{
+    /// <summary>Sends the import's queued devices (one Graph write). Throws what Graph throws; the import stays Posting then.</summary>
+    public async Task PostAsync(AutopilotImport import, CancellationToken cancellationToken)
+    {
+        var items = new List<(ImportedDevice Entry, AutopilotImportItem Item)>();
+        foreach (var entry in import.Queued.ToList())
+        {
+            if (await devices.GetAsync(entry.Key, cancellationToken) is { Status: DeviceStatus.Registering } device
+                && device.ImportId == import.ImportId && device.Attempt == entry.Attempt)
+            {
+                items.Add((entry, new AutopilotImportItem(device.SerialNumber, device.HardwareHash, device.SchoolUai)));
+            }
+            else
+            {
+                entry.Stage = ImportedDeviceStage.Done; // retried, removed or moved on meanwhile: not this import's any more
+            }
+        }
+
+        if (items.Count == 0)
+        {
+            import.Stage = ImportStage.Posted;
+            await SaveAsync(import, cancellationToken);
+            return;
+        }
+
+        import.Stage = ImportStage.Posting;
+        await SaveAsync(import, cancellationToken);
+
+        var ids = await autopilot.ImportAsync(items.Select(i => i.Item).ToList(), import.GraphImportId, cancellationToken);
+        import.RecordPosted(items.Select((item, index) => (item.Entry, ids[index])).ToList(), time.GetUtcNow());
+        await SaveAsync(import, cancellationToken);
+        logger.LogInformation("Import {ImportId} round {Round} sent: {DeviceCount} devices", import.ImportId, import.Round, items.Count);
+    }
+
+    /// <summary>
+    /// An import left Posting: adopts the identities Graph holds for its current round (matched on importId and
+    /// serial number in <paramref name="imported"/>, the list of every imported identity), and queues the rest to
+    /// be sent again.
+    /// </summary>
+    public async Task ReconcileAsync(AutopilotImport import, IReadOnlyList<AutopilotImportState> imported, CancellationToken cancellationToken)
+    {
+        var ours = imported.Where(s => string.Equals(s.ImportId, import.GraphImportId, StringComparison.Ordinal))
+            .ToLookup(s => s.SerialNumber ?? "", StringComparer.OrdinalIgnoreCase);
+        var found = import.Queued
+            .Select(entry => (Entry: entry, Identity: ours[entry.SerialNumber].FirstOrDefault()))
+            .Where(f => f.Identity is not null)
+            .Select(f => (f.Entry, f.Identity!.IdentityId))
+            .ToList();
+
+        // Identities Graph holds for this round beyond the first of each serial are ours too, and are deleted.
+        foreach (var extra in ours.SelectMany(g => g.Skip(1)))
+        {
+            import.Devices.FirstOrDefault(d => string.Equals(d.SerialNumber, extra.SerialNumber, StringComparison.OrdinalIgnoreCase))?.IdentitiesToDelete.Add(extra.IdentityId);
+        }
+
+        if (found.Count > 0)
+        {
+            import.RecordPosted(found, time.GetUtcNow());
+        }
+
+        // What Graph does not have is sent again, in a new round, so that a late answer of the lost POST cannot be mistaken for it.
+        import.Requeue(import.Queued.ToList());
+        if (!import.Queued.Any())
+        {
+            import.Stage = ImportStage.Posted;
+        }
+
+        logger.LogWarning("Import {ImportId} was cut short while being sent: Graph had {Found} of its identities; {Resent} to send again",
+            import.ImportId, found.Count, import.Queued.Count());
+        await SaveAsync(import, cancellationToken);
+    }
+
+    private async Task SaveAsync(AutopilotImport import, CancellationToken cancellationToken)
+    {
+        if (!await imports.TrySaveAsync(import, cancellationToken))
+        {
+            // Only the Autopilot sync (a singleton) changes posted imports: another writer means another run is at it.
+            throw new InvalidOperationException($"Import {import.ImportId} was changed by another writer.");
+        }
+    }
+}
