@@ -1,45 +1,201 @@
 namespace Sarthe.GraphEmulator;
 
-/// <summary>Behaviour of the emulator; mutable at run time so tests and benchmarks can switch modes.</summary>
+/// <summary>When a 429 answer carries a Retry-After header.</summary>
+public enum RetryAfterMode
+{
+    /// <summary>Every 429 carries Retry-After, as Graph's throttling guidance describes (concepts/throttling.md).</summary>
+    Always,
+
+    /// <summary>No 429 carries it, as Intune was seen to answer (almenscorner/IntuneCD #217).</summary>
+    Never,
+
+    /// <summary>A share of 429s (<see cref="GraphEmulatorOptions.RetryAfterShare"/>) carries it.</summary>
+    Share,
+}
+
+/// <summary>
+/// Behaviour of the emulator, bound from the configuration section <c>GraphEmulator</c> and mutable at run time so
+/// tests and benchmarks can switch modes. The defaults are Intune's (documented figures where Microsoft gives one,
+/// observed figures otherwise, each named below); the dev host, tests and benchmarks shorten durations themselves.
+/// Sources are abbreviated as in tools/GraphEmulator/README.md.
+/// </summary>
 public sealed class GraphEmulatorOptions
 {
     public const string Section = "GraphEmulator";
 
-    /// <summary>Writes (POST, PATCH, DELETE) allowed per app per window, as Intune: 100 per 20 s.</summary>
-    public int WriteBudget { get; set; } = 100;
+    // ---- Clock -------------------------------------------------------------------------------------------------
 
-    /// <summary>All requests allowed per app per window, as Intune: 1,000 per 20 s.</summary>
-    public int RequestBudget { get; set; } = 1000;
-
-    /// <summary>The throttling window at time scale 1.</summary>
-    public TimeSpan ThrottleWindow { get; set; } = TimeSpan.FromSeconds(20);
-
-    /// <summary>Send Retry-After with 429 answers; off reproduces the answers that carry none.</summary>
-    public bool SendRetryAfter { get; set; } = true;
-
-    /// <summary>How long an import stays <c>unknown</c> before it resolves, at time scale 1.</summary>
-    public TimeSpan ImportProcessingDelay { get; set; } = TimeSpan.FromSeconds(3);
-
-    /// <summary>Speeds up windows and delays for benchmarks: 10 makes a 20 s window last 2 s.</summary>
+    /// <summary>
+    /// Divides every duration of the emulator (import jobs, lags, profile delay, throttle window, outage): 10 makes a
+    /// 20 s window last 2 s. Default 1 (Intune's own pace). Not a Graph behaviour: a test and benchmark convenience.
+    /// </summary>
     public double TimeScale { get; set; } = 1.0;
 
-    /// <summary>Share of requests answered 503 or 504 before doing anything (0..1).</summary>
-    public double FaultRate { get; set; }
+    // ---- Import processing -------------------------------------------------------------------------------------
 
-    /// <summary>Latency added to every request.</summary>
-    public TimeSpan AddedLatency { get; set; } = TimeSpan.Zero;
+    /// <summary>
+    /// Import jobs (one per create call or import action) processed at once; the others wait in FIFO. Default 4.
+    /// Undocumented: Intune only says "the actual import process is performed as a background batch process by the
+    /// Microsoft Intune service" (WindowsAutopilotIntune module help, andrew-s-taylor/WindowsAutopilotInfo).
+    /// </summary>
+    public int ImportWorkers { get; set; } = 4;
 
-    /// <summary>Largest page a list returns.</summary>
-    public int MaxPageSize { get; set; } = 100;
+    /// <summary>
+    /// Fixed time one import job takes once started. Default 60 s: observed 62 s and 95 s for one-device imports
+    /// (andrew-s-taylor/WindowsAutopilotInfo #29, #22); memdocs autopilot/add-devices.md: "Importing can take several minutes".
+    /// </summary>
+    public TimeSpan ImportJobDuration { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Largest number of identities one import action accepts.</summary>
+    /// <summary>Time a job takes per identity it carries, on top of <see cref="ImportJobDuration"/>. Default 0.1 s. Undocumented.</summary>
+    public TimeSpan ImportPerIdentity { get; set; } = TimeSpan.FromSeconds(0.1);
+
+    /// <summary>
+    /// Identities one import action accepts; more is 400. Default 500: no Graph figure exists, the closest documented one is the
+    /// portal's CSV limit, "Up to 500 devices can be manually registered via a CSV file" (memdocs autopilot/add-devices.md).
+    /// </summary>
     public int MaxImportBatch { get; set; } = 500;
 
-    /// <summary>Serial numbers registered to another organisation: their imports end in error 806.</summary>
+    /// <summary>
+    /// Time between a successful job's end and the device showing in windowsAutopilotDeviceIdentities. Default 60 s:
+    /// memdocs add-devices.md "The sync might take several minutes"; observed 1 s after an explicit sync call
+    /// (andrew-s-taylor/WindowsAutopilotInfo #22, #29), which the product does not make.
+    /// </summary>
+    public TimeSpan SyncLag { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Time from a device's appearance (or a group tag change) to its profile reading <c>assignedInSync</c>. Default 5 min.
+    /// memdocs once said "about 15 minutes" (windows-autopilot-hybrid.md, older revision) and now says the time "varies"
+    /// (autopilot/profiles.md): no current figure exists.
+    /// </summary>
+    public TimeSpan ProfileAssignmentDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Deployment profile assigned per group tag (case-insensitive); "*" matches any device; an empty name means no profile
+    /// (configuration can set "*" to "" to switch the default off). A device without a profile reads <c>notAssigned</c>. Default {"*": "Sarthe colleges"}: the département assigns one profile to every college PC.
+    /// Stands for the dynamic groups and profile assignments of the tenant (memdocs autopilot/profiles.md).
+    /// </summary>
+    public Dictionary<string, string> ProfileAssignments { get; set; } = new(StringComparer.OrdinalIgnoreCase) { ["*"] = "Sarthe colleges" };
+
+    /// <summary>
+    /// Time a deleted Autopilot device stays listed and registered. Default 2 min: memdocs add-devices.md "The deletion
+    /// process can take a few minutes to complete."
+    /// </summary>
+    public TimeSpan DeletionLag { get; set; } = TimeSpan.FromMinutes(2);
+
+    // ---- Import outcomes ---------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Serial numbers registered to another tenant: their imports end in 808 ZtdDeviceAssignedToOtherTenant
+    /// (SupportArticles-docs import-windows-autopilot-device-csv-files-errors.md).
+    /// </summary>
     public List<string> SerialsOwnedElsewhere { get; set; } = [];
 
-    /// <summary>Seed of the fault-injection dice, for repeatable runs.</summary>
+    /// <summary>
+    /// Serial numbers whose next <see cref="StorageErrorsPerSerial"/> imports end in StorageError, "a generic error …
+    /// try again later" (memdocs add-devices.md). A later import succeeds.
+    /// </summary>
+    public List<string> StorageErrorSerials { get; set; } = [];
+
+    /// <summary>How many imports of each <see cref="StorageErrorSerials"/> entry fail. Default 1.</summary>
+    public int StorageErrorsPerSerial { get; set; } = 1;
+
+    /// <summary>Share of otherwise valid identities that end in StorageError (0..1). Default 0.</summary>
+    public double StorageErrorRate { get; set; }
+
+    // ---- Lists -------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Page size of both lists and the largest accepted $top. Default 1000: one user's observation, "get the initial 1k
+    /// devices then page through" (microsoft-graph-docs-contrib #3693); Graph documents no figure (concepts/paging.md:
+    /// "Different APIs might have different default and maximum page sizes").
+    /// </summary>
+    public int MaxPageSize { get; set; } = 1000;
+
+    // ---- Throttling (microsoft-graph-docs-contrib concepts/throttling-limits.md, includes/throttling-intune-enrollment.md) ----
+
+    /// <summary>Writes (POST, PUT, PATCH, DELETE) per app per tenant per window. Default 100 (Intune enrollment limits).</summary>
+    public int AppWritesPerWindow { get; set; } = 100;
+
+    /// <summary>Requests of any kind per app per tenant per window. Default 1,000 (Intune enrollment limits).</summary>
+    public int AppRequestsPerWindow { get; set; } = 1000;
+
+    /// <summary>Writes per tenant for all apps per window. Default 200 (Intune enrollment limits).</summary>
+    public int TenantWritesPerWindow { get; set; } = 200;
+
+    /// <summary>Requests per tenant for all apps per window. Default 2,000 (Intune enrollment limits).</summary>
+    public int TenantRequestsPerWindow { get; set; } = 2000;
+
+    /// <summary>The throttling window. Default 20 s (Intune enrollment limits).</summary>
+    public TimeSpan ThrottleWindow { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Writes other apps of the tenant (the portal, other scripts) use in every window, out of the tenant's budget. Default 0.
+    /// </summary>
+    public int BackgroundWritesPerWindow { get; set; }
+
+    /// <summary>
+    /// Requests of any kind other apps use in every window, writes included (at least <see cref="BackgroundWritesPerWindow"/>).
+    /// Default 0.
+    /// </summary>
+    public int BackgroundRequestsPerWindow { get; set; }
+
+    /// <summary>
+    /// Whether 429 answers carry Retry-After. Default <see cref="RetryAfterMode.Always"/> (concepts/throttling.md: "A suggested
+    /// wait time is returned in the response header"); Intune was seen to answer without it (almenscorner/IntuneCD #217).
+    /// </summary>
+    public RetryAfterMode RetryAfter { get; set; } = RetryAfterMode.Always;
+
+    /// <summary>Share of 429s carrying Retry-After in <see cref="RetryAfterMode.Share"/> mode (0..1). Default 0.5.</summary>
+    public double RetryAfterShare { get; set; } = 0.5;
+
+    // ---- Faults ------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Share of requests answered 503 or 504 before anything else (0..1). Default 0. Graph documents both ("You may repeat
+    /// the request after a delay", microsoft-graph-docs-contrib concepts/errors.md); Microsoft's Dev Proxy injects the same
+    /// (GraphRandomErrorPlugin); the Kiota retry handler retries them (kiota-dotnet RetryHandler.cs).
+    /// </summary>
+    public double FaultRate { get; set; }
+
+    /// <summary>Latency added to every Graph request, in real time (not scaled). Default 0.</summary>
+    public TimeSpan AddedLatency { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Seed of the emulator's dice (faults, StorageError rate, Retry-After share), for repeatable runs. Default 1.</summary>
     public int RandomSeed { get; set; } = 1;
 
+    // ---- Former names, kept so code written against the first emulator still compiles ---------------------------
+
+    /// <summary>Former name of <see cref="AppWritesPerWindow"/>.</summary>
+    public int WriteBudget
+    {
+        get => AppWritesPerWindow;
+        set => AppWritesPerWindow = value;
+    }
+
+    /// <summary>Former name of <see cref="AppRequestsPerWindow"/>.</summary>
+    public int RequestBudget
+    {
+        get => AppRequestsPerWindow;
+        set => AppRequestsPerWindow = value;
+    }
+
+    /// <summary>Former switch: true is <see cref="RetryAfterMode.Always"/>, false <see cref="RetryAfterMode.Never"/>.</summary>
+    public bool SendRetryAfter
+    {
+        get => RetryAfter != RetryAfterMode.Never;
+        set => RetryAfter = value ? RetryAfterMode.Always : RetryAfterMode.Never;
+    }
+
+    /// <summary>
+    /// Former name of <see cref="ImportJobDuration"/> (it was "how long an import stays unknown"). It no longer covers the
+    /// sync lag or the wait for a free worker.
+    /// </summary>
+    public TimeSpan ImportProcessingDelay
+    {
+        get => ImportJobDuration;
+        set => ImportJobDuration = value;
+    }
+
+    /// <summary><paramref name="value"/> divided by <see cref="TimeScale"/>.</summary>
     public TimeSpan Scaled(TimeSpan value) => TimeSpan.FromTicks((long)(value.Ticks / Math.Max(TimeScale, 0.001)));
 }

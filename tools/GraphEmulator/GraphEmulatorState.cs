@@ -1,72 +1,93 @@
-using System.Collections.Concurrent;
-
 namespace Sarthe.GraphEmulator;
 
-/// <summary>
-/// The tenant the emulator pretends to be: imported identities, registered Autopilot devices,
-/// per-app throttling windows and counters. Thread-safe; imports resolve lazily when their time is due.
-/// </summary>
-public sealed class GraphEmulatorState(GraphEmulatorOptions options, TimeProvider time)
+/// <summary>What a DELETE of an Autopilot device came to.</summary>
+public enum DeviceDeletion
 {
-    public const int AlreadyAssignedCode = 806;
-    public const string AlreadyAssignedName = "ZtdDeviceAlreadyAssigned";
-    public const int MalformedHashCode = 400;
-    public const string MalformedHashName = "MalformedHardwareHash";
+    Accepted,
+    NotFound,
+    Enrolled,
+}
+
+/// <summary>
+/// The tenant the emulator pretends to be, and the state API tests use. Holds the import records, the
+/// <see cref="ImportProcessor"/> and the <see cref="DeviceDirectory"/> under one lock, the <see cref="ThrottleBudgets"/>,
+/// the outage switch, the fault dice and the counters. Every answer is computed from <see cref="Time"/> when asked:
+/// nothing runs in the background, so a test that drives a fake clock gets the same answers every run.
+/// </summary>
+public sealed class GraphEmulatorState
+{
+    /// <summary>Stands for the Intune account id in Intune's "Cannot find device" message (microsoft-graph-docs #7128).</summary>
+    public const string AccountId = "5a7b6e1c-0d2f-4c3e-9a8b-7c6d5e4f3a2b";
 
     private readonly object _gate = new();
-    private readonly Dictionary<string, ImportedIdentity> _imported = [];
-    private readonly List<string> _importedOrder = [];
-    private readonly Dictionary<string, AutopilotIdentity> _registered = [];
-    private readonly List<string> _registeredOrder = [];
-    private readonly HashSet<string> _registeredSerials = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Queue<ImportedIdentity> _pending = new();
-    private readonly ConcurrentDictionary<string, ThrottleWindow> _windows = new();
-    private readonly Random _dice = new(options.RandomSeed);
-    private long _requests;
-    private long _writes;
-    private long _throttled;
-    private long _faults;
-    private long _importActions;
-    private long _identitiesImported;
+    private readonly OrderedDictionary<string, ImportedRecord> _records = new(StringComparer.OrdinalIgnoreCase);
+    private readonly DeviceDirectory _directory;
+    private readonly ImportProcessor _processor;
+    private readonly EmulatorCounterSet _counters = new();
+    private readonly Random _faultDice;
+    private readonly Random _retryAfterDice;
+    private DateTimeOffset? _outageUntil;
 
-    public GraphEmulatorOptions Options { get; } = options;
-
-    public EmulatorCounters Counters => new(
-        Interlocked.Read(ref _requests), Interlocked.Read(ref _writes), Interlocked.Read(ref _throttled),
-        Interlocked.Read(ref _faults), Interlocked.Read(ref _importActions), Interlocked.Read(ref _identitiesImported));
-
-    /// <summary>Counts a request against the app's budgets; returns how long to wait when over budget.</summary>
-    public TimeSpan? Admit(string appId, bool isWrite)
+    public GraphEmulatorState(GraphEmulatorOptions options, TimeProvider time)
     {
-        Interlocked.Increment(ref _requests);
-        var now = time.GetUtcNow();
-        var window = _windows.GetOrAdd(appId, _ => new ThrottleWindow());
-        lock (window)
+        Options = options;
+        Time = time;
+        Throttle = new ThrottleBudgets(options, time);
+        _directory = new DeviceDirectory(options);
+        _processor = new ImportProcessor(options, _directory);
+        _faultDice = new Random(options.RandomSeed);
+        _retryAfterDice = new Random(options.RandomSeed + 1);
+    }
+
+    public GraphEmulatorOptions Options { get; }
+
+    /// <summary>The emulator's clock: a fake one in tests.</summary>
+    public TimeProvider Time { get; }
+
+    public ThrottleBudgets Throttle { get; }
+
+    private DateTimeOffset Now => Time.GetUtcNow();
+
+    // ---- Counters ----------------------------------------------------------------------------------------------
+
+    public EmulatorCounters Counters => new()
+    {
+        Requests = _counters[CounterKind.Requests],
+        Writes = _counters[CounterKind.Writes],
+        ThrottledByApp = _counters[CounterKind.ThrottledByApp],
+        ThrottledByTenant = _counters[CounterKind.ThrottledByTenant],
+        Faults = _counters[CounterKind.Faults],
+        ImportActions = _counters[CounterKind.ImportActions],
+        IdentitiesImported = _counters[CounterKind.IdentitiesImported],
+        IdentityCreates = _counters[CounterKind.IdentityCreates],
+        IdentityGets = _counters[CounterKind.IdentityGets],
+        IdentityListPages = _counters[CounterKind.IdentityListPages],
+        IdentityDeletes = _counters[CounterKind.IdentityDeletes],
+        AutopilotListPages = _counters[CounterKind.AutopilotListPages],
+        AutopilotFilteredLookups = _counters[CounterKind.AutopilotFilteredLookups],
+        AutopilotGets = _counters[CounterKind.AutopilotGets],
+        BetaReads = _counters[CounterKind.BetaReads],
+        DeviceUpdates = _counters[CounterKind.DeviceUpdates],
+        DeviceDeletes = _counters[CounterKind.DeviceDeletes],
+        MaxAppRequestsInWindow = Throttle.MaxAppRequestsInWindow,
+        MaxAppWritesInWindow = Throttle.MaxAppWritesInWindow,
+        ImportedIdentitiesStored = ImportedIdentitiesStored,
+    };
+
+    public void Count(CounterKind kind, long amount = 1) => _counters.Add(kind, amount);
+
+    public int ImportedIdentitiesStored
+    {
+        get
         {
-            var length = Options.Scaled(Options.ThrottleWindow);
-            if (now - window.Start >= length)
+            lock (_gate)
             {
-                window.Start = now;
-                window.Requests = 0;
-                window.Writes = 0;
+                return _records.Count;
             }
-
-            if (window.Requests >= Options.RequestBudget || (isWrite && window.Writes >= Options.WriteBudget))
-            {
-                Interlocked.Increment(ref _throttled);
-                return window.Start + length - now;
-            }
-
-            window.Requests++;
-            if (isWrite)
-            {
-                window.Writes++;
-                Interlocked.Increment(ref _writes);
-            }
-
-            return null;
         }
     }
+
+    // ---- Faults and outage -------------------------------------------------------------------------------------
 
     /// <summary>Rolls the fault dice: 503, 504, or null for no fault.</summary>
     public int? RollFault()
@@ -76,104 +97,171 @@ public sealed class GraphEmulatorState(GraphEmulatorOptions options, TimeProvide
             return null;
         }
 
-        lock (_dice)
+        lock (_faultDice)
         {
-            if (_dice.NextDouble() >= Options.FaultRate)
-            {
-                return null;
-            }
-
-            Interlocked.Increment(ref _faults);
-            return _dice.Next(2) == 0 ? 503 : 504;
+            return _faultDice.NextDouble() < Options.FaultRate ? (_faultDice.Next(2) == 0 ? 503 : 504) : null;
         }
     }
 
-    public IReadOnlyList<ImportedIdentity> Import(IEnumerable<ImportedIdentity> identities)
-    {
-        Interlocked.Increment(ref _importActions);
-        var now = time.GetUtcNow();
-        var created = new List<ImportedIdentity>();
-        lock (_gate)
-        {
-            foreach (var identity in identities)
-            {
-                identity.Id = Guid.NewGuid().ToString();
-                identity.State = new ImportState();
-                identity.ResolvesAt = now + Options.Scaled(Options.ImportProcessingDelay);
-                _imported[identity.Id] = identity;
-                _importedOrder.Add(identity.Id);
-                _pending.Enqueue(identity);
-                created.Add(identity);
-            }
-        }
-
-        Interlocked.Add(ref _identitiesImported, created.Count);
-        return created;
-    }
-
-    public ImportedIdentity? GetImported(string id)
+    /// <summary>Every Graph request answers 503 from now on: for <paramref name="duration"/> (emulated, scaled), or until <see cref="EndOutage"/>.</summary>
+    public void StartOutage(TimeSpan? duration = null)
     {
         lock (_gate)
         {
-            ResolveDue();
-            return _imported.GetValueOrDefault(id);
+            _outageUntil = duration is { } length ? Now + Options.Scaled(length) : DateTimeOffset.MaxValue;
         }
     }
 
-    public bool DeleteImported(string id)
+    public void EndOutage()
     {
         lock (_gate)
         {
-            ResolveDue();
-            if (!_imported.Remove(id))
-            {
-                return false;
-            }
-
-            _importedOrder.Remove(id);
-            return true;
+            _outageUntil = null;
         }
     }
 
-    public (IReadOnlyList<ImportedIdentity> Page, int? Next) ListImported(int skip, int top, (string Property, string Value)? contains)
-    {
-        lock (_gate)
-        {
-            ResolveDue();
-            return Page(_importedOrder.Select(id => _imported[id]), (i, property) => property.Equals("importId", StringComparison.OrdinalIgnoreCase) ? i.ImportId : i.SerialNumber, skip, top, contains);
-        }
-    }
-
-    public AutopilotIdentity? GetRegistered(string id)
-    {
-        lock (_gate)
-        {
-            ResolveDue();
-            return _registered.GetValueOrDefault(id);
-        }
-    }
-
-    public (IReadOnlyList<AutopilotIdentity> Page, int? Next) ListRegistered(int skip, int top, (string Property, string Value)? contains)
-    {
-        lock (_gate)
-        {
-            ResolveDue();
-            return Page(_registeredOrder.Select(id => _registered[id]), (d, _) => d.SerialNumber, skip, top, contains);
-        }
-    }
-
-    public int RegisteredCount
+    public bool InOutage
     {
         get
         {
             lock (_gate)
             {
-                ResolveDue();
-                return _registered.Count;
+                return _outageUntil is { } until && Now < until;
             }
         }
     }
 
+    /// <summary>Whether this 429 carries Retry-After, by <see cref="GraphEmulatorOptions.RetryAfter"/>.</summary>
+    public bool SendsRetryAfter()
+    {
+        switch (Options.RetryAfter)
+        {
+            case RetryAfterMode.Never:
+                return false;
+            case RetryAfterMode.Share:
+                lock (_retryAfterDice)
+                {
+                    return _retryAfterDice.NextDouble() < Options.RetryAfterShare;
+                }
+
+            default:
+                return true;
+        }
+    }
+
+    // ---- Graph operations: importedWindowsAutopilotDeviceIdentities --------------------------------------------
+
+    /// <summary>
+    /// One create call or import action: one job. The answer shows each record as accepted, <c>unknown</c>, whatever the
+    /// client sent as state (MSEndpointMgr/Intune #71).
+    /// </summary>
+    public IReadOnlyList<ImportedIdentityResource> Import(IReadOnlyList<ImportedIdentityResource> identities)
+    {
+        lock (_gate)
+        {
+            var now = Advance();
+            var job = _processor.Submit(identities, now);
+            foreach (var record in job.Records)
+            {
+                _records[record.Id] = record;
+            }
+
+            Count(CounterKind.IdentitiesImported, job.Records.Count);
+            return job.Records.Select(r => ToResource(r, DateTimeOffset.MinValue)).ToList();
+        }
+    }
+
+    public ImportedIdentityResource? GetImported(string id)
+    {
+        lock (_gate)
+        {
+            var now = Advance();
+            return _records.TryGetValue(id, out var record) ? ToResource(record, now) : null;
+        }
+    }
+
+    /// <summary>Every imported identity record, as Graph lists them now (state API too).</summary>
+    public IReadOnlyList<ImportedIdentityResource> ImportedIdentities
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var now = Advance();
+                return _records.Values.Select(r => ToResource(r, now)).ToList();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes the record. Its job goes on: whether deleting the record withdraws the submitted hash is undocumented, and
+    /// Microsoft's module deletes records only once they are done (README, "Departures").
+    /// </summary>
+    public bool DeleteImported(string id)
+    {
+        lock (_gate)
+        {
+            Advance();
+            return _records.Remove(id);
+        }
+    }
+
+    // ---- Graph operations: windowsAutopilotDeviceIdentities ----------------------------------------------------
+
+    /// <summary>The devices Graph lists now, optionally those whose serial contains <paramref name="serialContains"/>.</summary>
+    public IReadOnlyList<AutopilotDeviceResource> ListDevices(bool beta, string? serialContains = null)
+    {
+        lock (_gate)
+        {
+            var now = Advance();
+            return _directory.ListedAt(now)
+                .Where(d => serialContains is null || d.SerialNumber.Contains(serialContains, StringComparison.OrdinalIgnoreCase))
+                .Select(d => ToResource(d, now, beta))
+                .ToList();
+        }
+    }
+
+    public AutopilotDeviceResource? GetDevice(string id, bool beta)
+    {
+        lock (_gate)
+        {
+            var now = Advance();
+            return _directory.Listed(id, now) is { } device ? ToResource(device, now, beta) : null;
+        }
+    }
+
+    public DeviceDeletion DeleteDevice(string id)
+    {
+        lock (_gate)
+        {
+            return _directory.RequestDeletion(id, Advance()) switch
+            {
+                DeletionResult.Accepted => DeviceDeletion.Accepted,
+                DeletionResult.Enrolled => DeviceDeletion.Enrolled,
+                _ => DeviceDeletion.NotFound,
+            };
+        }
+    }
+
+    /// <summary>updateDeviceProperties; false when the device is not listed.</summary>
+    public bool UpdateDevice(string id, UpdateDevicePropertiesBody body)
+    {
+        lock (_gate)
+        {
+            var now = Advance();
+            if (_directory.Listed(id, now) is not { } device)
+            {
+                return false;
+            }
+
+            _directory.Update(device, body, now);
+            return true;
+        }
+    }
+
+    // ---- State API for tests -----------------------------------------------------------------------------------
+
+    /// <summary>Registers these serial numbers to another tenant: their imports end in 808.</summary>
     public void OwnElsewhere(IEnumerable<string> serials)
     {
         lock (_gate)
@@ -182,81 +270,142 @@ public sealed class GraphEmulatorState(GraphEmulatorOptions options, TimeProvide
         }
     }
 
-    private static (IReadOnlyList<T> Page, int? Next) Page<T>(IEnumerable<T> items, Func<T, string, string?> property, int skip, int top, (string Property, string Value)? contains)
+    /// <summary>The next <see cref="GraphEmulatorOptions.StorageErrorsPerSerial"/> imports of each serial end in StorageError.</summary>
+    public void FailWithStorageError(IEnumerable<string> serials)
     {
-        if (contains is { } filter)
+        lock (_gate)
         {
-            items = items.Where(i => property(i, filter.Property)?.Contains(filter.Value, StringComparison.OrdinalIgnoreCase) == true);
-        }
-
-        var page = items.Skip(skip).Take(top + 1).ToList();
-        if (page.Count <= top)
-        {
-            return (page, null);
-        }
-
-        page.RemoveAt(top);
-        return (page, skip + top);
-    }
-
-    // Called under _gate: pending imports resolve in arrival order once their delay has passed.
-    private void ResolveDue()
-    {
-        var now = time.GetUtcNow();
-        while (_pending.TryPeek(out var next) && next.ResolvesAt <= now)
-        {
-            _pending.Dequeue();
-            Resolve(next);
+            Options.StorageErrorSerials.AddRange(serials);
         }
     }
 
-    private void Resolve(ImportedIdentity identity)
+    /// <summary>
+    /// A device registered in this tenant now, listed at once (as if imported long ago, or by hand in the portal):
+    /// an import of its serial ends in 806.
+    /// </summary>
+    public DeviceSnapshot RegisterDevice(string serialNumber, string groupTag = "")
     {
-        var serial = identity.SerialNumber ?? "";
-        var ownedElsewhere = Options.SerialsOwnedElsewhere.Contains(serial, StringComparer.OrdinalIgnoreCase);
-        if (ownedElsewhere || _registeredSerials.Contains(serial))
+        lock (_gate)
         {
-            Fail(identity, AlreadyAssignedCode, AlreadyAssignedName);
-            return;
+            var now = Advance();
+            return ToSnapshot(_directory.Register(serialNumber, "", groupTag, now, now), now);
+        }
+    }
+
+    /// <summary>Marks a device (by id or serial number) enrolled in Intune: its deletion is then refused.</summary>
+    public void MarkEnrolled(string idOrSerial)
+    {
+        lock (_gate)
+        {
+            Advance();
+            var device = _directory.Find(idOrSerial) ?? throw new KeyNotFoundException($"No Autopilot device '{idOrSerial}'.");
+            device.EnrollmentState = EnrollmentStates.Enrolled;
+        }
+    }
+
+    /// <summary>Every device the tenant holds, listed yet or not, deleted or not (until forgotten).</summary>
+    public IReadOnlyList<DeviceSnapshot> Devices
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var now = Advance();
+                return _directory.All.Select(d => ToSnapshot(d, now)).ToList();
+            }
+        }
+    }
+
+    /// <summary>Devices Graph lists now.</summary>
+    public int RegisteredCount => ListDevices(beta: false).Count;
+
+    /// <summary>Imported identities as Graph would list them, filtered on serialNumber or importId containing a value.</summary>
+    public (IReadOnlyList<ImportedIdentityResource> Page, int? Next) ListImported(int skip, int top, (string Property, string Value)? contains)
+    {
+        var all = ImportedIdentities.Where(i => Matches(contains, i.SerialNumber, i.ImportId)).ToList();
+        return Slice(all, skip, top);
+    }
+
+    /// <summary>Devices as Graph lists them now (v1.0 shape), filtered on serialNumber containing a value.</summary>
+    public (IReadOnlyList<AutopilotDeviceResource> Page, int? Next) ListRegistered(int skip, int top, (string Property, string Value)? contains)
+    {
+        var all = ListDevices(beta: false).Where(d => Matches(contains, d.SerialNumber, null)).ToList();
+        return Slice(all, skip, top);
+    }
+
+    // ---- Internals ---------------------------------------------------------------------------------------------
+
+    /// <summary>Called under the lock before anything is read or changed: ends due jobs, forgets deleted devices.</summary>
+    private DateTimeOffset Advance()
+    {
+        var now = Now;
+        _processor.Advance(now);
+        _directory.Forget(now);
+        return now;
+    }
+
+    private static bool Matches((string Property, string Value)? contains, string? serialNumber, string? importId)
+    {
+        if (contains is not { } filter)
+        {
+            return true;
         }
 
-        if (!LooksLikeHardwareHash(identity.HardwareIdentifier) || serial.Length == 0)
-        {
-            Fail(identity, MalformedHashCode, MalformedHashName);
-            return;
-        }
+        var value = filter.Property.Equals("importId", StringComparison.OrdinalIgnoreCase) ? importId : serialNumber;
+        return value?.Contains(filter.Value, StringComparison.OrdinalIgnoreCase) == true;
+    }
 
-        var device = new AutopilotIdentity
+    private static (IReadOnlyList<T> Page, int? Next) Slice<T>(List<T> all, int skip, int top)
+    {
+        var page = all.Skip(skip).Take(top).ToList();
+        return (page, skip + page.Count < all.Count ? skip + page.Count : null);
+    }
+
+    private static ImportedIdentityResource ToResource(ImportedRecord record, DateTimeOffset now)
+    {
+        var status = record.StatusAt(now);
+        var outcome = status is ImportStatus.Complete or ImportStatus.Error ? record.Outcome : null;
+        return new ImportedIdentityResource
         {
-            Id = Guid.NewGuid().ToString(),
-            SerialNumber = serial,
-            GroupTag = identity.GroupTag,
-            ProductKey = identity.ProductKey ?? "",
-            PurchaseOrderIdentifier = identity.OrderIdentifier ?? "",
+            Id = record.Id,
+            GroupTag = record.GroupTag,
+            SerialNumber = record.SerialNumber,
+            ProductKey = record.ProductKey,
+            ImportId = record.ImportId,
+            HardwareIdentifier = record.HardwareIdentifier,
+            AssignedUserPrincipalName = record.AssignedUserPrincipalName,
+            State = new ImportStateResource
+            {
+                DeviceImportStatus = status,
+                DeviceRegistrationId = outcome?.RegistrationId ?? "",
+                DeviceErrorCode = outcome?.ErrorCode ?? 0,
+                DeviceErrorName = outcome?.ErrorName ?? "",
+            },
         };
-        _registered[device.Id] = device;
-        _registeredOrder.Add(device.Id);
-        _registeredSerials.Add(serial);
-        identity.State.DeviceImportStatus = "complete";
-        identity.State.DeviceRegistrationId = device.Id;
     }
 
-    private static void Fail(ImportedIdentity identity, int code, string name)
+    private static AutopilotDeviceResource ToResource(RegisteredDevice device, DateTimeOffset now, bool beta)
     {
-        identity.State.DeviceImportStatus = "error";
-        identity.State.DeviceErrorCode = code;
-        identity.State.DeviceErrorName = name;
+        var resource = beta ? new BetaAutopilotDeviceResource() : new AutopilotDeviceResource();
+        resource.Id = device.Id;
+        resource.GroupTag = device.GroupTag;
+        resource.SerialNumber = device.SerialNumber;
+        resource.ProductKey = device.ProductKey;
+        resource.EnrollmentState = device.EnrollmentState;
+        resource.AddressableUserName = device.AddressableUserName;
+        resource.UserPrincipalName = device.UserPrincipalName;
+        resource.DisplayName = device.DisplayName;
+        if (resource is BetaAutopilotDeviceResource betaResource)
+        {
+            var (status, assignedAt) = device.ProfileAt(now);
+            betaResource.DeploymentProfileAssignmentStatus = status;
+            betaResource.DeploymentProfileAssignedDateTime = assignedAt;
+        }
+
+        return resource;
     }
 
-    /// <summary>A real hash is a few kilobytes; the emulator rejects anything under 64 bytes.</summary>
-    private static bool LooksLikeHardwareHash(byte[]? hash) => hash is { Length: >= 64 and <= 8192 };
-
-    private sealed class ThrottleWindow
-    {
-        public DateTimeOffset Start { get; set; } = DateTimeOffset.MinValue;
-
-        public int Requests { get; set; }
-
-        public int Writes { get; set; }
-    }
+    private static DeviceSnapshot ToSnapshot(RegisteredDevice device, DateTimeOffset now) => new(
+        device.Id, device.SerialNumber, device.GroupTag, device.EnrollmentState, device.RegisteredAt, device.ListedFrom,
+        device.GoneAt, device.ProfileName, device.ProfileAt(now).Status, device.ProfileAssignedAt);
 }

@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using Sarthe.GraphEmulator;
 
-// Standalone: dotnet run --project tools/GraphEmulator [--urls http://localhost:5081] [--GraphEmulator:TimeScale 10]
+// Standalone: dotnet run --project tools/GraphEmulator -- [--urls http://localhost:5081] [--GraphEmulator:TimeScale 10]
+// Every GraphEmulatorOptions property binds from the section "GraphEmulator" (command line, environment GraphEmulator__…).
 var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
 var options = configuration.GetSection(GraphEmulatorOptions.Section).Get<GraphEmulatorOptions>() ?? new GraphEmulatorOptions();
 var url = configuration["urls"] ?? "http://localhost:5081";

@@ -26,6 +26,7 @@ public sealed class RunningGraphEmulator : IAsyncDisposable
     public string GraphBaseUrl => new Uri(Root, "v1.0").ToString();
 
     /// <param name="url">Listen address; port 0 picks a free port.</param>
+    /// <param name="time">The emulator's clock; tests pass one they move by hand. Default: the system clock.</param>
     public static async Task<RunningGraphEmulator> StartAsync(GraphEmulatorOptions options, string url = "http://localhost:0", TimeProvider? time = null)
     {
         var builder = WebApplication.CreateSlimBuilder();

@@ -1,0 +1,274 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Sarthe.GraphEmulator;
+
+/// <summary>
+/// The Graph routes the product calls, answered with Graph's shapes. Segments compare case-insensitively (Microsoft's
+/// tool posts …/UpdateDeviceProperties). Served:
+/// <list type="bullet">
+/// <item>v1.0 importedWindowsAutopilotDeviceIdentities: POST (create), POST /import, GET list, GET /{id}, DELETE /{id};</item>
+/// <item>v1.0 windowsAutopilotDeviceIdentities: GET list, GET /{id}, DELETE /{id}, POST /{id}/updateDeviceProperties;</item>
+/// <item>beta windowsAutopilotDeviceIdentities: GET list, GET /{id} (with the profile assignment fields).</item>
+/// </list>
+/// An unknown segment answers Graph's "Resource not found for the segment" (microsoft-graph-docs #5180); a known path with
+/// another verb answers Intune's "No method match route template" (microsoft-graph-docs-contrib #98, #4235, #7499).
+/// </summary>
+internal static class GraphRoutes
+{
+    private const string V1 = "v1.0";
+    private const string Beta = "beta";
+    private const string DeviceManagement = "deviceManagement";
+    private const string ImportedSet = "importedWindowsAutopilotDeviceIdentities";
+    private const string DeviceSet = "windowsAutopilotDeviceIdentities";
+    private const string ImportAction = "import";
+    private const string UpdateAction = "updateDeviceProperties";
+
+    public static async Task DispatchAsync(HttpContext context, GraphEmulatorState state)
+    {
+        var segments = (context.Request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var method = context.Request.Method;
+        // Bodies are small: read once here so that the routes stay plain expressions.
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        await Route(context, state, segments, method, body).ExecuteAsync(context);
+    }
+
+    private static IResult Route(HttpContext context, GraphEmulatorState state, string[] s, string method, string body)
+    {
+        if (s.Length == 0 || !(Is(s[0], V1) || Is(s[0], Beta)))
+        {
+            // Graph's answer to a path without a known version (jseerden/IntuneBackupAndRestore #82).
+            return GraphErrors.Graph(context, 404, "ResourceNotFound", $"Invalid version: {(s.Length == 0 ? "" : s[0].ToLowerInvariant())}");
+        }
+
+        var beta = Is(s[0], Beta);
+        if (s.Length < 2 || !Is(s[1], DeviceManagement))
+        {
+            return SegmentNotFound(context, s.Length < 2 ? s[0] : s[1]);
+        }
+
+        if (s.Length < 3)
+        {
+            return SegmentNotFound(context, s[1]);
+        }
+
+        if (!beta && Is(s[2], ImportedSet))
+        {
+            return s.Length switch
+            {
+                3 when Is(method, "GET") => ListImported(context, state),
+                3 when Is(method, "POST") => CreateIdentity(context, state, body),
+                4 when Is(s[3], ImportAction) && Is(method, "POST") => ImportIdentities(context, state, body),
+                4 when Is(method, "GET") => GetImported(context, state, s[3]),
+                4 when Is(method, "DELETE") => DeleteImported(context, state, s[3]),
+                3 or 4 => NoMethodMatch(context, method, ImportedSet, s.Length == 4 ? s[3] : null, null),
+                _ => SegmentNotFound(context, s[4]),
+            };
+        }
+
+        if (Is(s[2], DeviceSet))
+        {
+            return s.Length switch
+            {
+                3 when Is(method, "GET") => ListDevices(context, state, beta),
+                4 when Is(method, "GET") => GetDevice(context, state, s[3], beta),
+                4 when !beta && Is(method, "DELETE") => DeleteDevice(context, state, s[3]),
+                5 when !beta && Is(s[4], UpdateAction) && Is(method, "POST") => UpdateDevice(context, state, s[3], body),
+                3 or 4 when !beta => NoMethodMatch(context, method, DeviceSet, s.Length == 4 ? s[3] : null, null),
+                5 when !beta && Is(s[4], UpdateAction) => NoMethodMatch(context, method, DeviceSet, s[3], UpdateAction),
+                3 or 4 or 5 when beta => NotServedInBeta(context),
+                _ => SegmentNotFound(context, s[^1]),
+            };
+        }
+
+        return beta ? NotServedInBeta(context) : SegmentNotFound(context, s[2]);
+    }
+
+    // ---- importedWindowsAutopilotDeviceIdentities --------------------------------------------------------------
+
+    /// <summary>Create: 201 and the entity (…-create.md). The record reads unknown whatever state was posted.</summary>
+    private static IResult CreateIdentity(HttpContext context, GraphEmulatorState state, string body)
+    {
+        if (ReadBody<ImportedIdentityResource>(body) is not { } identity)
+        {
+            return GraphErrors.Graph(context, 400, "BadRequest", "Write request body is not valid.");
+        }
+
+        state.Count(CounterKind.IdentityCreates);
+        var created = state.Import([identity])[0];
+        return Entity(context, created, V1, $"{DeviceManagement}/{ImportedSet}/$entity", 201);
+    }
+
+    /// <summary>The import action: 200 and the collection (…-import.md), at most MaxImportBatch identities.</summary>
+    private static IResult ImportIdentities(HttpContext context, GraphEmulatorState state, string body)
+    {
+        var identities = ReadBody<ImportActionBody>(body)?.ImportedWindowsAutopilotDeviceIdentities;
+        if (identities is null || identities.Count == 0)
+        {
+            return GraphErrors.Graph(context, 400, "BadRequest", "Write request body is not valid.");
+        }
+
+        if (identities.Count > state.Options.MaxImportBatch)
+        {
+            // Graph documents no limit; the emulator applies the portal's 500-row CSV limit (memdocs add-devices.md).
+            return GraphErrors.Intune(context, 400, "BadRequest",
+                $"The emulator accepts at most {state.Options.MaxImportBatch} identities per import action (the portal's CSV limit; Graph documents none)");
+        }
+
+        state.Count(CounterKind.ImportActions);
+        var created = state.Import(identities);
+        return Results.Json(new Dictionary<string, object?>
+        {
+            ["@odata.context"] = ContextUrl(context, V1, "Collection(microsoft.graph.importedWindowsAutopilotDeviceIdentity)"),
+            ["value"] = created,
+        }, GraphJson.Options);
+    }
+
+    private static IResult ListImported(HttpContext context, GraphEmulatorState state)
+    {
+        if (ODataQuery.ParseList(context, ListKind.ImportedIdentities, state.Options.MaxPageSize, out var error) is not { } query)
+        {
+            return error!;
+        }
+
+        state.Count(CounterKind.IdentityListPages);
+        return Collection(context, ODataQuery.Page(context, state.ImportedIdentities, query), V1, $"{DeviceManagement}/{ImportedSet}");
+    }
+
+    private static IResult GetImported(HttpContext context, GraphEmulatorState state, string id)
+    {
+        state.Count(CounterKind.IdentityGets);
+        if (ODataQuery.RefuseAny(context) is { } refused)
+        {
+            return refused;
+        }
+
+        return state.GetImported(id) is { } identity
+            ? Entity(context, identity, V1, $"{DeviceManagement}/{ImportedSet}/$entity")
+            : GraphErrors.Intune(context, 404, "ResourceNotFound");
+    }
+
+    private static IResult DeleteImported(HttpContext context, GraphEmulatorState state, string id)
+    {
+        state.Count(CounterKind.IdentityDeletes);
+        return state.DeleteImported(id) ? Results.NoContent() : GraphErrors.Intune(context, 404, "ResourceNotFound");
+    }
+
+    // ---- windowsAutopilotDeviceIdentities ----------------------------------------------------------------------
+
+    private static IResult ListDevices(HttpContext context, GraphEmulatorState state, bool beta)
+    {
+        if (ODataQuery.ParseList(context, ListKind.AutopilotDevices, state.Options.MaxPageSize, out var error) is not { } query)
+        {
+            return error!;
+        }
+
+        state.Count(beta ? CounterKind.BetaReads : query.SerialContains is null ? CounterKind.AutopilotListPages : CounterKind.AutopilotFilteredLookups);
+        var version = beta ? Beta : V1;
+        return Collection(context, ODataQuery.Page(context, state.ListDevices(beta, query.SerialContains), query), version, $"{DeviceManagement}/{DeviceSet}");
+    }
+
+    private static IResult GetDevice(HttpContext context, GraphEmulatorState state, string id, bool beta)
+    {
+        state.Count(beta ? CounterKind.BetaReads : CounterKind.AutopilotGets);
+        if (ODataQuery.RefuseAny(context) is { } refused)
+        {
+            return refused;
+        }
+
+        // Before the sync lag and after deletion the device is not served: Microsoft's tool polls GET by id until it is.
+        return state.GetDevice(id, beta) is { } device
+            ? Entity(context, device, beta ? Beta : V1, $"{DeviceManagement}/{DeviceSet}/$entity")
+            : GraphErrors.Intune(context, 404, "ResourceNotFound");
+    }
+
+    private static IResult DeleteDevice(HttpContext context, GraphEmulatorState state, string id)
+    {
+        state.Count(CounterKind.DeviceDeletes);
+        return state.DeleteDevice(id) switch
+        {
+            DeviceDeletion.Accepted => Results.NoContent(),
+            // Intune's answer to deleting a device it does not hold: 400, not 404 (microsoft-graph-docs #7128).
+            DeviceDeletion.NotFound => GraphErrors.Intune(context, 400, "BadRequest",
+                $"Cannot find device with ztd Id {id} and accountId {GraphEmulatorState.AccountId} to delete"),
+            // memdocs add-devices.md: "Windows Autopilot devices that aren't enrolled in Intune can be deleted"; Intune's
+            // exact wording for this refusal is not published.
+            _ => GraphErrors.Intune(context, 400, "BadRequest",
+                $"Cannot delete device with ztd Id {id}: Windows Autopilot devices that are enrolled in Intune can't be deleted"),
+        };
+    }
+
+    /// <summary>updateDeviceProperties: 204 (v1.0 action page); an unknown device is ResourceNotFound (microsoft-graph-docs #11620).</summary>
+    private static IResult UpdateDevice(HttpContext context, GraphEmulatorState state, string id, string body)
+    {
+        state.Count(CounterKind.DeviceUpdates);
+        if (ReadBody<UpdateDevicePropertiesBody>(body) is not { } properties)
+        {
+            return GraphErrors.Graph(context, 400, "BadRequest", "Write request body is not valid.");
+        }
+
+        return state.UpdateDevice(id, properties) ? Results.NoContent() : GraphErrors.Intune(context, 404, "ResourceNotFound");
+    }
+
+    // ---- Shapes ------------------------------------------------------------------------------------------------
+
+    private static IResult Collection<T>(HttpContext context, (IReadOnlyList<T> Page, string? NextLink) page, string version, string entitySet)
+    {
+        var body = new Dictionary<string, object?> { ["@odata.context"] = ContextUrl(context, version, entitySet) };
+        if (page.NextLink is not null)
+        {
+            body["@odata.nextLink"] = page.NextLink;
+        }
+
+        // Serialised as object so that a beta page writes the beta properties of each device.
+        body["value"] = page.Page.Cast<object>().ToList();
+        return Results.Json(body, GraphJson.Options);
+    }
+
+    private static IResult Entity(HttpContext context, object entity, string version, string contextPath, int status = 200)
+    {
+        var body = new Dictionary<string, object?> { ["@odata.context"] = ContextUrl(context, version, contextPath) };
+        foreach (var property in JsonSerializer.SerializeToElement(entity, entity.GetType(), GraphJson.Options).EnumerateObject())
+        {
+            body[property.Name] = property.Value;
+        }
+
+        return Results.Json(body, GraphJson.Options, statusCode: status);
+    }
+
+    private static string ContextUrl(HttpContext context, string version, string path) =>
+        $"{context.Request.Scheme}://{context.Request.Host}/{version}/$metadata#{path}";
+
+    private static IResult SegmentNotFound(HttpContext context, string segment) =>
+        GraphErrors.Graph(context, 400, "BadRequest", $"Resource not found for the segment '{segment}'.");
+
+    /// <summary>Beta routes other than the device list and get exist in Graph but not here: say so rather than pretend.</summary>
+    private static IResult NotServedInBeta(HttpContext context) =>
+        GraphErrors.Graph(context, 400, "BadRequest",
+            $"The Graph emulator serves only GET /beta/deviceManagement/windowsAutopilotDeviceIdentities[/{{id}}]; {context.Request.Method} {context.Request.Path} is not emulated.");
+
+    private static IResult NoMethodMatch(HttpContext context, string method, string entitySet, string? key, string? action)
+    {
+        var template = "~/singleton/navigation" + (key is null ? "" : "/key") + (action is null ? "" : "/action");
+        var request = $"/DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService/deviceManagement/{entitySet}"
+                      + (key is null ? "" : $"('{key}')") + (action is null ? "" : $"/{action}");
+        return GraphErrors.Graph(context, 400, "No method match route template",
+            $"No OData route exists that match template {template} with http verb {method.ToUpperInvariant()} for request {request}.");
+    }
+
+    private static T? ReadBody<T>(string body)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(body, GraphJson.Options);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static bool Is(string value, string expected) => string.Equals(value, expected, StringComparison.OrdinalIgnoreCase);
+}
