@@ -36,7 +36,7 @@ public sealed class AccessibilityTests(BrowserFixture backend)
 
         await using var dashboard = await backend.OpenDashboardAsync(locale: "fr-FR");
         await dashboard.SignInAsync();
-        await Expect(dashboard.FailedDevice(failed)).ToContainTextAsync("ZtdDeviceAlreadyAssigned");
+        await Expect(dashboard.FailedDevice(failed)).ToContainTextAsync("ZtdDeviceAssignedToOtherTenant");
         await dashboard.FailedDevice(failed).GetByRole(AriaRole.Button, new() { Name = failed }).ClickAsync();
         await Expect(dashboard.TestId("trail-status")).ToHaveAttributeAsync("data-status", "failed");
         await dashboard.TestId("report-build").ClickAsync();

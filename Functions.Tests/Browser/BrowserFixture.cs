@@ -54,7 +54,7 @@ public class BrowserFixture : BackendFixture
         await base.DisposeAsync();
     }
 
-    /// <summary>Enrols a new device through the API as its first boot would; owned by another tenant, it will fail with 806.</summary>
+    /// <summary>Enrols a new device through the API as its first boot would; owned by another organisation, it will fail with 808.</summary>
     public async Task<string> EnrolAsync(string school, string prefix, bool ownedByAnotherTenant = false)
     {
         var serial = Enroller.NewSerial(prefix);

@@ -60,7 +60,7 @@ public sealed class DashboardTests(BrowserFixture backend)
         await using var dashboard = await backend.OpenDashboardAsync();
         await dashboard.SignInAsync();
         var failed = dashboard.FailedDevice(serial);
-        await Expect(failed).ToContainTextAsync("ZtdDeviceAlreadyAssigned");
+        await Expect(failed).ToContainTextAsync("ZtdDeviceAssignedToOtherTenant");
         await Expect(failed).ToContainTextAsync("Collège");
         await Expect(dashboard.SchoolRow(School).GetByTestId("count-failed")).ToHaveTextAsync("1");
         await dashboard.ScreenshotAsync("dashboard-failed-device");
@@ -95,7 +95,7 @@ public sealed class DashboardTests(BrowserFixture backend)
         await dashboard.SignInAsync(admin: false);
 
         await Expect(dashboard.TestId("who")).ToContainTextAsync("read only");
-        await Expect(dashboard.FailedDevice(serial)).ToContainTextAsync("ZtdDeviceAlreadyAssigned");
+        await Expect(dashboard.FailedDevice(serial)).ToContainTextAsync("ZtdDeviceAssignedToOtherTenant");
         await Expect(dashboard.FailedDevice(serial).GetByTestId("retry")).ToHaveCountAsync(0);
         await Expect(dashboard.TestId("failed-shown")).ToBeHiddenAsync(); // every failed device is listed
         await Expect(dashboard.TestId("report-build")).ToBeHiddenAsync();

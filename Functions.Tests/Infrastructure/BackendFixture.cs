@@ -29,6 +29,11 @@ public class BackendFixture : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         var options = new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Warning };
+        // Intune's sequence (import job, sync, profile) in a fraction of a second.
+        options.GraphEmulator.ImportJobDuration = TimeSpan.FromMilliseconds(300);
+        options.GraphEmulator.ImportPerIdentity = TimeSpan.Zero;
+        options.GraphEmulator.SyncLag = TimeSpan.FromMilliseconds(200);
+        options.GraphEmulator.ProfileAssignmentDelay = TimeSpan.FromMilliseconds(300);
         options.Settings["Registration:FirstCheckDelay"] = "00:00:00.500";
         options.Settings["Registration:CheckInterval"] = "00:00:00.500";
         options.Settings["Registration:AutopilotCheckInterval"] = "00:00:00.500";

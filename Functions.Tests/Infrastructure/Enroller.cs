@@ -12,7 +12,6 @@ namespace Sarthe.Enrolment.Tests.Infrastructure;
 /// <summary>Plays the device side of the contract: signs bodies with a school's key, as a provisioning package does.</summary>
 public sealed class Enroller(HttpClient client, Func<string, string> token)
 {
-    private static readonly byte[] DefaultHash = Enumerable.Range(0, 4096).Select(i => (byte)(i * 7)).ToArray();
     private readonly ConcurrentDictionary<string, Lazy<Task<byte[]>>> _keys = new();
 
     public static string NewSerial(string prefix = "SN") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 17, 64)].ToUpperInvariant();
@@ -24,9 +23,19 @@ public sealed class Enroller(HttpClient client, Func<string, string> token)
         ["deviceType"] = deviceType,
         ["manufacturer"] = "HP",
         ["model"] = "ProBook 440 G8",
-        ["hardwareHash"] = Convert.ToBase64String(hash ?? DefaultHash),
+        ["hardwareHash"] = Convert.ToBase64String(hash ?? HashOf(serial)),
         ["assetTag"] = "SARTHE-000123",
     };
+
+    /// <summary>
+    /// A 4 KB hardware hash of its own for each serial, as real devices have: Intune refuses the same hash twice in one
+    /// import (ZtdDeviceDuplicated).
+    /// </summary>
+    public static byte[] HashOf(string serial)
+    {
+        var seed = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(serial));
+        return Enumerable.Range(0, 4096).Select(i => (byte)(seed[i % seed.Length] ^ (i * 7))).ToArray();
+    }
 
     /// <summary>The school's current key, issued once per school for this enroller.</summary>
     public Task<byte[]> KeyAsync(string uai) =>

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Sarthe.DevHost;
+using Sarthe.GraphEmulator;
 using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Tests.Infrastructure;
 
@@ -15,8 +16,8 @@ public sealed class StormyGraphFixture : BackendFixture
     protected override void Configure(DevHostOptions options)
     {
         var graph = options.GraphEmulator;
-        graph.WriteBudget = 2;
-        graph.RequestBudget = 20;
+        graph.AppWritesPerWindow = 2;
+        graph.AppRequestsPerWindow = 20;
         graph.ThrottleWindow = TimeSpan.FromSeconds(1);
         graph.FaultRate = 0.2;
         options.Settings["Registration:ImportBatchSize"] = "5";
@@ -49,7 +50,7 @@ public sealed class ThrottledGraphTests(StormyGraphFixture backend) : IClassFixt
     [Fact]
     public async Task Throttling_without_retry_after_is_backed_off_and_still_registers()
     {
-        backend.Host.Graph!.State.Options.SendRetryAfter = false;
+        backend.Host.Graph!.State.Options.RetryAfter = RetryAfterMode.Never;
         try
         {
             var serials = Enumerable.Range(0, 10).Select(_ => Enroller.NewSerial("BARE429")).ToList();
@@ -62,37 +63,52 @@ public sealed class ThrottledGraphTests(StormyGraphFixture backend) : IClassFixt
         }
         finally
         {
-            backend.Host.Graph.State.Options.SendRetryAfter = true;
+            backend.Host.Graph.State.Options.RetryAfter = RetryAfterMode.Always;
         }
     }
 }
 
-/// <summary>A backend whose Graph always fails: messages exhaust their deliveries quickly.</summary>
-public sealed class BrokenGraphFixture : BackendFixture
+/// <summary>A backend whose pipeline backs off briefly when Graph fails, so an outage can be lived through in seconds.</summary>
+public sealed class GraphOutageFixture : BackendFixture
 {
     protected override void Configure(DevHostOptions options)
     {
-        options.GraphEmulator.FaultRate = 1.0;
         options.Settings["Graph:MaxRetries"] = "0";
-        options.Settings["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00";
-        options.Settings["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "2";
+        options.Settings["Registration:GraphBackoff"] = "00:00:00.200";
+        options.Settings["Registration:MaxGraphBackoff"] = "00:00:01";
     }
 }
 
-public sealed class PoisonTests(BrokenGraphFixture backend) : IClassFixture<BrokenGraphFixture>
+public sealed class GraphOutageTests(GraphOutageFixture backend) : IClassFixture<GraphOutageFixture>
 {
     [Fact]
-    public async Task A_message_that_exhausts_its_deliveries_goes_to_poison_and_its_device_ends_failed()
+    public async Task A_graph_outage_abandons_nothing_and_registration_resumes_within_one_back_off_of_its_end()
     {
-        var serial = Enroller.NewSerial("POISON");
+        var graph = backend.Host.Graph!.State;
+        var serials = Enumerable.Range(0, 5).Select(_ => Enroller.NewSerial("OUTAGE")).ToList();
+        graph.StartOutage(TimeSpan.FromSeconds(8));
 
-        using var response = await backend.Enroller.EnrolAsync(serial, "0720023J");
-        var device = await backend.SettledAsync(serial, TimeSpan.FromSeconds(90));
+        await Task.WhenAll(serials.Select(async s => (await backend.Enroller.EnrolAsync(s, "0720023J")).Dispose()));
+        await Task.Delay(TimeSpan.FromSeconds(4));
 
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal("failed", device.GetProperty("status").GetString());
-        Assert.Equal("RegistrationAbandoned", device.GetProperty("lastError").GetProperty("code").GetString());
-        Assert.True(backend.Host.Graph!.State.Counters.Faults >= 2, "each delivery met a Graph fault");
+        // During the outage: every device waits, none failed.
+        foreach (var serial in serials)
+        {
+            Assert.Contains(await backend.StatusAsync(serial), new[] { "received", "registering" });
+        }
+
+        Assert.True(graph.Counters.Faults > 0, "Graph was asked during the outage and answered 503");
+        await Eventually.MatchesAsync(() => Task.FromResult(graph.InOutage), inOutage => !inOutage, because: "the outage ends");
+        var ended = DateTimeOffset.UtcNow;
+        var importsBefore = graph.Counters.ImportActions;
+        await Eventually.MatchesAsync(() => Task.FromResult(graph.Counters.ImportActions), n => n > importsBefore, because: "an import after the outage");
+
+        // Resumed within one back-off interval (1 s) plus a timer tick (1 s) of Graph's return.
+        Assert.True(DateTimeOffset.UtcNow - ended < TimeSpan.FromSeconds(4), $"resumed {(DateTimeOffset.UtcNow - ended).TotalSeconds:F1} s after the outage");
+        foreach (var serial in serials)
+        {
+            Assert.Equal("registered", (await backend.SettledAsync(serial, TimeSpan.FromSeconds(60))).GetProperty("status").GetString());
+        }
     }
 }
 
@@ -118,7 +134,7 @@ public sealed class SweepTimerTests(FastSweepFixture backend) : IClassFixture<Fa
         var now = DateTimeOffset.UtcNow;
         await store.ClaimSerialAsync(serial, school, CancellationToken.None);
         await store.TryAddAsync(
-            Device.Enrol(new DeviceKey(school, serial), new DeviceDescription("tablet", "Lenovo", "Tab", Convert.ToBase64String(new byte[512]), null), now),
+            Device.Enrol(new DeviceKey(school, serial), new DeviceDescription("tablet", "Lenovo", "Tab", Convert.ToBase64String(Enroller.HashOf(serial)), null), now),
             CancellationToken.None);
 
         var device = await backend.SettledAsync(serial, TimeSpan.FromSeconds(60));

@@ -9,7 +9,7 @@ using Sarthe.Enrolment.Tests.Infrastructure;
 
 namespace Sarthe.Enrolment.Tests.Integration;
 
-/// <summary>From enrolment to registered/failed through the queue trigger (WebJobs SDK), the real Graph client and the emulator.</summary>
+/// <summary>From enrolment to registered/failed through the Autopilot sync timer (WebJobs SDK), the real Graph client and the emulator.</summary>
 [Collection(BackendCollection.Name)]
 public sealed class RegistrationTests(BackendFixture backend)
 {
@@ -17,7 +17,7 @@ public sealed class RegistrationTests(BackendFixture backend)
     private Enroller Enroller => backend.Enroller;
 
     [Fact]
-    public async Task Enrolled_device_ends_registered_in_autopilot_with_the_school_as_group_tag()
+    public async Task Enrolled_device_is_registered_once_visible_in_autopilot_then_its_profile_is_followed_until_assigned()
     {
         var serial = Enroller.NewSerial();
         using var response = await Enroller.EnrolAsync(serial, School);
@@ -29,8 +29,14 @@ public sealed class RegistrationTests(BackendFixture backend)
         var autopilot = device.GetProperty("autopilot");
         Assert.Equal("complete", autopilot.GetProperty("importStatus").GetString());
         Assert.Equal(School, autopilot.GetProperty("groupTag").GetString());
-        var registered = backend.Host.Graph!.State.ListRegistered(0, 10, ("serialNumber", serial)).Page;
-        Assert.Equal(School, Assert.Single(registered).GroupTag);
+        var listed = Assert.Single(backend.Host.Graph!.State.Devices, d => d.SerialNumber == serial);
+        Assert.Equal(School, listed.GroupTag);
+        Assert.Equal(listed.Id, autopilot.GetProperty("deviceId").GetString());
+        var assigned = await Eventually.MatchesAsync(() => backend.DeviceAsync(serial),
+            d => d?.GetProperty("autopilot").GetProperty("deploymentProfile").GetProperty("status").GetString() == "assigned", because: "profile assigned");
+        Assert.True(assigned!.Value.GetProperty("autopilot").GetProperty("deploymentProfile").TryGetProperty("assignedAt", out _));
+        // Once processed, the imported identity is deleted, as Microsoft's module does.
+        await Eventually.MatchesAsync(() => Task.FromResult(backend.Host.Graph.State.ImportedIdentities.Count(i => i.SerialNumber == serial)), n => n == 0, because: "identity deleted");
     }
 
     [Fact]
@@ -51,7 +57,7 @@ public sealed class RegistrationTests(BackendFixture backend)
     }
 
     [Fact]
-    public async Task Serial_owned_by_another_tenant_fails_with_806_ztd_device_already_assigned()
+    public async Task Serial_owned_by_another_organisation_fails_with_808_and_says_what_to_do()
     {
         var serial = Enroller.NewSerial("OWNED");
         backend.Host.Graph!.State.OwnElsewhere([serial]);
@@ -61,13 +67,41 @@ public sealed class RegistrationTests(BackendFixture backend)
 
         Assert.Equal("failed", device.GetProperty("status").GetString());
         var error = device.GetProperty("lastError");
-        Assert.Equal(ImportMonitor.AlreadyAssigned, error.GetProperty("code").GetString());
-        Assert.Contains("806", error.GetProperty("message").GetString());
+        Assert.Equal(ImportMonitor.AssignedToOtherTenant, error.GetProperty("code").GetString());
+        Assert.Contains("808", error.GetProperty("message").GetString());
+        Assert.Contains("another organisation", error.GetProperty("message").GetString());
         Assert.EndsWith("Z", error.GetProperty("at").GetString());
     }
 
     [Fact]
-    public async Task Malformed_hardware_hash_fails_with_a_reason()
+    public async Task Device_already_in_this_tenant_806_is_found_in_autopilot_and_registered()
+    {
+        // Registered by hand before the programme (no hyphen: the contains() lookup path).
+        var serial = ("HAND" + Guid.NewGuid().ToString("N")[..12]).ToUpperInvariant();
+        var existing = backend.Host.Graph!.State.RegisterDevice(serial, School);
+
+        using var response = await Enroller.EnrolAsync(serial, School);
+        var device = await backend.SettledAsync(serial);
+
+        Assert.Equal("registered", device.GetProperty("status").GetString());
+        Assert.Equal(existing.Id, device.GetProperty("autopilot").GetProperty("deviceId").GetString());
+    }
+
+    [Fact]
+    public async Task Intune_storage_error_is_tried_again_and_the_device_registers()
+    {
+        var serial = Enroller.NewSerial("STORAGE");
+        backend.Host.Graph!.State.FailWithStorageError([serial]);
+
+        using var response = await Enroller.EnrolAsync(serial, School);
+        var device = await backend.SettledAsync(serial);
+
+        Assert.Equal("registered", device.GetProperty("status").GetString());
+        Assert.Equal(2, backend.Host.Graph.State.ImportsOf(serial));
+    }
+
+    [Fact]
+    public async Task Invalid_hardware_hash_fails_with_802_and_tells_the_device_to_send_a_new_one()
     {
         var serial = Enroller.NewSerial();
 
@@ -75,7 +109,8 @@ public sealed class RegistrationTests(BackendFixture backend)
         var device = await backend.SettledAsync(serial);
 
         Assert.Equal("failed", device.GetProperty("status").GetString());
-        Assert.False(string.IsNullOrEmpty(device.GetProperty("lastError").GetProperty("code").GetString()));
+        Assert.Equal(ImportMonitor.InvalidHardwareHash, device.GetProperty("lastError").GetProperty("code").GetString());
+        Assert.Contains("802", device.GetProperty("lastError").GetProperty("message").GetString());
     }
 
     [Fact]
@@ -138,7 +173,7 @@ public sealed class RegistrationTests(BackendFixture backend)
         var longAgo = DateTimeOffset.UtcNow.AddHours(-2);
         await store.ClaimSerialAsync(serial, School, CancellationToken.None);
         Assert.True(await store.TryAddAsync(
-            Device.Enrol(new DeviceKey(School, serial), new DeviceDescription("desktop", "Dell", "OptiPlex", Convert.ToBase64String(new byte[512]), null), longAgo),
+            Device.Enrol(new DeviceKey(School, serial), new DeviceDescription("desktop", "Dell", "OptiPlex", Convert.ToBase64String(Enroller.HashOf(serial)), null), longAgo),
             CancellationToken.None));
 
         var swept = await backend.Host.Services.GetRequiredService<RegistrationSweeper>().SweepAsync(CancellationToken.None);

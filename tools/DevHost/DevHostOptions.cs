@@ -7,8 +7,18 @@ public sealed class DevHostOptions
     /// <summary>HTTP port of the Functions routes; 0 picks a free one (tests).</summary>
     public int Port { get; set; } = 7071;
 
-    /// <summary>Used when no Graph:BaseUrl is configured; imports resolve after a few seconds so a developer sees them.</summary>
-    public GraphEmulatorOptions GraphEmulator { get; set; } = new();
+    /// <summary>
+    /// Used when no Graph:BaseUrl is configured. Intune's behaviour with its delays shortened to seconds, so a developer
+    /// sees a device registered and its profile assigned while watching (the emulator's own defaults are Intune's).
+    /// </summary>
+    public GraphEmulatorOptions GraphEmulator { get; set; } = new()
+    {
+        ImportJobDuration = TimeSpan.FromSeconds(3),
+        ImportPerIdentity = TimeSpan.FromMilliseconds(10),
+        SyncLag = TimeSpan.FromSeconds(2),
+        ProfileAssignmentDelay = TimeSpan.FromSeconds(3),
+        DeletionLag = TimeSpan.FromSeconds(5),
+    };
 
     /// <summary>Settings that win over everything else (tests, benchmarks).</summary>
     public Dictionary<string, string?> Settings { get; } = new(StringComparer.OrdinalIgnoreCase);

@@ -28,6 +28,8 @@ public sealed class GraphEmulatorState
     private readonly Random _retryAfterDice;
     private DateTimeOffset? _outageUntil;
 
+    private readonly Dictionary<string, int> _importsBySerial = new(StringComparer.OrdinalIgnoreCase);
+
     public GraphEmulatorState(GraphEmulatorOptions options, TimeProvider time)
     {
         Options = options;
@@ -164,10 +166,20 @@ public sealed class GraphEmulatorState
             foreach (var record in job.Records)
             {
                 _records[record.Id] = record;
+                _importsBySerial[record.SerialNumber ?? ""] = _importsBySerial.GetValueOrDefault(record.SerialNumber ?? "") + 1;
             }
 
             Count(CounterKind.IdentitiesImported, job.Records.Count);
             return job.Records.Select(r => ToResource(r, DateTimeOffset.MinValue)).ToList();
+        }
+    }
+
+    /// <summary>State API: how many identities were ever imported for this serial (records deleted since included).</summary>
+    public int ImportsOf(string serialNumber)
+    {
+        lock (_gate)
+        {
+            return _importsBySerial.GetValueOrDefault(serialNumber);
         }
     }
 
