@@ -36,10 +36,16 @@ public sealed class AutopilotSync(
     /// <summary>When Graph may be asked again after failing (for the health of the pipeline: logs and tests).</summary>
     public DateTimeOffset GraphAvailableAt => _graphAvailableAt;
 
+    /// <summary>Runs this instance has made (the timer runs on one instance at a time).</summary>
+    public long Runs => Interlocked.Read(ref _runs);
+
+    private long _runs;
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         var settings = options.Value;
+        Interlocked.Increment(ref _runs);
         if (_lastRunEnded is { } last && time.GetUtcNow() - last > settings.MaxSyncRun + TimeSpan.FromMinutes(1))
         {
             // The timer did not run here for a while: another instance held it, or the host was stopped.

@@ -29,6 +29,9 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>The node process (tests pause it with SIGSTOP to play a storage account that stops answering).</summary>
+    public int ProcessId => _process.Id;
+
     public static async Task<AzuriteProcess> StartAsync(CancellationToken cancellationToken = default)
     {
         for (var attempt = 1; ; attempt++)
