@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sarthe.Enrolment.Reporting;
+using Sarthe.Enrolment.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
 namespace Sarthe.Enrolment.Tests.Browser;
@@ -27,7 +28,7 @@ public sealed class DashboardTests(BrowserFixture backend)
     }
 
     [BrowserFact]
-    public async Task Counts_change_as_devices_enrol_and_register()
+    public async Task Counts_change_as_devices_enrol_register_and_become_ready_to_provision()
     {
         const string School = "0720002L";
         await using var dashboard = await backend.OpenDashboardAsync();
@@ -45,6 +46,8 @@ public sealed class DashboardTests(BrowserFixture backend)
         await Expect(row.GetByTestId("count-total")).ToHaveTextAsync("3");
         await Expect(row.GetByTestId("count-registered")).ToHaveTextAsync("3");
         await Expect(row.GetByTestId("count-received")).ToHaveTextAsync("0");
+        // Then their deployment profile reaches them: ready to restart into Autopilot.
+        await Expect(row.GetByTestId("count-ready")).ToHaveTextAsync("3");
         await Expect(dashboard.TestId("kpi-registered")).Not.ToHaveAttributeAsync("data-value", registeredBefore.ToString());
         var registeredAfter = int.Parse(await dashboard.TestId("kpi-registered").GetAttributeAsync("data-value") ?? "0");
         Assert.True(registeredAfter >= registeredBefore + 3, $"registered went from {registeredBefore} to {registeredAfter}");
@@ -74,6 +77,9 @@ public sealed class DashboardTests(BrowserFixture backend)
         await Expect(dashboard.SchoolRow(School).GetByTestId("count-registered")).ToHaveTextAsync("1");
         Assert.Equal("registered", await backend.StatusAsync(serial));
 
+        // Its profile follows a moment later: the trail is complete then.
+        await Eventually.MatchesAsync(() => backend.DeviceAsync(serial),
+            d => d?.GetProperty("autopilot").GetProperty("deploymentProfile").GetProperty("status").GetString() == "assigned", because: "profile assigned");
         await dashboard.TestId("trail-serial").FillAsync(serial.ToLowerInvariant());
         await dashboard.TestId("trail-show").ClickAsync();
         await Expect(dashboard.TestId("trail-status")).ToHaveAttributeAsync("data-status", "registered");
@@ -81,7 +87,8 @@ public sealed class DashboardTests(BrowserFixture backend)
         await Expect(types.Locator("xpath=self::*[@data-type='device.retry_requested']")).ToHaveCountAsync(1);
         await Expect(types.Locator("xpath=self::*[@data-type='device.registration_failed']")).ToHaveCountAsync(1);
         await Expect(types.Locator("xpath=self::*[@data-type='device.registered']")).ToHaveCountAsync(1);
-        await Expect(types.First).ToHaveAttributeAsync("data-type", "device.registered"); // newest first
+        await Expect(types.Locator("xpath=self::*[@data-type='device.profile_assigned']")).ToHaveCountAsync(1);
+        await Expect(types.First).ToHaveAttributeAsync("data-type", "device.profile_assigned"); // newest first
         Assert.Empty(dashboard.Errors);
     }
 

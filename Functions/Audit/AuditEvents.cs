@@ -47,9 +47,18 @@ public static class AuditEvents
                 ["code"] = device.LastError?.Code, ["message"] = device.LastError?.Message, ["importedIdentityId"] = device.ImportedIdentityId, ["attempt"] = device.Attempt,
             });
 
-    public static AuditEvent ProfileAssigned(Device device) =>
-        ForDeviceState(AuditEventTypes.DeviceProfileAssigned, AuditActor.Registration, device, device.Attempt, device.ProfileAssignedAt ?? device.UpdatedAt,
-            new JsonObject { ["autopilotDeviceId"] = device.AutopilotDeviceId, ["attempt"] = device.Attempt });
+    /// <summary>
+    /// When Autopilot says the profile was assigned (in <c>data.assignedAt</c>); the event itself is dated after the
+    /// registration it follows (Autopilot may have assigned it before the product saw the device listed), so the
+    /// trail reads in the order the product learnt things.
+    /// </summary>
+    public static AuditEvent ProfileAssigned(Device device)
+    {
+        var assignedAt = device.ProfileAssignedAt ?? device.UpdatedAt;
+        var occurredAt = device.RegisteredAt is { } registered && registered >= assignedAt ? registered.AddMilliseconds(1) : assignedAt;
+        return ForDeviceState(AuditEventTypes.DeviceProfileAssigned, AuditActor.Registration, device, device.Attempt, occurredAt,
+            new JsonObject { ["autopilotDeviceId"] = device.AutopilotDeviceId, ["assignedAt"] = assignedAt, ["attempt"] = device.Attempt });
+    }
 
     /// <summary>A new attempt, asked by an administrator or by the pipeline re-driving a transient failure.</summary>
     public static AuditEvent RetryRequested(Device device, AuditActor requestedBy) =>

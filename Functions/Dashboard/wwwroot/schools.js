@@ -26,6 +26,7 @@ export function renderSchools(schools) {
         count("received"),
         count("registering"),
         count("registered"),
+        element("td", { className: `num ${d.readyToProvision > 0 ? "registered" : "zero"}`, "data-testid": "count-ready", text: number(d.readyToProvision ?? 0) }),
         count("failed"),
         element("td", { className: "num", "data-testid": "count-total", text: number(d.total) }),
       );
