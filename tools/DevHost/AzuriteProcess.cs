@@ -20,6 +20,11 @@ public sealed class AzuriteProcess : IAsyncDisposable
     {
         _process = process;
         _output = output;
+        // Safety net for an exit that skips DisposeAsync (Environment.Exit, a crash on another thread): the runtime
+        // still raises these, so Azurite does not outlive its parent. Nothing runs on a SIGKILL of the parent,
+        // though: then the orphaned node keeps running until killed by hand.
+        AppDomain.CurrentDomain.ProcessExit += KillOnExit;
+        AppDomain.CurrentDomain.UnhandledException += KillOnExit;
         ConnectionString =
             $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
             $"BlobEndpoint=http://127.0.0.1:{blobPort}/{AccountName};" +
@@ -56,13 +61,24 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
 
         int[] ports = [FreePort.Next(), FreePort.Next(), FreePort.Next()];
-        var start = new ProcessStartInfo("node")
+        // Ctrl+C in a terminal signals the terminal's whole process group: Azurite would stop at once, before the
+        // host that still uses it (the WebJobs host releases its blob leases while it stops), and that stop would
+        // fail. In a session of its own (setsid, Linux), Azurite stops when its owner stops it, after the host.
+        var setsid = OperatingSystem.IsLinux() && File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : null;
+        var node = setsid is null ? "node" : FindOnPath("node") ?? throw new InvalidOperationException(NodeMissing);
+        var start = new ProcessStartInfo(setsid ?? node)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
+        if (setsid is not null)
+        {
+            // setsid runs node in its own process (this child is no group leader), so the id stays node's.
+            start.ArgumentList.Add(node);
+        }
+
         // Diagnostics: AZURITE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles Azurite itself.
         foreach (var nodeArg in (Environment.GetEnvironmentVariable("AZURITE_NODE_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -94,7 +110,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            throw new InvalidOperationException("Node.js ('node') is needed to run Azurite and was not found on PATH.", ex);
+            throw new InvalidOperationException(NodeMissing, ex);
         }
 
         var output = new StringBuilder();
@@ -146,6 +162,13 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
+    private const string NodeMissing = "Node.js ('node') is needed to run Azurite and was not found on PATH.";
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+        .Select(directory => Path.Combine(directory, name))
+        .FirstOrDefault(File.Exists);
+
     private sealed class AzuritePortTakenException(string output) : InvalidOperationException($"Azurite could not bind its ports: {output}");
 
     private string Output
@@ -159,8 +182,22 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
+    private void KillOnExit(object? sender, EventArgs e)
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already exited, or disposed.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        AppDomain.CurrentDomain.ProcessExit -= KillOnExit;
+        AppDomain.CurrentDomain.UnhandledException -= KillOnExit;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

@@ -1,3 +1,4 @@
+using Sarthe.Enrolment.Hosting;
 using Sarthe.GraphEmulator;
 
 namespace Sarthe.DevHost;
@@ -28,4 +29,14 @@ public sealed class DevHostOptions
 
     /// <summary>Console logging of the whole host; tests turn it down.</summary>
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>Settings without a section that the backend or ASP.NET Core reads: accepted as <c>--Name value</c>.</summary>
+    public static IReadOnlyList<string> TopLevelSettings { get; } = [StorageConnection.SettingName, .. new TriggerOptions().AsSettings().Keys, "urls"];
+
+    /// <summary>
+    /// Whether <c>--<paramref name="name"/> value</c> on the command line is a configuration setting: any
+    /// <c>Section:Key</c>, or one of <see cref="TopLevelSettings"/>. Anything else is a typo to refuse.
+    /// </summary>
+    public static bool IsSettingName(string name) =>
+        name.Contains(':', StringComparison.Ordinal) || TopLevelSettings.Contains(name, StringComparer.OrdinalIgnoreCase);
 }

@@ -1,22 +1,44 @@
 using Sarthe.DevHost;
+using Sarthe.Tools;
 
-// The whole backend locally, without Azure or Core Tools: dotnet run --project tools/DevHost
-var options = new DevHostOptions { Args = args };
-var configuredPort = Environment.GetEnvironmentVariable("DEVHOST_PORT") ?? args.SkipWhile(a => a != "--Port").Skip(1).FirstOrDefault();
-if (int.TryParse(configuredPort, out var port))
+var command = new CommandLine("dotnet run --project tools/DevHost --",
+    "The whole backend locally, without Azure or Core Tools: the Functions API and dashboard, the queue and timer triggers,\n" +
+    "Azurite and the Graph emulator (unless AzureWebJobsStorage or Graph:BaseUrl is configured).",
+    "--Port 7072 --AutopilotSyncSchedule \"*/10 * * * * *\"");
+var port = command.Int("--Port", 7071, "HTTP port of the Functions routes; DEVHOST_PORT also sets it");
+command.AcceptSettings(DevHostOptions.IsSettingName, "--<Section:Key> <value>",
+    "any configuration setting, as in any ASP.NET Core app: --Graph:BaseUrl <url>,\n" +
+    "--Dashboard:RefreshSeconds 10, ...; and these, without a section:\n" +
+    string.Join(",\n", DevHostOptions.TopLevelSettings.Chunk(3).Select(names => string.Join(", ", names))));
+if (!command.TryParse(args, out var exitCode))
 {
-    options.Port = port;
+    return exitCode;
 }
 
+var options = new DevHostOptions { Args = args };
+if (port.IsSet)
+{
+    options.Port = port.Value;
+}
+else if (int.TryParse(Environment.GetEnvironmentVariable("DEVHOST_PORT"), out var environmentPort))
+{
+    options.Port = environmentPort;
+}
+
+using var stop = new StopSignal("dev host, Graph emulator, Azurite");
 RunningDevHost host;
 try
 {
-    host = await RunningDevHost.StartAsync(options);
+    host = await RunningDevHost.StartAsync(options, stop.Token);
 }
 catch (DevHostStartupException ex)
 {
     Console.Error.WriteLine($"Dev host could not start: {ex.Message}");
     return 1;
+}
+catch (OperationCanceledException) when (stop.IsRequested)
+{
+    return stop.ExitCode;
 }
 
 await using (host)
@@ -33,8 +55,7 @@ await using (host)
         Press Ctrl+C to stop.
 
         """);
-    await host.App.WaitForShutdownAsync();
-    Console.WriteLine("Stopping: dev host, Graph emulator, Azurite.");
+    await host.App.WaitForShutdownAsync(stop.Token);
 }
 
 return 0;

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Azure;
 using Azure.Data.Tables;
@@ -12,6 +13,7 @@ using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Reporting;
 using Sarthe.GraphEmulator;
+using Sarthe.Tools;
 
 namespace Sarthe.DevHost;
 
@@ -161,14 +163,19 @@ public sealed class RunningDevHost : IAsyncDisposable
             console.UseUtcTimestamp = true;
             console.SingleLine = true;
         });
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.Logging.AddFilter("Azure", LogLevel.Warning);
+        // A category's own filter wins over the minimum: never let one log below what the caller asked for
+        // (the benchmarks ask for Critical, and a stopped run's cancelled invocations are not news).
+        var atLeast = (LogLevel level) => (LogLevel)Math.Max((int)level, (int)options.MinimumLogLevel);
+        builder.Logging.AddFilter("Microsoft", atLeast(LogLevel.Warning));
+        builder.Logging.AddFilter("Azure", atLeast(LogLevel.Warning));
         // Expected 409/412 answers (insert-if-absent, ETag races) are how the code works, not warnings.
-        builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
-        builder.Logging.AddFilter("Host", LogLevel.Warning);
-        builder.Logging.AddFilter("Function", LogLevel.Warning);
+        builder.Logging.AddFilter("Azure.Core", atLeast(LogLevel.Error));
+        builder.Logging.AddFilter("Host", atLeast(LogLevel.Warning));
+        builder.Logging.AddFilter("Function", atLeast(LogLevel.Warning));
         builder.WebHost.UseUrls(baseUrl.ToString().TrimEnd('/'));
 
+        // Ctrl+C and SIGTERM are the owner's to handle (the dev host's Program, a benchmark, the test host).
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.AddEnrolmentServices(configuration);
         builder.Services.AddSingleton(tokens);
         AddWebJobs(builder);
@@ -189,6 +196,12 @@ public sealed class RunningDevHost : IAsyncDisposable
         {
             await app.DisposeAsync();
             throw new DevHostStartupException($"Invalid settings: {string.Join(" ", ex.Failures)}", ex);
+        }
+        catch
+        {
+            // Any other failed start, a cancelled one (Ctrl+C) included: the app is not in `owned` yet.
+            await app.DisposeAsync();
+            throw;
         }
 
         owned.Insert(0, app);
@@ -229,7 +242,8 @@ public sealed class RunningDevHost : IAsyncDisposable
                 break;
             }
         }
-        catch (Exception ex) when (ex is RequestFailedException or AggregateException or TaskCanceledException)
+        // A check cancelled by Ctrl+C is the developer stopping, not storage being unreachable.
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             throw new DevHostStartupException(
                 $"Storage at {client.Uri} is unreachable ({FirstLine(ex)}). Check {StorageConnection.SettingName}, or unset it to use Azurite.", ex);
@@ -248,18 +262,41 @@ public sealed class RunningDevHost : IAsyncDisposable
         await DisposeAllAsync(_owned);
     }
 
+    /// <summary>Stops and disposes every item, even after one failed, so that Azurite is never left running.</summary>
     private static async Task DisposeAllAsync(List<IAsyncDisposable> owned)
     {
+        var failures = new List<Exception>();
         foreach (var item in owned)
         {
             if (item is WebApplication app)
             {
-                await app.StopAsync();
+                await CollectFailureAsync(() => app.StopAsync(), failures);
             }
 
-            await item.DisposeAsync();
+            await CollectFailureAsync(() => item.DisposeAsync().AsTask(), failures);
         }
 
         owned.Clear();
+        if (failures.Count == 1)
+        {
+            ExceptionDispatchInfo.Throw(failures[0]);
+        }
+
+        if (failures.Count > 1)
+        {
+            throw new AggregateException(failures);
+        }
+    }
+
+    private static async Task CollectFailureAsync(Func<Task> action, List<Exception> failures)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception ex)
+        {
+            failures.Add(ex);
+        }
     }
 }

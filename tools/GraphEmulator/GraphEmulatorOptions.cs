@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Reflection;
+
 namespace Sarthe.GraphEmulator;
 
 /// <summary>When a 429 answer carries a Retry-After header.</summary>
@@ -198,4 +201,34 @@ public sealed class GraphEmulatorOptions
 
     /// <summary><paramref name="value"/> divided by <see cref="TimeScale"/>.</summary>
     public TimeSpan Scaled(TimeSpan value) => TimeSpan.FromTicks((long)(value.Ticks / Math.Max(TimeScale, 0.001)));
+
+    /// <summary>
+    /// The standalone emulator's settings on the command line: <c>GraphEmulator:Name</c> for a property of this
+    /// class, <c>GraphEmulator:SerialsOwnedElsewhere:0</c> for an item of the list; what configuration binding reads.
+    /// </summary>
+    public static bool IsSettingName(string key)
+    {
+        var parts = key.Split(':');
+        var property = parts.Length is 2 or 3 && parts[0].Equals(Section, StringComparison.OrdinalIgnoreCase)
+            ? Settings.FirstOrDefault(p => p.Name.Equals(parts[1], StringComparison.OrdinalIgnoreCase))
+            : null;
+        return property is not null
+               && (parts.Length == 2 || (property.PropertyType == typeof(List<string>) && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out _)));
+    }
+
+    /// <summary>One line per setting with its default, for --help.</summary>
+    public static string DescribeDefaults()
+    {
+        var defaults = new GraphEmulatorOptions();
+        return string.Join("\n", Settings.Select(p => $"{p.Name}: {p.GetValue(defaults) switch
+        {
+            List<string> list => list.Count == 0 ? "none (list: --GraphEmulator:" + p.Name + ":0 <value>, :1 ...)" : string.Join(", ", list),
+            bool b => b ? "true" : "false",
+            IFormattable value => value.ToString(null, CultureInfo.InvariantCulture),
+            var value => value?.ToString(),
+        }}"));
+    }
+
+    // The settable properties are the settings: a new one is accepted and listed without another edit here.
+    private static readonly PropertyInfo[] Settings = typeof(GraphEmulatorOptions).GetProperties().Where(p => p.CanWrite).ToArray();
 }

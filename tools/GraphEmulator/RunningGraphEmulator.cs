@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Sarthe.Tools;
 
 namespace Sarthe.GraphEmulator;
 
@@ -34,6 +35,7 @@ public sealed class RunningGraphEmulator : IAsyncDisposable
         builder.WebHost.UseUrls(url.Replace("://localhost:", "://127.0.0.1:", StringComparison.Ordinal));
         var state = new GraphEmulatorState(options, time ?? TimeProvider.System);
         builder.Services.AddSingleton(state);
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         var app = builder.Build();
         app.MapGraphEmulator(state);
         await app.StartAsync();

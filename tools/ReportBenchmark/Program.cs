@@ -17,30 +17,43 @@ using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Reporting;
 using Sarthe.Enrolment.Schools;
+using Sarthe.Tools;
 
-// dotnet run -c Release --project tools/ReportBenchmark -- [--devices 8000,1000000]
-var sizes = (args.SkipWhile(a => a != "--devices").Skip(1).FirstOrDefault() ?? "8000,1000000")
-    .Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
-var rows = new List<string>();
-foreach (var size in sizes)
+var command = new CommandLine("dotnet run -c Release --project tools/ReportBenchmark --",
+    "ERDF funding report at scale: for each size, a fresh dev host with a seeded Devices table, a raw projected scan,\n" +
+    "the report build and five dashboard refreshes; prints the table of docs/benchmarks.md.",
+    "--devices 8000,100000");
+var sizes = command.IntList("--devices", [8000, 1_000_000], "fleet sizes to measure, one fresh dev host each");
+if (!command.TryParse(args, out var exitCode))
 {
-    rows.Add(await RunAsync(size));
+    return exitCode;
 }
 
-Console.WriteLine();
-Console.WriteLine("| devices | seed s | raw projected scan s | report build s | build / scan | storage requests (scan / build) | managed heap peak during build MB | dashboard refresh s (median of 5) | refresh / scan | HTTP requests per refresh |");
-Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
-rows.ForEach(Console.WriteLine);
+using var stop = new StopSignal("report benchmark, its dev host and Azurite");
+return await stop.RunAsync(async cancellationToken =>
+{
+    var rows = new List<string>();
+    foreach (var size in sizes.Value)
+    {
+        rows.Add(await RunAsync(size, cancellationToken));
+    }
 
-static async Task<string> RunAsync(int count)
+    Console.WriteLine();
+    Console.WriteLine("| devices | seed s | raw projected scan s | report build s | build / scan | storage requests (scan / build) | managed heap peak during build MB | dashboard refresh s (median of 5) | refresh / scan | HTTP requests per refresh |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+    rows.ForEach(Console.WriteLine);
+    return 0;
+});
+
+static async Task<string> RunAsync(int count, CancellationToken cancellationToken)
 {
     var options = new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Critical };
-    options.Settings["RegistrationDispatchSchedule"] = "0 0 0 1 1 *";
+    options.Settings["AutopilotSyncSchedule"] = "0 0 0 1 1 *";
     options.Settings["Funding:UnitCostsEur:Laptop"] = "429.00";
     options.Settings["Funding:UnitCostsEur:Desktop"] = "612.50";
     options.Settings["Funding:UnitCostsEur:Tablet"] = "289.90";
     Console.WriteLine($"[{count}] starting dev host (Azurite) ...");
-    await using var host = await RunningDevHost.StartAsync(options);
+    await using var host = await RunningDevHost.StartAsync(options, cancellationToken);
 
     var counter = new CountingPolicy();
     var tableOptions = new TableClientOptions();
@@ -49,7 +62,7 @@ static async Task<string> RunAsync(int count)
     var devices = tables.GetTableClient(TableNames.Devices);
 
     var seedClock = Stopwatch.StartNew();
-    await SeedAsync(devices, count);
+    await SeedAsync(devices, count, cancellationToken);
     var seedSeconds = seedClock.Elapsed.TotalSeconds;
 
     // The limit: every row read once, with the same projection.
@@ -57,9 +70,12 @@ static async Task<string> RunAsync(int count)
     counter.Reset();
     var scanClock = Stopwatch.StartNew();
     var scanned = 0;
-    await foreach (var _ in devices.QueryAsync<TableEntity>(maxPerPage: 1000, select: projection))
+    await using (new Heartbeat(() => $"[{count}]   scanned {Volatile.Read(ref scanned):N0} rows ({scanClock.Elapsed.TotalSeconds:F0} s)"))
     {
-        scanned++;
+        await foreach (var _ in devices.QueryAsync<TableEntity>(maxPerPage: 1000, select: projection, cancellationToken: cancellationToken))
+        {
+            scanned++;
+        }
     }
 
     var scanSeconds = scanClock.Elapsed.TotalSeconds;
@@ -74,7 +90,12 @@ static async Task<string> RunAsync(int count)
     using var sampler = new Timer(_ => Interlocked.Exchange(ref peak, Math.Max(Interlocked.Read(ref peak), GC.GetTotalMemory(false))), null, 0, 20);
     counter.Reset();
     var buildClock = Stopwatch.StartNew();
-    var report = await service.BuildAsync(new DateOnly(2026, 11, 28), new AuditActor(AuditActor.SystemKind, "benchmark"), CancellationToken.None);
+    FundingReport report;
+    await using (new Heartbeat(() => $"[{count}]   building the report ({buildClock.Elapsed.TotalSeconds:F0} s, {counter.Count} storage requests)"))
+    {
+        report = await service.BuildAsync(new DateOnly(2026, 11, 28), new AuditActor(AuditActor.SystemKind, "benchmark"), cancellationToken);
+    }
+
     var buildSeconds = buildClock.Elapsed.TotalSeconds;
     var buildRequests = counter.Count;
     await sampler.DisposeAsync();
@@ -87,7 +108,11 @@ static async Task<string> RunAsync(int count)
     for (var i = 0; i < 5; i++)
     {
         var clock = Stopwatch.StartNew();
-        refreshRequests = await DashboardRefreshAsync(http);
+        await using (new Heartbeat(() => $"[{count}]   dashboard refresh {refreshes.Count + 1} of 5 ({clock.Elapsed.TotalSeconds:F0} s)"))
+        {
+            refreshRequests = await DashboardRefreshAsync(http, cancellationToken);
+        }
+
         refreshes.Add(clock.Elapsed.TotalSeconds);
     }
 
@@ -100,9 +125,9 @@ static async Task<string> RunAsync(int count)
 
 // The dashboard's refresh (Functions/Dashboard/wwwroot/dashboard.js): schools with live counts, the failed
 // devices of each school that has some (at most 6 at a time, as a browser does over HTTP/1.1), the latest report.
-static async Task<int> DashboardRefreshAsync(HttpClient http)
+static async Task<int> DashboardRefreshAsync(HttpClient http, CancellationToken cancellationToken)
 {
-    using var schools = JsonDocument.Parse(await http.GetStringAsync("schools"));
+    using var schools = JsonDocument.Parse(await http.GetStringAsync("schools", cancellationToken));
     var failing = schools.RootElement.EnumerateArray()
         .Where(s => s.GetProperty("devices").GetProperty("failed").GetInt32() > 0)
         .Select(s => s.GetProperty("uai").GetString()!)
@@ -110,22 +135,22 @@ static async Task<int> DashboardRefreshAsync(HttpClient http)
     using var browserLimit = new SemaphoreSlim(6);
     await Task.WhenAll(failing.Select(async uai =>
     {
-        await browserLimit.WaitAsync();
+        await browserLimit.WaitAsync(cancellationToken);
         try
         {
-            await http.GetStringAsync($"schools/{uai}/devices?status=failed&pageSize=100");
+            await http.GetStringAsync($"schools/{uai}/devices?status=failed&pageSize=100", cancellationToken);
         }
         finally
         {
             browserLimit.Release();
         }
     }));
-    using var report = await http.GetAsync("reports/funding/latest");
+    using var report = await http.GetAsync("reports/funding/latest", cancellationToken);
     report.EnsureSuccessStatusCode();
     return 1 + failing.Count + 1;
 }
 
-static async Task SeedAsync(TableClient devices, int count)
+static async Task SeedAsync(TableClient devices, int count, CancellationToken cancellationToken)
 {
     var schools = BundledSchoolRegistry.Load();
     string[] types = ["laptop", "desktop", "tablet"];
@@ -134,7 +159,9 @@ static async Task SeedAsync(TableClient devices, int count)
     var perSchool = schools.Select((s, i) => (s.Uai, Count: (count / schools.Count) + (i < count % schools.Count ? 1 : 0))).ToList();
     var done = 0;
     var clock = Stopwatch.StartNew();
-    await Parallel.ForEachAsync(perSchool, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (school, ct) =>
+    // Every 5 s rather than every 50,000 rows: at 1M devices those were 17 s apart.
+    await using var progress = new Heartbeat(() => $"  seeded {Volatile.Read(ref done):N0} / {count:N0} ({clock.Elapsed.TotalSeconds:F0} s)");
+    await Parallel.ForEachAsync(perSchool, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (school, ct) =>
     {
         var rng = new Random(school.Uai.GetHashCode(StringComparison.Ordinal));
         for (var start = 0; start < school.Count; start += 100)
@@ -163,11 +190,7 @@ static async Task SeedAsync(TableClient devices, int count)
             }
 
             await devices.SubmitTransactionAsync(actions, ct);
-            var total = Interlocked.Add(ref done, actions.Count);
-            if (total % 50_000 < actions.Count)
-            {
-                Console.WriteLine($"  seeded {total:N0} / {count:N0} ({clock.Elapsed.TotalSeconds:F0} s)");
-            }
+            Interlocked.Add(ref done, actions.Count);
         }
     });
 }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Sarthe.DevHost;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Keys;
+using Sarthe.Tools;
 
 namespace Sarthe.StormBenchmark;
 
@@ -38,7 +39,7 @@ public sealed record StormResult(
 /// <summary>One storm: a fresh dev host (Azurite, Graph emulator at Intune throttling), N signed enrolments from C clients, then the drain.</summary>
 public static class StormRun
 {
-    public static async Task<StormResult> RunAsync(string mode, StormSettings settings, int batchSize, IReadOnlyList<FleetDevice> fleet)
+    public static async Task<StormResult> RunAsync(string mode, StormSettings settings, int batchSize, IReadOnlyList<FleetDevice> fleet, CancellationToken cancellationToken)
     {
         // Errors logged while the host stops (cancelled invocations) are noise here; failures show up as lost devices.
         var options = new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Critical };
@@ -53,23 +54,23 @@ public static class StormRun
         options.Settings["Graph:RetryDelaySeconds"] = "1";
 
         Console.WriteLine($"[{mode}] starting dev host (Azurite, Graph emulator at Intune throttling, time scale {settings.TimeScale})...");
-        await using var host = await RunningDevHost.StartAsync(options);
+        await using var host = await RunningDevHost.StartAsync(options, cancellationToken);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Concurrency * 2 }) { BaseAddress = host.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
-        var keys = await IssueKeysAsync(http, host, fleet.Select(d => d.SchoolUai).Distinct());
+        var keys = await IssueKeysAsync(http, host, fleet.Select(d => d.SchoolUai).Distinct(), cancellationToken);
 
         Console.WriteLine($"[{mode}] storm: {fleet.Count} devices, {settings.Concurrency} concurrent clients, import batch size {batchSize}");
         var latencies = new double[fleet.Count];
         var accepted = 0;
         var next = -1;
         var clock = Stopwatch.StartNew();
-        using var progress = new Timer(_ => Console.WriteLine($"[{mode}]   {clock.Elapsed.TotalSeconds,6:F0} s  accepted {Volatile.Read(ref accepted)}/{fleet.Count}"), null, 5000, 5000);
+        await using var progress = new Heartbeat(() => $"[{mode}]   {clock.Elapsed.TotalSeconds,6:F0} s  accepted {Volatile.Read(ref accepted)}/{fleet.Count}");
         await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < fleet.Count)
             {
                 var started = Stopwatch.GetTimestamp();
-                using var response = await SendAsync(http, fleet[i], keys[fleet[i].SchoolUai]);
+                using var response = await SendAsync(http, fleet[i], keys[fleet[i].SchoolUai], cancellationToken);
                 latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 if (response.StatusCode == HttpStatusCode.Accepted)
                 {
@@ -77,7 +78,7 @@ public static class StormRun
                 }
                 else
                 {
-                    Console.WriteLine($"[{mode}]   unexpected {(int)response.StatusCode} for {fleet[i].Serial}: {await response.Content.ReadAsStringAsync()}");
+                    Console.WriteLine($"[{mode}]   unexpected {(int)response.StatusCode} for {fleet[i].Serial}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
                 }
             }
         }));
@@ -93,7 +94,7 @@ public static class StormRun
             var graph = host.Graph!.State.Counters;
             if (graph.IdentitiesImported >= fleet.Count || clock.Elapsed - lastReport > TimeSpan.FromSeconds(10))
             {
-                (registered, failed) = await CountSettledAsync(devices);
+                (registered, failed) = await CountSettledAsync(devices, cancellationToken);
                 if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(10))
                 {
                     lastReport = clock.Elapsed;
@@ -106,7 +107,7 @@ public static class StormRun
                 }
             }
 
-            await Task.Delay(500);
+            await Task.Delay(500, cancellationToken);
         }
 
         var drainSeconds = clock.Elapsed.TotalSeconds;
@@ -121,7 +122,7 @@ public static class StormRun
 
     private static string Scaled(TimeSpan value, double scale) => TimeSpan.FromTicks((long)(value.Ticks / scale)).ToString();
 
-    private static async Task<Dictionary<string, byte[]>> IssueKeysAsync(HttpClient http, RunningDevHost host, IEnumerable<string> schools)
+    private static async Task<Dictionary<string, byte[]>> IssueKeysAsync(HttpClient http, RunningDevHost host, IEnumerable<string> schools, CancellationToken cancellationToken)
     {
         var keys = new Dictionary<string, byte[]>();
         var token = host.Tokens.CreateToken(["Enrolment.Admin"]);
@@ -129,15 +130,15 @@ public static class StormRun
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, $"api/schools/{uai}/enrolment-keys");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var response = await http.SendAsync(request);
+            using var response = await http.SendAsync(request, cancellationToken);
             response.EnsureSuccessStatusCode();
-            keys[uai] = Convert.FromBase64String((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
+            keys[uai] = Convert.FromBase64String((await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("key").GetString()!);
         }
 
         return keys;
     }
 
-    private static Task<HttpResponseMessage> SendAsync(HttpClient http, FleetDevice device, byte[] key)
+    private static Task<HttpResponseMessage> SendAsync(HttpClient http, FleetDevice device, byte[] key, CancellationToken cancellationToken)
     {
         var body = Encoding.UTF8.GetBytes(new JsonObject
         {
@@ -153,13 +154,13 @@ public static class StormRun
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Add(EnrolmentSignature.TimestampHeader, timestamp);
         request.Headers.Add(EnrolmentSignature.SignatureHeader, EnrolmentSignature.Sign(key, timestamp, body));
-        return http.SendAsync(request);
+        return http.SendAsync(request, cancellationToken);
     }
 
-    private static async Task<(int Registered, int Failed)> CountSettledAsync(TableClient devices)
+    private static async Task<(int Registered, int Failed)> CountSettledAsync(TableClient devices, CancellationToken cancellationToken)
     {
         var (registered, failed) = (0, 0);
-        await foreach (var row in devices.QueryAsync<TableEntity>(maxPerPage: 1000, select: ["Status"]))
+        await foreach (var row in devices.QueryAsync<TableEntity>(maxPerPage: 1000, select: ["Status"], cancellationToken: cancellationToken))
         {
             switch (row.GetString("Status"))
             {
