@@ -24,6 +24,12 @@ public sealed class FundingOptions : IValidatableObject
     [Range(0, 23)]
     public int BuildHour { get; set; } = 2;
 
+    /// <summary>
+    /// First day of the programme: no report is built or read for an earlier day (nor for a day after today in
+    /// <see cref="TimeZone"/>), so a mistyped date cannot become the latest report.
+    /// </summary>
+    public DateOnly ProgrammeStart { get; set; } = new(2024, 9, 1);
+
     /// <summary>Missed nights (host down) caught up at the next run, at most this many days back.</summary>
     [Range(0, 366)]
     public int CatchUpDays { get; set; } = 7;

@@ -55,13 +55,13 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
 
             date = newest.ReportDate;
         }
-        else if (ReportCalendar.ParseDate(reportDate) is { } parsed)
+        else if (ReportCalendar.ParseDate(reportDate) is { } parsed && reports.IsReportDay(parsed))
         {
             date = ReportCalendar.Format(parsed);
         }
         else
         {
-            return Problem.Validation("reportDate", "reportDate must be a date (yyyy-MM-dd) or 'latest'.");
+            return Problem.Validation("reportDate", $"reportDate {reports.ReportDayRule[..^1]}, or 'latest'.");
         }
 
         if (await store.GetAsync(date, cancellationToken) is not { } report)
@@ -85,9 +85,9 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
         admins.RunAsync(this, request, async (administrator, ct) =>
         {
             var text = request.Query["date"].ToString();
-            if ((text.Length == 0 ? reports.Calendar.Today(time.GetUtcNow()) : ReportCalendar.ParseDate(text)) is not { } date)
+            if ((text.Length == 0 ? reports.Calendar.Today(time.GetUtcNow()) : ReportCalendar.ParseDate(text)) is not { } date || !reports.IsReportDay(date))
             {
-                return Problem.Validation("date", "date must be a date in the form yyyy-MM-dd.");
+                return Problem.Validation("date", "date " + reports.ReportDayRule);
             }
 
             var report = await reports.BuildAsync(date, administrator.Actor, ct);

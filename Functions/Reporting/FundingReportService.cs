@@ -18,6 +18,11 @@ public sealed class FundingReportService(
 {
     public ReportCalendar Calendar { get; } = ReportCalendar.For(options.Value.TimeZone);
 
+    /// <summary>The days a report can be built or read for: from the programme's start to today (in the report's time zone).</summary>
+    public bool IsReportDay(DateOnly date) => date >= options.Value.ProgrammeStart && date <= Calendar.Today(time.GetUtcNow());
+
+    public string ReportDayRule => $"must be a day from {ReportCalendar.Format(options.Value.ProgrammeStart)} (the programme's start) to today, in the form yyyy-MM-dd.";
+
     /// <summary>Builds the report of <paramref name="date"/> from every device, streamed, and replaces any earlier build.</summary>
     public async Task<FundingReport> BuildAsync(DateOnly date, AuditActor actor, CancellationToken cancellationToken)
     {
@@ -51,6 +56,11 @@ public sealed class FundingReportService(
         if (lastEnded.DayNumber - first.DayNumber > options.Value.CatchUpDays)
         {
             first = lastEnded.AddDays(-options.Value.CatchUpDays);
+        }
+
+        if (first < options.Value.ProgrammeStart)
+        {
+            first = options.Value.ProgrammeStart;
         }
 
         var built = new List<string>();
