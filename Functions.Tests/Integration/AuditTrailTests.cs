@@ -191,7 +191,8 @@ public sealed class AuditTrailTests(BackendFixture backend)
     {
         using var response = await backend.Client.SendAsync(backend.Request(HttpMethod.Delete, "api/audit?serialNumber=A1", AdminRoles.Admin));
 
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.MethodNotAllowed);
+        Assert.Equal(["GET"], response.Content.Headers.Allow);
     }
 
     private HttpRequestMessage Authorized(string role)

@@ -130,8 +130,10 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
         var latest = await backend.GetJsonAsync<JsonElement>("api/reports/funding/latest");
         Assert.Equal(dates[0], latest.GetProperty("reportDate").GetString());
 
-        using var missing = await backend.GetAsync("api/reports/funding/2020-01-01");
+        using var missing = await backend.GetAsync("api/reports/funding/2025-01-15");
         await ProblemAssert.IsProblemAsync(missing, HttpStatusCode.NotFound);
+        using var beforeTheProgramme = await backend.GetAsync("api/reports/funding/2020-01-01");
+        await ProblemAssert.IsProblemAsync(beforeTheProgramme, HttpStatusCode.BadRequest);
         using var bad = await backend.GetAsync("api/reports/funding/28-11-2026");
         await ProblemAssert.IsProblemAsync(bad, HttpStatusCode.BadRequest);
         using var badBuild = await backend.Client.SendAsync(backend.Request(HttpMethod.Post, "api/reports/funding?date=tomorrow", AdminRoles.Admin));
