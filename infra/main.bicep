@@ -15,6 +15,9 @@ param adminAudience string
 @description('Entra ID tenant of the administrators and of Intune.')
 param tenantId string = subscription().tenantId
 
+@description('Client id (a GUID) of the API app registration: the audience of v2 access tokens. Empty: v1 tokens only.')
+param adminClientId string = ''
+
 @description('Application (client) id of the dashboard\'s single-page-app registration; empty leaves the dashboard without sign-in.')
 param dashboardClientId string = ''
 
@@ -153,6 +156,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'FundingReportSchedule', value: '0 5 * * * *' }
         { name: 'AdminAuth__MetadataAddress', value: '${environment().authentication.loginEndpoint}${tenantId}/v2.0/.well-known/openid-configuration' }
         { name: 'AdminAuth__Audience', value: adminAudience }
+        { name: 'AdminAuth__ClientId', value: adminClientId }
         // The dashboard signs administrators in with MSAL (authorization code + PKCE) for this API's scope.
         { name: 'Dashboard__ClientId', value: dashboardClientId }
         { name: 'Dashboard__Authority', value: '${environment().authentication.loginEndpoint}${tenantId}' }

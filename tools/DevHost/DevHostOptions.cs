@@ -21,6 +21,12 @@ public sealed class DevHostOptions
         DeletionLag = TimeSpan.FromSeconds(5),
     };
 
+    /// <summary>
+    /// The issuer the dev token issuer names (default: its own address). Tests set an Entra ID one,
+    /// https://login.microsoftonline.com/{tenant}/v2.0, to check Entra's v1 and v2 token shapes.
+    /// </summary>
+    public string? TokenIssuer { get; set; }
+
     /// <summary>Settings that win over everything else (tests, benchmarks).</summary>
     public Dictionary<string, string?> Settings { get; } = new(StringComparer.OrdinalIgnoreCase);
 

@@ -132,7 +132,7 @@ public sealed class RunningDevHost : IAsyncDisposable
             defaults[$"{GraphOptions.Section}:{nameof(GraphOptions.Credential)}"] = nameof(GraphCredentialKind.Emulator);
         }
 
-        var tokens = new DevTokenIssuer($"{baseUrl}dev".TrimEnd('/'));
+        var tokens = new DevTokenIssuer($"{baseUrl}dev".TrimEnd('/'), issuer: options.TokenIssuer);
         defaults[$"{AdminAuthOptions.Section}:{nameof(AdminAuthOptions.MetadataAddress)}"] = tokens.MetadataAddress;
         defaults[$"{AdminAuthOptions.Section}:{nameof(AdminAuthOptions.Audience)}"] = tokens.Audience;
         defaults[$"{AdminAuthOptions.Section}:{nameof(AdminAuthOptions.RequireHttpsMetadata)}"] = "false";
