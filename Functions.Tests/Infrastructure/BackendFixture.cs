@@ -38,6 +38,8 @@ public class BackendFixture : IAsyncLifetime
         options.Settings["Registration:CheckInterval"] = "00:00:00.500";
         options.Settings["Registration:AutopilotCheckInterval"] = "00:00:00.500";
         options.Settings["AutopilotSyncSchedule"] = "*/1 * * * * *";
+        // Every test enrols from 127.0.0.1: the per-source limit has tests of its own (FloodTests).
+        options.Settings["EnrolmentLimits:PerSourceBurst"] = "1000000";
         options.Settings["Graph:RetryDelaySeconds"] = "1";
         Configure(options);
         _host = await RunningDevHost.StartAsync(options);

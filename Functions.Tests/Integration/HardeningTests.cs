@@ -88,6 +88,27 @@ public sealed class HardeningTests(BackendFixture backend)
     }
 
     [Fact]
+    public async Task An_audit_token_works_only_for_the_period_that_issued_it()
+    {
+        var serial = Enroller.NewSerial("PERIOD");
+        (await backend.Enroller.EnrolAsync(serial, School)).Dispose();
+        (await backend.Enroller.EnrolAsync(serial, School)).Dispose(); // device.enrolled, device.reenrolled: two entries
+
+        const string period = "from=2024-09-01T00:00:00Z&to=2099-01-01T00:00:00Z";
+        var page = await Eventually.MatchesAsync(
+            () => backend.GetJsonAsync<JsonElement>($"api/audit?serialNumber={serial}&pageSize=1&{period}"),
+            p => p.TryGetProperty("continuationToken", out var t) && t.ValueKind == JsonValueKind.String, because: "two entries make two pages");
+        var token = page.GetProperty("continuationToken").GetString()!;
+
+        using var samePeriod = await backend.GetAsync($"api/audit?serialNumber={serial}&pageSize=1&{period}&continuationToken={token}");
+        using var otherPeriod = await backend.GetAsync($"api/audit?serialNumber={serial}&pageSize=1&from=2024-09-01T00:00:00Z&continuationToken={token}");
+
+        Assert.Equal(HttpStatusCode.OK, samePeriod.StatusCode);
+        var problem = await ProblemAssert.IsProblemAsync(otherPeriod, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("continuationToken", out _));
+    }
+
+    [Fact]
     public async Task A_body_with_a_member_twice_is_400_and_stores_nothing()
     {
         var serial = Enroller.NewSerial("TWICE");

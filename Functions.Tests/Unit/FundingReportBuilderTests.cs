@@ -100,6 +100,22 @@ public sealed class FundingReportBuilderTests
         Assert.Equal(report.Totals.Pupils.ToString(CultureInfo.InvariantCulture), total[3]);
     }
 
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://x\")")]
+    [InlineData("+33 2 43")]
+    [InlineData("-1+1")]
+    [InlineData("@SUM(A1)")]
+    public void A_csv_cell_a_spreadsheet_would_read_as_a_formula_is_prefixed_with_an_apostrophe(string name)
+    {
+        var report = new FundingReportBuilder(Options).Build("2026-11-28", CutOff, [new School("0721483W", name, "Mamers", 10)]);
+
+        var school = FundingCsv.Write(report).Split("\r\n")[1];
+
+        Assert.StartsWith("0721483W,", school);
+        Assert.DoesNotContain("," + name, school);
+        Assert.Contains("'" + name.Replace("\"", "\"\""), school);
+    }
+
     [Fact]
     public void Invalid_settings_are_refused()
     {

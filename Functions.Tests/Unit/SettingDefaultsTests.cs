@@ -7,6 +7,7 @@ using Sarthe.DevHost;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Dashboard;
+using Sarthe.Enrolment.Enrolment;
 using Sarthe.Enrolment.Graph;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Keys;
@@ -35,6 +36,7 @@ public sealed partial class SettingDefaultsTests
         [""] = new TriggerOptions(),
         [AdminAuthOptions.Section] = new AdminAuthOptions(),
         [EnrolmentKeyOptions.Section] = new EnrolmentKeyOptions(),
+        [EnrolmentLimitOptions.Section] = new EnrolmentLimitOptions(),
         [GraphOptions.Section] = new GraphOptions(),
         [RegistrationOptions.Section] = new RegistrationOptions(),
         [AuditOptions.Section] = new AuditOptions(),

@@ -32,6 +32,18 @@ public static class AuditEvents
         return New(AuditEventTypes.DeviceEnrolmentRejected, AuditActor.Device(serialNumber ?? "unauthenticated"), schoolUai, serialNumber, now, data);
     }
 
+    /// <summary>
+    /// Unauthenticated attempts refused for one school, reason and minute: one entry per school, reason and minute (its
+    /// id and time derive from them), to which the trail adds each count it receives once (<paramref name="flushId"/>).
+    /// </summary>
+    public static AuditEvent EnrolmentRejectedTally(string schoolUai, string reason, int status, DateTimeOffset minute, int attempts, Guid flushId) =>
+        new(StableId($"{AuditEventTypes.DeviceEnrolmentRejected}|{schoolUai}|{reason}|{minute.UtcTicks}"), minute, AuditEventTypes.DeviceEnrolmentRejected,
+            AuditActor.Device("unauthenticated"), schoolUai, null,
+            new JsonObject { ["status"] = status, ["reason"] = reason, ["attempts"] = attempts, [TallyFlushProperty] = flushId.ToString("N") });
+
+    /// <summary>The member of a tally's data that names its flush: the trail keeps it out of the entry's data.</summary>
+    public const string TallyFlushProperty = "flushId";
+
     public static AuditEvent RegistrationStarted(Device device, string importId) =>
         ForDeviceState(AuditEventTypes.DeviceRegistrationStarted, AuditActor.Registration, device, device.Attempt, device.RegisteringAt ?? device.UpdatedAt,
             new JsonObject { ["importId"] = importId, ["attempt"] = device.Attempt });

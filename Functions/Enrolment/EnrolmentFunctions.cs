@@ -23,6 +23,8 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
     [ApiResponse(409)]
     [ApiResponse(413)]
     [ApiResponse(415)]
+    [ApiResponse(429)]
+    [ApiResponse(503)]
     [Function(nameof(EnrolDevice))]
     public async Task<IActionResult> EnrolDevice(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enrolments")] HttpRequest request,
@@ -38,7 +40,7 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
             return Problem.TooLarge($"The body must be at most {MaxBodyBytes / 1024} KiB.");
         }
 
-        var signed = new SignedBody(body, request.Headers[EnrolmentSignature.TimestampHeader].ToString(), request.Headers[EnrolmentSignature.SignatureHeader].ToString());
+        var signed = new SignedBody(body, request.Headers[EnrolmentSignature.TimestampHeader].ToString(), request.Headers[EnrolmentSignature.SignatureHeader].ToString(), SourceAddress(request));
         return await storage.RunAsync(async deadline => Answer(await enrolment.EnrolAsync(signed, deadline)), cancellationToken);
     }
 
@@ -51,8 +53,20 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
             EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.BadSignature } refused => Problem.BadSignature(refused.Detail),
             EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.SerialEnrolledElsewhere } refused => Problem.Conflict(refused.Detail),
             EnrolmentOutcome.Refused refused => Problem.Validation(refused.Errors ?? new Dictionary<string, string[]>(), refused.Detail),
+            EnrolmentOutcome.TooManyAttempts limited => Problem.TooManyRequests("Too many enrolment attempts from this address; try again later.", limited.RetryAfter),
             var other => throw new InvalidOperationException($"Unexpected enrolment outcome {other.GetType().Name}."),
         };
+
+    /// <summary>
+    /// The client's address: the last X-Forwarded-For entry when there is one (the one Azure's front end appends; entries
+    /// before it are the client's own say), else the connection's.
+    /// </summary>
+    private static string SourceAddress(HttpRequest request)
+    {
+        var forwarded = request.Headers["X-Forwarded-For"].ToString();
+        var last = forwarded.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
+        return last ?? request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "";
+    }
 
     /// <summary>application/json or application/*+json, in UTF-8 (the signature covers bytes, so no other charset).</summary>
     private static bool IsJson(string? contentType)

@@ -18,6 +18,8 @@ public sealed class EnrolmentService(
     SchoolCache schools,
     SchoolKeyCache keyIds,
     SchoolKeyStore keys,
+    EnrolmentRateLimiter limiter,
+    RejectionTally rejections,
     DeviceStore devices,
     RegistrationRedriver registration,
     DeviceEvents events,
@@ -31,32 +33,40 @@ public sealed class EnrolmentService(
 
     public async Task<EnrolmentOutcome> EnrolAsync(SignedBody request, CancellationToken cancellationToken)
     {
+        // Before anything is read: a flood from one address is refused here, at the cost of a counter.
+        if (limiter.TakeAttempt(request.SourceAddress) is { } wait)
+        {
+            return new EnrolmentOutcome.TooManyAttempts(wait);
+        }
+
+        var parser = EnrolmentRequestParser.TryCreate(request.Body);
+        var uai = parser?.ReadSchoolUai();
+        var school = uai is null ? null : await schools.GetAsync(uai, cancellationToken);
         var signature = EnrolmentSignature.ParseSignature(request.SignatureHeader);
         var timestamp = EnrolmentSignature.ParseTimestamp(request.TimestampHeader);
         if (signature is null || timestamp is null)
         {
+            rejections.Record(school?.Uai, "missing_signature", StatusCodes.Status401Unauthorized);
             return BadSignature($"{EnrolmentSignature.TimestampHeader} (Unix seconds) and {EnrolmentSignature.SignatureHeader} (v1=<hex HMAC-SHA256>) are required.");
         }
 
         var tolerance = keyOptions.Value.TimestampTolerance;
         if (Math.Abs(time.GetUtcNow().ToUnixTimeSeconds() - timestamp.Value) > tolerance.TotalSeconds)
         {
+            rejections.Record(school?.Uai, "stale_timestamp", StatusCodes.Status401Unauthorized);
             return BadSignature($"{EnrolmentSignature.TimestampHeader} is more than {tolerance.TotalSeconds:F0} s from server time.");
         }
 
-        var parser = EnrolmentRequestParser.TryCreate(request.Body);
         if (parser is null)
         {
             return Invalid("body", EnrolmentRequestParser.BodyRule);
         }
 
-        var uai = parser.ReadSchoolUai();
         if (uai is null)
         {
             return new EnrolmentOutcome.Refused(EnrolmentRefusal.InvalidRequest, "One or more fields are invalid.", parser.Errors);
         }
 
-        var school = await schools.GetAsync(uai, cancellationToken);
         if (school is null || !school.Active)
         {
             return Invalid("schoolUai", school is null ? $"School {uai} is not in the registry." : $"School {uai} is not active.");
@@ -77,7 +87,11 @@ public sealed class EnrolmentService(
         return await EnrolAsync(enrolment, cancellationToken);
     }
 
-    /// <summary>Against the cached key ids first; the cache may predate a rotation, so once more from storage before refusing.</summary>
+    /// <summary>
+    /// Against the cached key ids first; the cache may predate a rotation, so once more from storage before refusing,
+    /// but at most every KeyRefreshInterval per school: forged requests cost no storage read beyond that. A refusal
+    /// is counted, and audited once per school, reason and minute.
+    /// </summary>
     private async Task<bool> VerifyAsync(string uai, SignedBody request, byte[] signature, CancellationToken cancellationToken)
     {
         var keySet = await keyIds.GetAsync(uai, refresh: false, cancellationToken);
@@ -86,13 +100,16 @@ public sealed class EnrolmentService(
             return true;
         }
 
-        keySet = await keyIds.GetAsync(uai, refresh: true, cancellationToken);
-        if (keySet is not null && EnrolmentSignature.Verify(keys.ValidKeys(keySet), request.TimestampHeader, request.Body, signature))
+        if (limiter.MayRefreshKeys(uai))
         {
-            return true;
+            keySet = await keyIds.GetAsync(uai, refresh: true, cancellationToken);
+            if (keySet is not null && EnrolmentSignature.Verify(keys.ValidKeys(keySet), request.TimestampHeader, request.Body, signature))
+            {
+                return true;
+            }
         }
 
-        await RejectedAsync(uai, null, StatusCodes.Status401Unauthorized, keySet is null ? "no_key_issued" : "bad_signature", cancellationToken);
+        rejections.Record(uai, keySet is null ? "no_key_issued" : "bad_signature", StatusCodes.Status401Unauthorized);
         return false;
     }
 

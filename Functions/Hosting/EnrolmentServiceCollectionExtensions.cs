@@ -46,6 +46,7 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddOptions<FundingOptions>().BindConfiguration(FundingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EnrolmentLimitOptions>().BindConfiguration(EnrolmentLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<StorageGuard>();
@@ -62,6 +63,9 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<AuditPublisher>();
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<EnrolmentService>();
+        services.AddSingleton<EnrolmentRateLimiter>();
+        services.AddSingleton<RejectionTally>();
+        services.AddHostedService(sp => sp.GetRequiredService<RejectionTally>());
         services.AddSingleton<DeviceEvents>();
         services.AddSingleton<RegistrationOutbox>();
         services.AddSingleton<ImportStore>();

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Sarthe.Enrolment.Reporting;
 
-/// <summary>The contract's CSV: one line per school in UAI order, then TOTAL; '.' decimals, RFC 4180 quoting.</summary>
+/// <summary>The contract's CSV: one line per school in UAI order, then TOTAL; '.' decimals, RFC 4180 quoting, no formula.</summary>
 public static class FundingCsv
 {
     public const string Header = "uai,name,commune,pupils,devicesRegistered,laptop,desktop,tablet,devicesPending,devicesFailed,supported,eligibleExpenditureEur,erdfAmountEur";
@@ -28,11 +28,17 @@ public static class FundingCsv
     {
         string[] fields =
         [
-            uai, name, commune, N(pupils), N(registered), N(types.Laptop), N(types.Desktop), N(types.Tablet), N(pending), N(failed),
+            Text(uai), Text(name), Text(commune), N(pupils), N(registered), N(types.Laptop), N(types.Desktop), N(types.Tablet), N(pending), N(failed),
             supported, eligible.ToString("0.00", CultureInfo.InvariantCulture), erdf.ToString("0.00", CultureInfo.InvariantCulture),
         ];
         csv.AppendJoin(',', fields.Select(Quote)).Append("\r\n");
     }
+
+    /// <summary>
+    /// Text from the registry, neutralised for spreadsheets: a cell starting with =, +, - or @ is a formula to Excel
+    /// and LibreOffice (OWASP "CSV injection"), so it is prefixed with an apostrophe, as the contract asks.
+    /// </summary>
+    private static string Text(string value) => value.Length > 0 && value[0] is '=' or '+' or '-' or '@' ? "'" + value : value;
 
     private static string N(int value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Sarthe.DevHost;
+using Sarthe.Enrolment.Audit;
+using Sarthe.Enrolment.Tests.Infrastructure;
+
+namespace Sarthe.Enrolment.Tests.Integration;
+
+/// <summary>A backend with a small per-source limit, so that a flood is refused within the test.</summary>
+public sealed class SmallLimitFixture : BackendFixture
+{
+    public const int Burst = 20;
+
+    protected override void Configure(DevHostOptions options)
+    {
+        options.Settings["EnrolmentLimits:PerSourceBurst"] = Burst.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        options.Settings["EnrolmentLimits:PerSourcePerMinute"] = "6";
+    }
+}
+
+/// <summary>
+/// Forged requests, as an attacker who knows a school's UAI sends them: they are refused cheaply, audited once per
+/// school, reason and minute with their count, and the school's real devices go on enrolling.
+/// </summary>
+public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallLimitFixture>
+{
+    // One school per test: the tally of one test must not count the other's rejections.
+    private const string TalliedSchool = "0721364S";
+    private const string FloodedSchool = "0721365T";
+
+    [Fact]
+    public async Task Forged_requests_are_audited_once_per_school_reason_and_minute_with_their_count()
+    {
+        const int forged = 15;
+        await backend.Enroller.KeyAsync(TalliedSchool); // a school with a key: the reason is bad_signature, not no_key_issued
+        for (var i = 0; i < forged; i++)
+        {
+            using var response = await SendAsync(Enroller.Body(Enroller.NewSerial("FORGED"), TalliedSchool).ToJsonString(), new byte[32], "10.1.0.1");
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        await backend.Host.Services.GetRequiredService<RejectionTally>().FlushAsync(everything: true, CancellationToken.None);
+
+        var entries = await Eventually.MatchesAsync(() => RejectionsAsync(TalliedSchool), e => e.Sum(Attempts) >= forged, because: "the count reaches the trail");
+        var badSignature = entries.Where(e => e.GetProperty("data").GetProperty("reason").GetString() == "bad_signature").ToList();
+        Assert.InRange(badSignature.Count, 1, 2); // one per minute: two if the test straddled a minute
+        Assert.Equal(forged, badSignature.Sum(Attempts));
+    }
+
+    [Fact]
+    public async Task A_flood_from_one_address_gets_429_with_retry_after_and_other_addresses_are_untouched()
+    {
+        var key = await backend.Enroller.KeyAsync(FloodedSchool);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < SmallLimitFixture.Burst + 5; i++)
+        {
+            using var response = await SendAsync(Enroller.Body(Enroller.NewSerial("FLOOD"), FloodedSchool).ToJsonString(), new byte[32], "10.2.0.2");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                await ProblemAssert.IsProblemAsync(response, HttpStatusCode.TooManyRequests);
+                Assert.True(response.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+            }
+        }
+
+        Assert.Equal(SmallLimitFixture.Burst, statuses.Count(s => s == HttpStatusCode.Unauthorized));
+        Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+
+        // A real device of the school, from its own network, enrols meanwhile.
+        var serial = Enroller.NewSerial("REAL");
+        using var real = await SendAsync(Enroller.Body(serial, FloodedSchool).ToJsonString(), key, "10.3.0.3");
+        Assert.Equal(HttpStatusCode.Accepted, real.StatusCode);
+    }
+
+    private Task<HttpResponseMessage> SendAsync(string body, byte[] key, string sourceAddress) =>
+        backend.Enroller.SendAsync(Encoding.UTF8.GetBytes(body), key, tamper: request => request.Headers.Add("X-Forwarded-For", sourceAddress));
+
+    private async Task<List<JsonElement>> RejectionsAsync(string school)
+    {
+        var page = await backend.GetJsonAsync<JsonElement>($"api/audit?schoolUai={school}&pageSize=500");
+        return page.GetProperty("items").EnumerateArray().Where(e => e.GetProperty("type").GetString() == AuditEventTypes.DeviceEnrolmentRejected).ToList();
+    }
+
+    private static int Attempts(JsonElement entry) => entry.GetProperty("data").GetProperty("attempts").GetInt32();
+}

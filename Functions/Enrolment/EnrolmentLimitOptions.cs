@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sarthe.Enrolment.Enrolment;
+
+/// <summary>
+/// Limits on enrolment attempts (section <c>EnrolmentLimits</c>), so that a flood of forged requests is cheap to refuse
+/// while a whole school booting at once (500 devices in ten minutes, behind one address) is never slowed.
+/// </summary>
+public sealed class EnrolmentLimitOptions
+{
+    public const string Section = "EnrolmentLimits";
+
+    /// <summary>Attempts one source address may make at once (a school's network is one address: its storm fits).</summary>
+    [Range(1, 1_000_000)]
+    public int PerSourceBurst { get; set; } = 600;
+
+    /// <summary>Attempts one source address regains per minute after its burst (3,600 an hour).</summary>
+    [Range(1, 1_000_000)]
+    public int PerSourcePerMinute { get; set; } = 60;
+
+    /// <summary>
+    /// A signature that fails against a school's cached key ids is checked once more against storage (a key issued a
+    /// moment ago) at most this often per school: forged requests cost no storage read beyond it.
+    /// </summary>
+    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+}
