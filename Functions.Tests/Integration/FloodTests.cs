@@ -12,11 +12,14 @@ namespace Sarthe.Enrolment.Tests.Integration;
 public sealed class SmallLimitFixture : BackendFixture
 {
     public const int Burst = 20;
+    public const int SchoolBurst = 3;
 
     protected override void Configure(DevHostOptions options)
     {
         options.Settings["EnrolmentLimits:PerSourceBurst"] = Burst.ToString(System.Globalization.CultureInfo.InvariantCulture);
         options.Settings["EnrolmentLimits:PerSourcePerMinute"] = "6";
+        options.Settings["EnrolmentLimits:PerSchoolBurst"] = SchoolBurst.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        options.Settings["EnrolmentLimits:PerSchoolPerMinute"] = "1";
     }
 }
 
@@ -29,6 +32,7 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
     // One school per test: the tally of one test must not count the other's rejections.
     private const string TalliedSchool = "0721364S";
     private const string FloodedSchool = "0721365T";
+    private const string KeyHolderSchool = "0721363R";
 
     [Fact]
     public async Task Forged_requests_are_audited_once_per_school_reason_and_minute_with_their_count()
@@ -72,6 +76,28 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
         var serial = Enroller.NewSerial("REAL");
         using var real = await SendAsync(Enroller.Body(serial, FloodedSchool).ToJsonString(), key, "10.3.0.3");
         Assert.Equal(HttpStatusCode.Accepted, real.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_stolen_key_enrols_a_bounded_number_of_devices_and_forged_requests_never_use_up_the_school_limit()
+    {
+        var key = await backend.Enroller.KeyAsync(KeyHolderSchool);
+        // Forged requests for the school first, each from its own address: all refused 401, none counted against the school.
+        for (var i = 0; i < SmallLimitFixture.SchoolBurst * 3; i++)
+        {
+            using var forged = await SendAsync(Enroller.Body(Enroller.NewSerial("FORGED"), KeyHolderSchool).ToJsonString(), new byte[32], $"10.4.0.{i}");
+            Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        }
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < SmallLimitFixture.SchoolBurst + 2; i++)
+        {
+            using var signed = await SendAsync(Enroller.Body(Enroller.NewSerial("STOLEN"), KeyHolderSchool).ToJsonString(), key, $"10.5.0.{i}");
+            statuses.Add(signed.StatusCode);
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Accepted, SmallLimitFixture.SchoolBurst), statuses.Take(SmallLimitFixture.SchoolBurst));
+        Assert.All(statuses.Skip(SmallLimitFixture.SchoolBurst), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
     }
 
     private Task<HttpResponseMessage> SendAsync(string body, byte[] key, string sourceAddress) =>

@@ -52,6 +52,31 @@ public sealed class EnrolmentRateLimiterTests
     }
 
     [Fact]
+    public void A_school_has_its_own_limit_apart_from_its_sources()
+    {
+        var limiter = new EnrolmentRateLimiter(Options.Create(new EnrolmentLimitOptions { PerSchoolBurst = 2, PerSchoolPerMinute = 1 }), _clock);
+
+        Assert.Null(limiter.TakeSchoolAttempt("0720001K"));
+        Assert.Null(limiter.TakeSchoolAttempt("0720001K"));
+        Assert.Equal(TimeSpan.FromSeconds(60), limiter.TakeSchoolAttempt("0720001K"));
+        Assert.Null(limiter.TakeSchoolAttempt("0720002L"));
+        Assert.Null(limiter.TakeAttempt("192.0.2.10"));
+    }
+
+    [Fact]
+    public void The_default_school_limit_lets_the_largest_college_enrol_every_device_twice_at_once()
+    {
+        var limiter = Limiter();
+        var largest = File.ReadLines(Path.Combine(Sarthe.DevHost.RepositoryPaths.Root, "Functions", "Schools", "sarthe-colleges-2024.csv"))
+            .Skip(1).Max(line => int.Parse(line.Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture));
+
+        for (var attempt = 0; attempt < largest * 2; attempt++)
+        {
+            Assert.Null(limiter.TakeSchoolAttempt("0720001K"));
+        }
+    }
+
+    [Fact]
     public void A_failing_signature_sends_a_school_back_to_storage_at_most_once_per_refresh_interval()
     {
         var limiter = Limiter();

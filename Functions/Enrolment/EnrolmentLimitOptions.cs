@@ -4,7 +4,8 @@ namespace Sarthe.Enrolment.Enrolment;
 
 /// <summary>
 /// Limits on enrolment attempts (section <c>EnrolmentLimits</c>), so that a flood of forged requests is cheap to refuse
-/// while a whole school booting at once (500 devices in ten minutes, behind one address) is never slowed.
+/// and a stolen key's reach is bounded, while a whole school booting at once (500 devices in ten minutes, behind one
+/// address) is never slowed.
 /// </summary>
 public sealed class EnrolmentLimitOptions
 {
@@ -17,6 +18,17 @@ public sealed class EnrolmentLimitOptions
     /// <summary>Attempts one source address regains per minute after its burst (3,600 an hour).</summary>
     [Range(1, 1_000_000)]
     public int PerSourcePerMinute { get; set; } = 60;
+
+    /// <summary>
+    /// Attempts signed with one school's key that the school may make at once: the largest collège's whole roll-out
+    /// (about 900 pupils) retried once. Forged requests never count here; it bounds the holder of a stolen key.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int PerSchoolBurst { get; set; } = 2_000;
+
+    /// <summary>Signed attempts a school regains per minute after its burst.</summary>
+    [Range(1, 1_000_000)]
+    public int PerSchoolPerMinute { get; set; } = 200;
 
     /// <summary>
     /// A signature that fails against a school's cached key ids is checked once more against storage (a key issued a

@@ -14,7 +14,7 @@ public abstract record EnrolmentOutcome
     /// <summary>Refused before any effect (an audit entry aside), with the detail and, for invalid fields, the errors by field.</summary>
     public sealed record Refused(EnrolmentRefusal Reason, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null) : EnrolmentOutcome;
 
-    /// <summary>Too many attempts from this source: try again after <see cref="RetryAfter"/>. Nothing was read or written.</summary>
+    /// <summary>Too many attempts from this source or for this school: try again after <see cref="RetryAfter"/>. No device was read or written.</summary>
     public sealed record TooManyAttempts(TimeSpan RetryAfter) : EnrolmentOutcome;
 }
 

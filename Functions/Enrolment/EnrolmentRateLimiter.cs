@@ -4,27 +4,41 @@ using Microsoft.Extensions.Options;
 namespace Sarthe.Enrolment.Enrolment;
 
 /// <summary>
-/// In memory, per instance, before any storage read: a token bucket per source address, and the pace at which a
-/// failing signature may send a school's key ids back to storage. Idle buckets are forgotten.
+/// In memory, per instance, before any device is read: a token bucket per source address (every attempt), one per
+/// school (attempts signed with its key), and the pace at which a failing signature may send a school's key ids back
+/// to storage. Idle buckets are forgotten.
 /// </summary>
 public sealed class EnrolmentRateLimiter(IOptions<EnrolmentLimitOptions> options, TimeProvider time)
 {
     private const int MaxSources = 100_000;
-    private readonly ConcurrentDictionary<string, Bucket> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TokenBucket> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TokenBucket> _schools = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _keyRefreshes = new(StringComparer.Ordinal);
     private long _lastSweepTicks;
 
-    /// <summary>Null when the source may go on; otherwise how long it should wait.</summary>
+    /// <summary>An attempt from this source address: null when it may go on, otherwise how long it should wait.</summary>
     public TimeSpan? TakeAttempt(string source)
     {
         var settings = options.Value;
         var now = time.GetUtcNow();
         if (_sources.Count > MaxSources)
         {
-            Forget(now, settings);
+            ForgetIdleSources(now);
         }
 
-        return _sources.GetOrAdd(source, _ => new Bucket(settings.PerSourceBurst, now)).Take(now, settings);
+        return _sources.GetOrAdd(source, _ => new TokenBucket(settings.PerSourceBurst, settings.PerSourcePerMinute, now)).Take(now);
+    }
+
+    /// <summary>
+    /// An attempt signed with this school's key: null when it may go on, otherwise how long to wait. Forged requests
+    /// never reach it (they fail the signature first), so no stranger can lock a school out; it bounds what the holder
+    /// of a stolen key can do. There are 56 schools: these buckets are never forgotten.
+    /// </summary>
+    public TimeSpan? TakeSchoolAttempt(string schoolUai)
+    {
+        var settings = options.Value;
+        var now = time.GetUtcNow();
+        return _schools.GetOrAdd(schoolUai, _ => new TokenBucket(settings.PerSchoolBurst, settings.PerSchoolPerMinute, now)).Take(now);
     }
 
     /// <summary>Whether this school's key ids may be read from storage again now (at most once per KeyRefreshInterval).</summary>
@@ -40,7 +54,7 @@ public sealed class EnrolmentRateLimiter(IOptions<EnrolmentLimitOptions> options
     /// buckets that are full again (idle sources) are forgotten, and if that is not enough, all of them (a hard bound;
     /// such a flood is for the front end's DDoS protection, see docs/security.md).
     /// </summary>
-    private void Forget(DateTimeOffset now, EnrolmentLimitOptions settings)
+    private void ForgetIdleSources(DateTimeOffset now)
     {
         var last = Interlocked.Read(ref _lastSweepTicks);
         if (now.UtcTicks - last < TimeSpan.TicksPerSecond * 10 || Interlocked.CompareExchange(ref _lastSweepTicks, now.UtcTicks, last) != last)
@@ -50,7 +64,7 @@ public sealed class EnrolmentRateLimiter(IOptions<EnrolmentLimitOptions> options
 
         foreach (var (source, bucket) in _sources)
         {
-            if (bucket.IsFull(now, settings))
+            if (bucket.IsFull(now))
             {
                 _sources.TryRemove(source, out _);
             }
@@ -62,38 +76,40 @@ public sealed class EnrolmentRateLimiter(IOptions<EnrolmentLimitOptions> options
         }
     }
 
-    private sealed class Bucket(double tokens, DateTimeOffset at)
+    /// <summary><paramref name="burst"/> attempts at once, then <paramref name="perMinute"/> more each minute.</summary>
+    private sealed class TokenBucket(int burst, int perMinute, DateTimeOffset at)
     {
-        private double _tokens = tokens;
+        private readonly Lock _lock = new();
+        private double _tokens = burst;
         private DateTimeOffset _at = at;
 
-        public TimeSpan? Take(DateTimeOffset now, EnrolmentLimitOptions settings)
+        public TimeSpan? Take(DateTimeOffset now)
         {
-            lock (this)
+            lock (_lock)
             {
-                Refill(now, settings);
+                Refill(now);
                 if (_tokens >= 1)
                 {
                     _tokens--;
                     return null;
                 }
 
-                return TimeSpan.FromSeconds(Math.Ceiling((1 - _tokens) * 60 / settings.PerSourcePerMinute));
+                return TimeSpan.FromSeconds(Math.Ceiling((1 - _tokens) * 60 / perMinute));
             }
         }
 
-        public bool IsFull(DateTimeOffset now, EnrolmentLimitOptions settings)
+        public bool IsFull(DateTimeOffset now)
         {
-            lock (this)
+            lock (_lock)
             {
-                Refill(now, settings);
-                return _tokens >= settings.PerSourceBurst;
+                Refill(now);
+                return _tokens >= burst;
             }
         }
 
-        private void Refill(DateTimeOffset now, EnrolmentLimitOptions settings)
+        private void Refill(DateTimeOffset now)
         {
-            _tokens = Math.Min(settings.PerSourceBurst, _tokens + ((now - _at).TotalMinutes * settings.PerSourcePerMinute));
+            _tokens = Math.Min(burst, _tokens + ((now - _at).TotalMinutes * perMinute));
             _at = now;
         }
     }

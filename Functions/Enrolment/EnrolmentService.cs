@@ -77,6 +77,11 @@ public sealed class EnrolmentService(
             return BadSignature("The enrolment signature does not match a key of this school.");
         }
 
+        if (limiter.TakeSchoolAttempt(uai) is { } schoolWait)
+        {
+            return new EnrolmentOutcome.TooManyAttempts(schoolWait);
+        }
+
         var enrolment = parser.ReadRequest(uai);
         if (enrolment is null)
         {
