@@ -143,6 +143,25 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
     }
 
     [Fact]
+    public async Task A_build_by_an_administrator_is_audited_with_their_id()
+    {
+        await SeedAsync();
+        using var built = await backend.Client.SendAsync(backend.Request(HttpMethod.Post, "api/reports/funding?date=2026-10-21", AdminRoles.Admin));
+        Assert.Equal(HttpStatusCode.Created, built.StatusCode);
+
+        var audit = backend.Host.Services.GetRequiredService<Azure.Data.Tables.TableServiceClient>().GetTableClient(Sarthe.Enrolment.Hosting.TableNames.AuditEvents);
+        var entries = await Eventually.MatchesAsync(
+            () => audit.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == Sarthe.Enrolment.Audit.AuditTrail.ProgrammePartition).ToListAsync().AsTask(),
+            list => list.Any(e => e.GetString("Data")?.Contains("\"2026-10-21\"", StringComparison.Ordinal) == true),
+            because: "the build reaches the trail");
+
+        var entry = entries.Single(e => e.GetString("Data")!.Contains("\"2026-10-21\"", StringComparison.Ordinal));
+        Assert.Equal(Sarthe.Enrolment.Audit.AuditEventTypes.ReportFundingBuilt, entry.GetString("Type"));
+        Assert.Equal("administrator", entry.GetString("ActorKind"));
+        Assert.False(string.IsNullOrEmpty(entry.GetString("ActorId")));
+    }
+
+    [Fact]
     public async Task The_nightly_run_builds_what_is_due_once()
     {
         var service = backend.Host.Services.GetRequiredService<FundingReportService>();

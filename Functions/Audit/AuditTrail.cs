@@ -23,6 +23,9 @@ public sealed class AuditTrail(TableServiceClient tables, IOptions<AuditOptions>
 
     public static string DevicePartition(string serial) => "device|" + serial;
 
+    /// <summary>Events of neither a school nor a device (report builds): not readable through the API today.</summary>
+    public const string ProgrammePartition = "programme";
+
     // Entity-group transactions hold at most 100 operations, all in one partition.
     private const int MaxTransaction = 100;
 
@@ -142,7 +145,7 @@ public sealed class AuditTrail(TableServiceClient tables, IOptions<AuditOptions>
 
         if (auditEvent.SchoolUai is null && auditEvent.SerialNumber is null)
         {
-            yield return ToEntity("programme", auditEvent);
+            yield return ToEntity(ProgrammePartition, auditEvent);
         }
     }
 
