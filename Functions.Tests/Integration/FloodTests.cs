@@ -33,6 +33,7 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
     private const string TalliedSchool = "0721364S";
     private const string FloodedSchool = "0721365T";
     private const string KeyHolderSchool = "0721363R";
+    private const string NewKeySchool = "0721477P";
 
     [Fact]
     public async Task Forged_requests_are_audited_once_per_school_reason_and_minute_with_their_count()
@@ -98,6 +99,19 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
 
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.Accepted, SmallLimitFixture.SchoolBurst), statuses.Take(SmallLimitFixture.SchoolBurst));
         Assert.All(statuses.Skip(SmallLimitFixture.SchoolBurst), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+    }
+
+    [Fact]
+    public async Task A_key_issued_just_after_a_refused_attempt_works_at_once()
+    {
+        // The refusal reads the school's key ids (none yet) and uses up the school's refresh for 2 s.
+        using var early = await SendAsync(Enroller.Body(Enroller.NewSerial("EARLY"), NewKeySchool).ToJsonString(), new byte[32], "10.6.0.1");
+        Assert.Equal(HttpStatusCode.Unauthorized, early.StatusCode);
+
+        var key = await backend.Enroller.KeyAsync(NewKeySchool);
+        using var enrolled = await SendAsync(Enroller.Body(Enroller.NewSerial("NEWKEY"), NewKeySchool).ToJsonString(), key, "10.6.0.2");
+
+        Assert.Equal(HttpStatusCode.Accepted, enrolled.StatusCode);
     }
 
     private Task<HttpResponseMessage> SendAsync(string body, byte[] key, string sourceAddress) =>

@@ -10,7 +10,7 @@ using Sarthe.Enrolment.Schools;
 namespace Sarthe.Enrolment.Keys;
 
 /// <summary>School enrolment keys: issued (rotated) by an administrator, shown once.</summary>
-public sealed class EnrolmentKeyFunctions(AdminAuthenticator admins, SchoolStore schools, SchoolKeyStore keys, AuditPublisher audit, TimeProvider time)
+public sealed class EnrolmentKeyFunctions(AdminAuthenticator admins, SchoolStore schools, SchoolKeyStore keys, SchoolKeyCache keyIds, AuditPublisher audit, TimeProvider time)
 {
     [ApiOperation("Issue or rotate a school's enrolment key (shown once)")]
     [RequiresRole(AdminRoles.Admin)]
@@ -29,6 +29,7 @@ public sealed class EnrolmentKeyFunctions(AdminAuthenticator admins, SchoolStore
             }
 
             var issued = await keys.RotateAsync(school.Uai, ct);
+            keyIds.Forget(school.Uai);
             await audit.PublishAsync(AuditEvents.SchoolKeyRotated(school.Uai, issued.KeyId, issued.PreviousKeyValidUntil, administrator.Actor, time.GetUtcNow()), ct);
             return ApiResult.Json(issued, StatusCodes.Status201Created);
         },
