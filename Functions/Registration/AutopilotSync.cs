@@ -24,6 +24,7 @@ public sealed class AutopilotSync(
     AutopilotWatcher watcher,
     ImportCleaner cleaner,
     GraphBudget budget,
+    PipelineGauges gauges,
     IOptions<RegistrationOptions> options,
     TimeProvider time,
     ILogger<AutopilotSync> logger)
@@ -57,6 +58,7 @@ public sealed class AutopilotSync(
 
         try
         {
+            await gauges.MeasureIfDueAsync(cancellationToken);
             await RunPassesAsync(started, cancellationToken);
         }
         finally
