@@ -211,6 +211,7 @@ output AZURE_FUNCTION_APP_ID string = resources.outputs.functionAppId
 output AZURE_FUNCTION_URI string = resources.outputs.functionUri
 output AZURE_DASHBOARD_URL string = '${resources.outputs.functionUri}/dashboard'
 output AZURE_KEY_VAULT_NAME string = resources.outputs.vaultName
+output AZURE_KEY_VAULT_ID string = resources.outputs.vaultId
 output AZURE_KEY_VAULT_URI string = resources.outputs.vaultUri
 output AZURE_STORAGE_ACCOUNT_NAME string = resources.outputs.storageName
 output APP_IDENTITY_PRINCIPAL_ID string = resources.outputs.identityPrincipalId

@@ -317,6 +317,7 @@ output functionAppName string = app.name
 output functionAppId string = app.id
 output functionUri string = 'https://${app.properties.defaultHostName}/api'
 output vaultName string = vault.name
+output vaultId string = vault.id
 output vaultUri string = vault.properties.vaultUri
 output storageName string = storage.name
 output identityPrincipalId string = identity.properties.principalId
