@@ -58,7 +58,8 @@ public sealed partial class SettingDefaultsTests
     [Fact]
     public void The_bicep_template_sets_literal_values_only_to_their_defaults()
     {
-        var bicep = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "infra", "main.bicep"));
+        // main.bicep holds the tunable settings and their parameters, resources.bicep those derived from resources.
+        var bicep = string.Join("\n", Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "infra"), "*.bicep").Order().Select(File.ReadAllText));
         var parameters = BicepParameter().Matches(bicep).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["value"].Value.Trim('\''));
         var values = BicepSetting().Matches(bicep)
             .Select(m => (Name: m.Groups["name"].Value, Value: m.Groups["value"].Value.Trim()))
@@ -69,7 +70,7 @@ public sealed partial class SettingDefaultsTests
             .ToDictionary(s => s.Name, s => s.Value!);
 
         Assert.NotEmpty(values);
-        AssertDefaults(values, "infra/main.bicep");
+        AssertDefaults(values, "infra/*.bicep");
     }
 
     [Fact]

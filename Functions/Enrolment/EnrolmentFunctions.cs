@@ -4,6 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Net.Http.Headers;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.OpenApi;
@@ -41,7 +42,7 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
         }
 
         var signed = new SignedBody(body, request.Headers[EnrolmentSignature.TimestampHeader].ToString(), request.Headers[EnrolmentSignature.SignatureHeader].ToString(), SourceAddress(request));
-        return await storage.RunAsync(async deadline => Answer(await enrolment.EnrolAsync(signed, deadline)), cancellationToken);
+        return await storage.RunAsync(async deadline => Answer(EnrolmentTelemetry.Recorded(await enrolment.EnrolAsync(signed, deadline))), cancellationToken);
     }
 
     private static ApiResult Answer(EnrolmentOutcome outcome) =>

@@ -74,6 +74,7 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<ImportMonitor>();
         services.AddSingleton<AutopilotWatcher>();
         services.AddSingleton<ImportCleaner>();
+        services.AddSingleton<PipelineGauges>();
         services.AddSingleton<AutopilotSync>();
         services.AddSingleton<RegistrationRedriver>();
         services.AddSingleton<RegistrationSweeper>();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Schools;
 
 namespace Sarthe.Enrolment.Reporting;
@@ -26,6 +27,7 @@ public sealed class FundingReportService(
     /// <summary>Builds the report of <paramref name="date"/> from every device, streamed, and replaces any earlier build.</summary>
     public async Task<FundingReport> BuildAsync(DateOnly date, AuditActor actor, CancellationToken cancellationToken)
     {
+        using var span = EnrolmentTelemetry.Source.StartActivity("build funding report")?.SetTag("enrolment.report_date", ReportCalendar.Format(date));
         var cutOff = Calendar.CutOff(date);
         var builder = new FundingReportBuilder(options.Value);
         await foreach (var device in devices.StreamReportFactsAsync(cancellationToken))
@@ -37,6 +39,7 @@ public sealed class FundingReportService(
         var report = builder.Build(reportDate, time.GetUtcNow(), await schools.ListAsync(cancellationToken));
         await store.SaveAsync(report, cancellationToken);
         await audit.PublishAsync(AuditEvents.FundingReportBuilt(reportDate, report.Totals.DevicesRegistered, report.Totals.ErdfAmountEur, actor, time.GetUtcNow()), cancellationToken);
+        EnrolmentTelemetry.ReportBuilt(nightly: actor == AuditActor.NightlyReport);
         logger.LogInformation("Funding report {ReportDate} built: {DevicesRegistered} devices registered, {ErdfAmount} {Currency} ERDF",
             reportDate, report.Totals.DevicesRegistered, report.Totals.ErdfAmountEur, report.Currency);
         return report;
@@ -72,6 +75,9 @@ public sealed class FundingReportService(
                 built.Add(ReportCalendar.Format(date));
             }
         }
+
+        // What the "report not built by 03:00" alert reads: is last night's report there after this check?
+        EnrolmentTelemetry.NightlyReportChecked(lastEnded < options.Value.ProgrammeStart || await store.ExistsAsync(ReportCalendar.Format(lastEnded), cancellationToken));
 
         return built;
     }

@@ -4,6 +4,9 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Azure.WebJobs;
 using Microsoft.Extensions.Configuration.Memory;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Dashboard;
 using Sarthe.Enrolment.Graph;
@@ -177,6 +180,7 @@ public sealed class RunningDevHost : IAsyncDisposable
         // Ctrl+C and SIGTERM are the owner's to handle (the dev host's Program, a benchmark, the test host).
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.AddEnrolmentServices(configuration);
+        AddTelemetry(builder.Services, configuration, options);
         builder.Services.AddSingleton(tokens);
         AddWebJobs(builder);
 
@@ -206,6 +210,30 @@ public sealed class RunningDevHost : IAsyncDisposable
 
         owned.Insert(0, app);
         return new RunningDevHost(app, baseUrl, tokens, azurite, graph, owned);
+    }
+
+    /// <summary>
+    /// The worker's telemetry (<see cref="TelemetryRegistration"/>), with ASP.NET Core's server spans and metrics in
+    /// place of the Functions host's invocation spans; only when something exports it.
+    /// </summary>
+    private static void AddTelemetry(IServiceCollection services, IConfiguration configuration, DevHostOptions options)
+    {
+        if (!options.ConsoleTelemetry && options.Telemetry is null && !TelemetryRegistration.HasExporter(configuration))
+        {
+            return;
+        }
+
+        var telemetry = services.AddEnrolmentTelemetry(configuration)
+            .WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore"))
+            .WithMetrics(metrics => metrics.AddMeter("Microsoft.AspNetCore.Hosting"));
+        if (options.ConsoleTelemetry)
+        {
+            telemetry.WithTracing(tracing => tracing.AddConsoleExporter())
+                .WithMetrics(metrics => metrics.AddConsoleExporter())
+                .WithLogging(logging => logging.AddConsoleExporter());
+        }
+
+        options.Telemetry?.Invoke(telemetry);
     }
 
     /// <summary>Queue and timer triggers run under the WebJobs SDK, configured from host.json's extensions.queues.</summary>
