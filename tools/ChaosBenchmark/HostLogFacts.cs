@@ -1,0 +1,27 @@
+namespace Sarthe.ChaosBenchmark;
+
+/// <summary>What the host's own log says it repaired (all incarnations): the evidence behind the recovery figures.</summary>
+public sealed record HostLogFacts(int ImportsReconciled, int HalfPlannedImportsFinished, int DevicesRedriven, int SweepsThatActed, int SyncResumed, int ErrorLines)
+{
+    public static HostLogFacts Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return new HostLogFacts(0, 0, 0, 0, 0, 0);
+        }
+
+        int reconciled = 0, halfPlanned = 0, redriven = 0, sweeps = 0, resumed = 0, errors = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            // The messages of ImportPoster, AutopilotSync, RegistrationRedriver and RegistrationSweeper.
+            reconciled += line.Contains("was cut short while being sent", StringComparison.Ordinal) ? 1 : 0;
+            halfPlanned += line.Contains("was left half-planned", StringComparison.Ordinal) ? 1 : 0;
+            redriven += line.Contains("had stopped moving", StringComparison.Ordinal) ? 1 : 0;
+            sweeps += line.Contains("Sweep: ", StringComparison.Ordinal) ? 1 : 0;
+            resumed += line.Contains("Autopilot sync resumes on this instance", StringComparison.Ordinal) ? 1 : 0;
+            errors += line.Contains(" fail: ", StringComparison.Ordinal) || line.Contains(" crit: ", StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        return new HostLogFacts(reconciled, halfPlanned, redriven, sweeps, resumed, errors);
+    }
+}
