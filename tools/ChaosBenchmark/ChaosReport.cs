@@ -10,12 +10,12 @@ public static class ChaosReport
     {
         var o = result.Outcome;
         var text = new StringBuilder();
-        text.AppendLine("| # | fault | wave devices | at s | what was hit | host up s | HTTP back s | sync back s | pipeline moving s | wave's slowest device s |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| # | fault | wave devices | at s | what was hit | host up s | HTTP back s | sync back s | pipeline moving s | re-driven devices | their slowest enrolment→settled s |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         var number = 0;
         foreach (var f in result.Faults)
         {
-            text.AppendLine($"| {++number} | {f.Fault.Title()} | {f.WaveDevices} | {F(f.AtSeconds, "F0")} | {f.Detail} | {S(f.HostUp)} | {S(f.HttpBack)} | {S(f.SyncBack)} | {S(f.PipelineMoving)} | {S(f.SlowestDevice)} |");
+            text.AppendLine($"| {++number} | {f.Fault.Title()} | {f.WaveDevices} | {F(f.AtSeconds, "F0")} | {f.Detail} | {S(f.HostUp)} | {S(f.HttpBack)} | {S(f.SyncBack)} | {S(f.PipelineMoving)} | {f.Redriven} | {S(f.SlowestRedriven)} |");
         }
 
         text.AppendLine();

@@ -16,10 +16,11 @@ namespace Sarthe.ChaosBenchmark;
 /// <param name="HttpBack">From restart (or resume) to the first enrolment accepted after it.</param>
 /// <param name="SyncBack">From restart (or resume) to the first Graph request answered: the Autopilot sync runs again.</param>
 /// <param name="PipelineMoving">From restart (or resume) to the next import action or newly settled device.</param>
-/// <param name="SlowestDevice">Of the fault's wave, the longest from enrolment to registered or failed (device rows' own times).</param>
+/// <param name="Redriven">Devices of the fault's wave the host drove again (the sweep, or a repeat enrolment): their line was lost.</param>
+/// <param name="SlowestRedriven">Of those, the longest from enrolment to registered or failed (the rows' own times).</param>
 public sealed record FaultResult(
     FaultKind Fault, int WaveDevices, double AtSeconds, string Detail, TimeSpan? HostUp, TimeSpan? HttpBack, TimeSpan? SyncBack, TimeSpan? PipelineMoving,
-    TimeSpan? SlowestDevice = null);
+    int Redriven = 0, TimeSpan? SlowestRedriven = null);
 
 /// <summary>Everything a run measured and found.</summary>
 public sealed record ChaosResult(
@@ -128,9 +129,17 @@ public static class ChaosRun
                 await sampler;
                 Say("verifying: device rows, Graph's imports, the audit trail");
                 var outcome = await ChaosVerdict.VerifyAsync(_probe, _emulator, clients.AcceptedDevices, fleet.Count, cancellationToken);
-                faults = faults.Select((f, i) => f with { SlowestDevice = waves[i].Select(d => outcome.SettledAfterEnrolment.GetValueOrDefault(fleet[d].Serial)).DefaultIfEmpty().Max() })
-                    .ToList();
-                return new ChaosResult(plan, folder, faults, outcome, HostLogFacts.Read(host.LogPath), clients.Answers, clients.Retries, clients.FirstTryAlreadyEnrolled, Now,
+                var hostLog = HostLogFacts.Read(host.LogPath);
+                faults = faults.Select((f, i) =>
+                {
+                    var redriven = waves[i].Select(d => fleet[d].Serial).Where(hostLog.RedrivenSerials.Contains).ToList();
+                    return f with
+                    {
+                        Redriven = redriven.Count,
+                        SlowestRedriven = redriven.Count == 0 ? null : redriven.Max(serial => outcome.SettledAfterEnrolment.GetValueOrDefault(serial)),
+                    };
+                }).ToList();
+                return new ChaosResult(plan, folder, faults, outcome, hostLog, clients.Answers, clients.Retries, clients.FirstTryAlreadyEnrolled, Now,
                     settledAfter, auditAfter, host.Incarnation);
             }
         }
@@ -252,7 +261,6 @@ public static class ChaosRun
                         await WaitUntilAsync(() => Task.FromResult(_clients.Accepted >= acceptedBefore + first.Count), TimeSpan.FromMinutes(2), cancellationToken);
                     }
 
-                    var before = await TallyAsync(cancellationToken);
                     var refusedBefore = _clients.Answers.GetValueOrDefault("503");
                     Say($"SIGSTOP Azurite for {plan.StoragePause.TotalSeconds:F0} s{(whileSyncWaits ? ", the sync waiting on an import answer" : "")}");
                     _azurite.Pause();
@@ -274,7 +282,7 @@ public static class ChaosRun
                     var resumed = DateTimeOffset.UtcNow;
                     var counters = await _emulator.CountersAsync(cancellationToken);
                     Say("SIGCONT Azurite");
-                    var (sync, moving) = await MeasureRecoveryAsync(resumed, counters, before, cancellationToken);
+                    var (sync, moving) = await MeasureRecoveryAsync(resumed, counters, cancellationToken);
                     var httpBack = await HttpBackAsync(resumed, cancellationToken);
                     var refused = _clients.Answers.GetValueOrDefault("503") - refusedBefore;
                     return new FaultResult(fault, wave.Count, at, $"paused {plan.StoragePause.TotalSeconds:F0} s; {refused} answers 503 (Retry-After) during and after it",
@@ -285,7 +293,6 @@ public static class ChaosRun
                 {
                     _clients.Release(wave);
                     await WaitUntilAsync(() => Task.FromResult(_clients.Accepted >= acceptedBefore + Math.Max(1, wave.Count / 4)), TimeSpan.FromMinutes(2), cancellationToken);
-                    var before = await TallyAsync(cancellationToken);
                     var faultsBefore = (await _emulator.CountersAsync(cancellationToken)).Faults;
                     Say($"Graph outage for {plan.GraphOutage.TotalSeconds:F0} s");
                     await _emulator.StartOutageAsync(cancellationToken);
@@ -294,7 +301,7 @@ public static class ChaosRun
                     await _emulator.EndOutageAsync(cancellationToken);
                     var ended = DateTimeOffset.UtcNow;
                     Say("Graph answers again");
-                    var (sync, moving) = await MeasureRecoveryAsync(ended, counters, before, cancellationToken);
+                    var (sync, moving) = await MeasureRecoveryAsync(ended, counters, cancellationToken);
                     return new FaultResult(fault, wave.Count, at, $"{plan.GraphOutage.TotalSeconds:F0} s; {counters.Faults - faultsBefore} requests answered 503",
                         null, null, sync, moving);
                 }
@@ -318,7 +325,6 @@ public static class ChaosRun
 
         private async Task<FaultResult> KillAndRestartAsync(FaultKind fault, int wave, double at, string detail, Func<Task>? beforeRestart, CancellationToken cancellationToken)
         {
-            var before = await TallyAsync(cancellationToken);
             Say($"kill -9 of the host: {detail}");
             await _host.KillAsync();
             _lastKill = DateTimeOffset.UtcNow;
@@ -331,32 +337,32 @@ public static class ChaosRun
             var started = await _host.StartOnceAsync(cancellationToken);
             var hostUp = DateTimeOffset.UtcNow - started;
             Say($"host restarted (incarnation {_host.Incarnation}), answering HTTP after {hostUp.TotalSeconds:F1} s");
-            var (sync, moving) = await MeasureRecoveryAsync(started, counters, before, cancellationToken);
+            var (sync, moving) = await MeasureRecoveryAsync(started, counters, cancellationToken);
             var httpBack = await HttpBackAsync(started, cancellationToken);
             return new FaultResult(fault, wave, at, detail, hostUp, httpBack, sync, moving);
         }
 
         /// <summary>
         /// From <paramref name="from"/>, the first Graph request answered (the sync runs again) and the first import action or
-        /// newly settled device (the pipeline moves again), against what was there before the fault.
+        /// device settled (the pipeline moves again); <paramref name="counters"/> are the emulator's at <paramref name="from"/>.
         /// </summary>
-        private async Task<(TimeSpan? Sync, TimeSpan? Moving)> MeasureRecoveryAsync(DateTimeOffset from, EmulatorCounters counters, DeviceTally before, CancellationToken cancellationToken)
+        private async Task<(TimeSpan? Sync, TimeSpan? Moving)> MeasureRecoveryAsync(DateTimeOffset from, EmulatorCounters counters, CancellationToken cancellationToken)
         {
             TimeSpan? sync = null, moving = null;
             var answered = counters.Requests - counters.Faults;
-            var nextTally = DateTimeOffset.MinValue;
+            var nextLook = DateTimeOffset.MinValue;
             while ((sync is null || moving is null) && DateTimeOffset.UtcNow - from < RecoveryCap)
             {
                 var now = await _emulator.CountersAsync(cancellationToken);
                 var seen = DateTimeOffset.UtcNow - from;
                 sync ??= now.Requests - now.Faults > answered ? seen : null;
                 moving ??= now.ImportActions > counters.ImportActions ? seen : null;
-                if (moving is null && DateTimeOffset.UtcNow >= nextTally)
+                if (DateTimeOffset.UtcNow >= nextLook)
                 {
-                    nextTally = DateTimeOffset.UtcNow.AddSeconds(1);
-                    if (await TryTallyAsync(cancellationToken) is { } tally && tally.Settled > before.Settled)
+                    nextLook = DateTimeOffset.UtcNow.AddSeconds(1);
+                    if (await TryAsync(() => _probe.FirstSettledAfterAsync(from, cancellationToken)) is { } settled && (moving is null || settled - from < moving))
                     {
-                        moving = seen;
+                        moving = settled - from;
                     }
                 }
 
@@ -422,19 +428,19 @@ public static class ChaosRun
             }
         }
 
-        private async Task<DeviceTally> TallyAsync(CancellationToken cancellationToken) =>
-            await TryTallyAsync(cancellationToken) ?? throw new InvalidOperationException("Storage did not answer the device tally.");
-
         /// <summary>The device tally, or null while storage does not answer.</summary>
-        private async Task<DeviceTally?> TryTallyAsync(CancellationToken cancellationToken)
+        private Task<DeviceTally?> TryTallyAsync(CancellationToken cancellationToken) => TryAsync<DeviceTally?>(async () => await _probe.TallyAsync(cancellationToken));
+
+        /// <summary>A probe's answer, or default while storage does not answer.</summary>
+        private static async Task<T?> TryAsync<T>(Func<Task<T?>> probe)
         {
             try
             {
-                return await _probe.TallyAsync(cancellationToken);
+                return await probe();
             }
-            catch (Exception ex) when (ex is Azure.RequestFailedException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is Azure.RequestFailedException or TaskCanceledException)
             {
-                return null;
+                return default;
             }
         }
 

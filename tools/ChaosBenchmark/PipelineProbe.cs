@@ -51,6 +51,28 @@ public sealed class PipelineProbe
         return tally;
     }
 
+    /// <summary>
+    /// When the first device settled (registered or failed, by its row's own time) after <paramref name="since"/>; null if
+    /// none has yet. The row's time, not a count, so a write that was in flight before a fault is not taken for recovery.
+    /// </summary>
+    public async Task<DateTimeOffset?> FirstSettledAfterAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? first = null;
+        var filter = TableClient.CreateQueryFilter($"RegisteredAt gt {since} or FailedAt gt {since}");
+        await foreach (var row in _devices.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RegisteredAt", "FailedAt"], cancellationToken: cancellationToken))
+        {
+            foreach (var at in new[] { row.GetDateTimeOffset("RegisteredAt"), row.GetDateTimeOffset("FailedAt") })
+            {
+                if (at > since && (first is null || at < first))
+                {
+                    first = at;
+                }
+            }
+        }
+
+        return first;
+    }
+
     /// <summary>Whether some registered device still holds audit events in its row (its publisher has not cleared them yet).</summary>
     public async Task<bool> AnyRegisteredWithPendingAuditAsync(CancellationToken cancellationToken)
     {
