@@ -325,6 +325,8 @@ public static class ChaosRun
 
         private async Task<FaultResult> KillAndRestartAsync(FaultKind fault, int wave, double at, string detail, Func<Task>? beforeRestart, CancellationToken cancellationToken)
         {
+            // Messages in the audit queue at the kill: one the host had leased comes back only after the trigger's 10 minutes.
+            detail += $" (audit queue {await TryAsync<int?>(async () => await _probe.AuditQueueDepthAsync(cancellationToken))})";
             Say($"kill -9 of the host: {detail}");
             await _host.KillAsync();
             _lastKill = DateTimeOffset.UtcNow;
