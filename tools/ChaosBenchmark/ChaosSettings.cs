@@ -20,7 +20,7 @@ public static class ChaosSettings
         var clients = command.Int("--clients", defaults.Clients, "concurrent device clients (each retries until 202 or 200)");
         var timeScale = command.Number("--time-scale", defaults.TimeScale, "Intune's durations shortened this many times (emulator and matching product settings)");
         var faults = command.Text("--faults", string.Join(",", defaults.Faults.Select(f => f.Name())),
-            "the faults, in order, one per wave: " + string.Join(", ", FaultNames.All.Select(f => f.Name())), "<name,...>");
+            "the faults, in order, one per wave, among:\n" + string.Join(",\n", FaultNames.All.Select(f => $"{f.Name()}: {f.Title()}")), "<name,...>");
         var storagePause = command.Int("--storage-pause-seconds", (int)defaults.StoragePause.TotalSeconds, "how long Azurite stays paused (SIGSTOP)");
         var graphOutage = command.Int("--graph-outage-seconds", (int)defaults.GraphOutage.TotalSeconds, "how long every Graph request answers 503 (real seconds)");
         var hold = command.Int("--hold-seconds", (int)defaults.Hold.TotalSeconds, "how long the emulator holds an import answer or a status read for a kill");
