@@ -22,8 +22,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
     [Fact]
     public async Task A_host_killed_mid_storm_and_a_storage_pause_lose_nothing_import_nothing_twice_and_leave_every_trail_exact()
     {
+        var folder = Path.Combine(Path.GetTempPath(), $"sarthe-chaos-test-{Guid.NewGuid():N}");
         var plan = new ChaosPlan
         {
+            WorkFolder = folder,
             Devices = 100,
             Clients = 16,
             TimeScale = 60,
@@ -58,6 +60,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.True(result.ClientAnswers.GetValueOrDefault("503") > 0, "devices got 503 while storage was paused, and retried");
         Assert.NotNull(result.Faults[0].PipelineMoving);
         Assert.NotNull(result.Faults[1].PipelineMoving);
+
+        // The processes' logs are kept only when something failed above.
+        Directory.Delete(folder, recursive: true);
     }
 
     /// <summary>The run's lines in the test's output.</summary>

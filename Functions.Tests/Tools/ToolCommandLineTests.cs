@@ -106,6 +106,9 @@ public sealed class ToolCommandLineTests
         Assert.True(chaos.ExitCode == 128 + 15, $"Exit code {chaos.ExitCode}, not 143 (SIGTERM): {chaos.Output}");
         Assert.Contains("Stopping: the chaos run, its dev host, Graph emulator and Azurite (SIGTERM).", chaos.Output, StringComparison.Ordinal);
         Assert.All(started, p => Assert.False(ToolProcess.IsRunning(p.Id, p.CommandLine), $"{p.CommandLine} (pid {p.Id}) outlived the chaos run."));
+        var logs = System.Text.RegularExpressions.Regex.Match(chaos.Output, "logs in (\\S+)").Groups[1].Value;
+        Assert.True(Directory.Exists(logs), $"the run's logs are kept: {chaos.Output}");
+        Directory.Delete(logs, recursive: true);
     }
 
     private static void AssertNothingStarted(string output)

@@ -30,7 +30,8 @@ public static class ChaosReport
                         $"{log.HalfPlannedImportsFinished} half-planned imports finished, {log.DevicesRedriven} devices driven again (sweep or repeat enrolment), " +
                         $"{log.SweepsThatActed} sweeps that acted, {log.ErrorLines} error lines.");
         text.AppendLine($"Devices' answers: {string.Join(", ", result.ClientAnswers.Select(a => $"{a.Key} ×{a.Value}"))}; {result.ClientRetries} retries; " +
-                        $"{result.FirstTryAlreadyEnrolled} devices answered 200 (already enrolled) to their first request.");
+                        $"{result.FirstTryAlreadyEnrolled} devices answered 200 (already enrolled) to their first request; {result.Refusals.Count} refused (another 4xx)" +
+                        (result.Refusals.Count == 0 ? "." : $": {string.Join(" | ", result.Refusals.Take(5))}"));
         text.AppendLine($"Audit: queue left {o.AuditQueueLeft}, poison {o.PoisonMessages}, rows still holding events {o.RowsWithPendingAudit}; " +
                         $"device rows without an accepted enrolment {o.RowsOfUnacceptedDevices}; registered without an import {o.RegisteredWithoutImport}.");
         foreach (var (title, examples) in new[] { ("Lost", o.LostExamples), ("Duplicate imports", o.DuplicateExamples), ("Audit anomalies", o.AnomalyExamples) })

@@ -32,6 +32,7 @@ public sealed record ChaosResult(
     IReadOnlyDictionary<string, int> ClientAnswers,
     long ClientRetries,
     int FirstTryAlreadyEnrolled,
+    IReadOnlyCollection<string> Refusals,
     double TotalSeconds,
     double? AllSettledAfterSeconds,
     double? AuditCompleteAfterLastKillSeconds,
@@ -139,7 +140,7 @@ public static class ChaosRun
                         SlowestRedriven = redriven.Count == 0 ? null : redriven.Max(serial => outcome.SettledAfterEnrolment.GetValueOrDefault(serial)),
                     };
                 }).ToList();
-                return new ChaosResult(plan, folder, faults, outcome, hostLog, clients.Answers, clients.Retries, clients.FirstTryAlreadyEnrolled, Now,
+                return new ChaosResult(plan, folder, faults, outcome, hostLog, clients.Answers, clients.Retries, clients.FirstTryAlreadyEnrolled, clients.Refusals, Now,
                     settledAfter, auditAfter, host.Incarnation);
             }
         }
