@@ -92,18 +92,23 @@ public static class EnrolmentScript
         ["retryBaseSeconds"] = 1,
     };
 
-    /// <summary>Runs the script for <paramref name="device"/> with this configuration in <paramref name="folder"/> (its log there too).</summary>
-    public static Task<ScriptRun> RunAsync(FakeDevice device, JsonObject? config, string folder, IDictionary? arguments = null) => Task.Run(() =>
+    /// <summary>
+    /// Runs the script (the repository's, or <paramref name="scriptPath"/>) for <paramref name="device"/> with this
+    /// configuration written in <paramref name="folder"/>, its log there too; without a configuration, the script reads
+    /// the one beside it.
+    /// </summary>
+    public static Task<ScriptRun> RunAsync(FakeDevice device, JsonObject? config, string folder, IDictionary? arguments = null, string? scriptPath = null) => Task.Run(() =>
     {
         Directory.CreateDirectory(folder);
-        var configPath = Path.Combine(folder, "enrolment.config.json");
+        var logs = Path.Combine(folder, "logs");
+        var parameters = new Hashtable { ["LogDirectory"] = logs };
         if (config is not null)
         {
+            var configPath = Path.Combine(folder, "enrolment.config.json");
             File.WriteAllText(configPath, config.ToJsonString());
+            parameters["ConfigPath"] = configPath;
         }
 
-        var logs = Path.Combine(folder, "logs");
-        var parameters = new Hashtable { ["ConfigPath"] = configPath, ["LogDirectory"] = logs };
         foreach (DictionaryEntry argument in arguments ?? new Hashtable())
         {
             parameters[argument.Key] = argument.Value;
@@ -126,7 +131,7 @@ public static class EnrolmentScript
         using var shell = PowerShell.Create(runspace);
         shell.AddScript(Shadows).Invoke();
         shell.Commands.Clear();
-        shell.AddScript($"$a = $global:ScriptArguments; & '{ScriptPath.Replace("'", "''", StringComparison.Ordinal)}' @a; $LASTEXITCODE");
+        shell.AddScript($"$a = $global:ScriptArguments; & '{(scriptPath ?? ScriptPath).Replace("'", "''", StringComparison.Ordinal)}' @a; $LASTEXITCODE");
         var output = shell.Invoke().ToList();
 
         var exitCode = output.LastOrDefault()?.BaseObject is int code ? code : -1;
