@@ -13,6 +13,7 @@ public sealed class SmallLimitFixture : BackendFixture
 {
     public const int Burst = 20;
     public const int SchoolBurst = 3;
+    public const int StatusBurst = 5;
 
     protected override void Configure(DevHostOptions options)
     {
@@ -20,6 +21,8 @@ public sealed class SmallLimitFixture : BackendFixture
         options.Settings["EnrolmentLimits:PerSourcePerMinute"] = "6";
         options.Settings["EnrolmentLimits:PerSchoolBurst"] = SchoolBurst.ToString(System.Globalization.CultureInfo.InvariantCulture);
         options.Settings["EnrolmentLimits:PerSchoolPerMinute"] = "1";
+        options.Settings["EnrolmentLimits:StatusPerSourceBurst"] = StatusBurst.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        options.Settings["EnrolmentLimits:StatusPerSourcePerMinute"] = "1";
     }
 }
 
@@ -34,6 +37,8 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
     private const string FloodedSchool = "0721365T";
     private const string KeyHolderSchool = "0721363R";
     private const string NewKeySchool = "0721477P";
+    private const string StatusTalliedSchool = "0721043T";
+    private const string WaitingSchool = "0721044U";
 
     [Fact]
     public async Task Forged_requests_are_audited_once_per_school_reason_and_minute_with_their_count()
@@ -112,6 +117,50 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
         using var enrolled = await SendAsync(Enroller.Body(Enroller.NewSerial("NEWKEY"), NewKeySchool).ToJsonString(), key, "10.6.0.2");
 
         Assert.Equal(HttpStatusCode.Accepted, enrolled.StatusCode);
+    }
+
+    [Fact]
+    public async Task Forged_status_reads_are_audited_in_the_same_tally_as_forged_enrolments()
+    {
+        const int forged = 4;
+        await backend.Enroller.KeyAsync(StatusTalliedSchool);
+        for (var i = 0; i < forged; i++)
+        {
+            using var response = await backend.Enroller.StatusAsync(Enroller.NewSerial("PEEK"), StatusTalliedSchool, key: new byte[32],
+                tamper: r => r.Headers.Add("X-Forwarded-For", $"10.6.0.{i}"));
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        await backend.Host.Services.GetRequiredService<RejectionTally>().FlushAsync(everything: true, CancellationToken.None);
+
+        var entries = await Eventually.MatchesAsync(() => RejectionsAsync(StatusTalliedSchool), e => e.Sum(Attempts) >= forged, because: "the count reaches the trail");
+        Assert.Equal(forged, entries.Where(e => e.GetProperty("data").GetProperty("reason").GetString() == "bad_signature").Sum(Attempts));
+    }
+
+    [Fact]
+    public async Task Status_reads_have_a_bucket_of_their_own_so_waiting_devices_never_use_up_enrolment_attempts()
+    {
+        var key = await backend.Enroller.KeyAsync(WaitingSchool);
+        var serial = Enroller.NewSerial("WAITING");
+        using var enrolled = await SendAsync(Enroller.Body(serial, WaitingSchool).ToJsonString(), key, "10.7.0.1");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < SmallLimitFixture.StatusBurst + 2; i++)
+        {
+            using var read = await backend.Enroller.StatusAsync(serial, WaitingSchool, tamper: r => r.Headers.Add("X-Forwarded-For", "10.7.0.1"));
+            statuses.Add(read.StatusCode);
+            if (read.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                await ProblemAssert.IsProblemAsync(read, HttpStatusCode.TooManyRequests);
+                Assert.True(read.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+            }
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.OK, SmallLimitFixture.StatusBurst), statuses.Take(SmallLimitFixture.StatusBurst));
+        Assert.All(statuses.Skip(SmallLimitFixture.StatusBurst), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+
+        // The same address still enrols: its enrolment attempts were not spent on reads.
+        using var next = await SendAsync(Enroller.Body(Enroller.NewSerial("WAITING"), WaitingSchool).ToJsonString(), key, "10.7.0.1");
+        Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
     }
 
     private Task<HttpResponseMessage> SendAsync(string body, byte[] key, string sourceAddress) =>

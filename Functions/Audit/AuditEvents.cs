@@ -77,6 +77,14 @@ public static class AuditEvents
         ForDeviceState(AuditEventTypes.DeviceRetryRequested, requestedBy, device, device.Attempt, device.RetryRequestedAt ?? device.UpdatedAt,
             new JsonObject { ["attempt"] = device.Attempt, ["previousError"] = device.LastError?.Code });
 
+    /// <summary>
+    /// A failed device enrolled again with another hardware hash: a new attempt, by the device. Neither hash is written
+    /// to the trail (the device row keeps the current one).
+    /// </summary>
+    public static AuditEvent HashReplaced(Device device) =>
+        ForDeviceState(AuditEventTypes.DeviceHashReplaced, AuditActor.Device(device.SerialNumber), device, device.Attempt, device.RetryRequestedAt ?? device.UpdatedAt,
+            new JsonObject { ["attempt"] = device.Attempt, ["previousError"] = device.LastError?.Code, ["enrolmentCount"] = device.EnrolmentCount });
+
     /// <summary>The key itself never reaches the audit trail, only its id.</summary>
     public static AuditEvent SchoolKeyRotated(string schoolUai, string keyId, DateTimeOffset? previousKeyValidUntil, AuditActor administrator, DateTimeOffset now) =>
         New(AuditEventTypes.SchoolKeyRotated, administrator, schoolUai, null, now,

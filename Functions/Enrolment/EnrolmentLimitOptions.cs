@@ -31,6 +31,17 @@ public sealed class EnrolmentLimitOptions
     public int PerSchoolPerMinute { get; set; } = 200;
 
     /// <summary>
+    /// Status reads (<c>GET /api/enrolments/{serialNumber}</c>) one source address may make at once. Reads have their own
+    /// bucket so that a school's devices waiting for Autopilot never use up its enrolment attempts.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int StatusPerSourceBurst { get; set; } = 1_000;
+
+    /// <summary>Status reads a source address regains per minute: 500 devices behind one address asking every 30 s fit.</summary>
+    [Range(1, 1_000_000)]
+    public int StatusPerSourcePerMinute { get; set; } = 1_200;
+
+    /// <summary>
     /// A signature that fails against a school's cached key ids is checked once more against storage (a key issued a
     /// moment ago) at most this often per school: forged requests cost no storage read beyond it.
     /// </summary>

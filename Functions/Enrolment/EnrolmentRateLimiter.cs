@@ -4,29 +4,30 @@ using Microsoft.Extensions.Options;
 namespace Sarthe.Enrolment.Enrolment;
 
 /// <summary>
-/// In memory, per instance, before any device is read: a token bucket per source address (every attempt), one per
-/// school (attempts signed with its key), and the pace at which a failing signature may send a school's key ids back
-/// to storage. Idle buckets are forgotten.
+/// In memory, per instance, before any device is read: a token bucket per source address (every attempt; status reads
+/// in buckets of their own), one per school (attempts signed with its key), and the pace at which a failing signature
+/// may send a school's key ids back to storage. Idle buckets are forgotten.
 /// </summary>
 public sealed class EnrolmentRateLimiter(IOptions<EnrolmentLimitOptions> options, TimeProvider time)
 {
     private const int MaxSources = 100_000;
-    private readonly ConcurrentDictionary<string, TokenBucket> _sources = new(StringComparer.Ordinal);
+    private readonly SourceBuckets _sources = new();
+    private readonly SourceBuckets _statusSources = new();
     private readonly ConcurrentDictionary<string, TokenBucket> _schools = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _keyRefreshes = new(StringComparer.Ordinal);
-    private long _lastSweepTicks;
 
     /// <summary>An attempt from this source address: null when it may go on, otherwise how long it should wait.</summary>
     public TimeSpan? TakeAttempt(string source)
     {
         var settings = options.Value;
-        var now = time.GetUtcNow();
-        if (_sources.Count > MaxSources)
-        {
-            ForgetIdleSources(now);
-        }
+        return _sources.Take(source, settings.PerSourceBurst, settings.PerSourcePerMinute, time.GetUtcNow());
+    }
 
-        return _sources.GetOrAdd(source, _ => new TokenBucket(settings.PerSourceBurst, settings.PerSourcePerMinute, now)).Take(now);
+    /// <summary>A status read from this source address (a bucket of its own): null when it may go on, otherwise how long it should wait.</summary>
+    public TimeSpan? TakeStatusRead(string source)
+    {
+        var settings = options.Value;
+        return _statusSources.Take(source, settings.StatusPerSourceBurst, settings.StatusPerSourcePerMinute, time.GetUtcNow());
     }
 
     /// <summary>
@@ -49,30 +50,47 @@ public sealed class EnrolmentRateLimiter(IOptions<EnrolmentLimitOptions> options
         return now - last >= options.Value.KeyRefreshInterval && _keyRefreshes.TryUpdate(schoolUai, now, last);
     }
 
-    /// <summary>
-    /// A flood spread over many addresses must not grow memory, nor cost a scan per request: at most every ten seconds,
-    /// buckets that are full again (idle sources) are forgotten, and if that is not enough, all of them (a hard bound;
-    /// such a flood is for the front end's DDoS protection, see docs/security.md).
-    /// </summary>
-    private void ForgetIdleSources(DateTimeOffset now)
+    /// <summary>One bucket per source address, for one kind of request.</summary>
+    private sealed class SourceBuckets
     {
-        var last = Interlocked.Read(ref _lastSweepTicks);
-        if (now.UtcTicks - last < TimeSpan.TicksPerSecond * 10 || Interlocked.CompareExchange(ref _lastSweepTicks, now.UtcTicks, last) != last)
-        {
-            return;
-        }
+        private readonly ConcurrentDictionary<string, TokenBucket> _buckets = new(StringComparer.Ordinal);
+        private long _lastSweepTicks;
 
-        foreach (var (source, bucket) in _sources)
+        public TimeSpan? Take(string source, int burst, int perMinute, DateTimeOffset now)
         {
-            if (bucket.IsFull(now))
+            if (_buckets.Count > MaxSources)
             {
-                _sources.TryRemove(source, out _);
+                ForgetIdleSources(now);
             }
+
+            return _buckets.GetOrAdd(source, _ => new TokenBucket(burst, perMinute, now)).Take(now);
         }
 
-        if (_sources.Count > MaxSources)
+        /// <summary>
+        /// A flood spread over many addresses must not grow memory, nor cost a scan per request: at most every ten seconds,
+        /// buckets that are full again (idle sources) are forgotten, and if that is not enough, all of them (a hard bound;
+        /// such a flood is for the front end's DDoS protection, see docs/security.md).
+        /// </summary>
+        private void ForgetIdleSources(DateTimeOffset now)
         {
-            _sources.Clear();
+            var last = Interlocked.Read(ref _lastSweepTicks);
+            if (now.UtcTicks - last < TimeSpan.TicksPerSecond * 10 || Interlocked.CompareExchange(ref _lastSweepTicks, now.UtcTicks, last) != last)
+            {
+                return;
+            }
+
+            foreach (var (source, bucket) in _buckets)
+            {
+                if (bucket.IsFull(now))
+                {
+                    _buckets.TryRemove(source, out _);
+                }
+            }
+
+            if (_buckets.Count > MaxSources)
+            {
+                _buckets.Clear();
+            }
         }
     }
 
