@@ -16,9 +16,6 @@ public sealed class ReportingFixture : BackendFixture
 {
     protected override void Configure(DevHostOptions options)
     {
-        options.Settings["Funding:UnitCostsEur:Laptop"] = "450.00";
-        options.Settings["Funding:UnitCostsEur:Desktop"] = "700.10";
-        options.Settings["Funding:UnitCostsEur:Tablet"] = "199.99";
         options.Settings["Funding:CofinancingRate"] = "0.6";
         // No dispatcher or sweep here: seeded rows must stay as seeded.
         options.Settings["AutopilotSyncSchedule"] = "0 0 0 1 1 *";

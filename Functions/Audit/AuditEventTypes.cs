@@ -13,10 +13,13 @@ public static class AuditEventTypes
     public const string DeviceProfileAssigned = "device.profile_assigned";
     public const string SchoolKeyRotated = "school.key_rotated";
     public const string ReportFundingBuilt = "report.funding_built";
+    public const string InventoryManifestImported = "inventory.manifest_imported";
+    public const string InventoryUpdated = "inventory.updated";
 
     public static readonly string[] All =
     [
         DeviceEnrolled, DeviceReenrolled, DeviceEnrolmentRejected, DeviceRegistrationStarted, DeviceRegistered,
         DeviceRegistrationFailed, DeviceRetryRequested, DeviceProfileAssigned, SchoolKeyRotated, ReportFundingBuilt,
+        InventoryManifestImported, InventoryUpdated,
     ];
 }
