@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
@@ -63,8 +64,10 @@ public sealed class InventoryEntity : ITableEntity
         nameof(AssetTag), nameof(ManifestId), nameof(CreatedAt), nameof(UpdatedAt),
     ];
 
+    [IgnoreDataMember]
     public string SerialNumber => PartitionKey;
 
+    [IgnoreDataMember]
     public Purchase? Purchase => PurchaseOrder is { } order && InvoiceNumber is { } invoice && UnitCostCents is { } cents ? new Purchase(order, invoice, cents) : null;
 
     public static string Digest(string hash) => Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(hash)))[..16];

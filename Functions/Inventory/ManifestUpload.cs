@@ -48,10 +48,11 @@ public sealed class ManifestUpload : IAsyncDisposable
             return (null, tooLarge);
         }
 
-        // Kestrel's default (30 MB) would refuse a valid manifest halfway, in the worker as in the dev host.
+        // Kestrel's default (30 MB) would refuse a valid manifest halfway, in the worker as in the dev host; the length
+        // is checked above, or counted below, so that a larger body gets this API's 413 rather than a bare one.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = MaxBytes + 1;
+            limit.MaxRequestBodySize = null;
         }
 
         if (request.ContentLength is not null)
