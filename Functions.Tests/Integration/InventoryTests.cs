@@ -245,6 +245,37 @@ public sealed class InventoryTests(BackendFixture backend)
     }
 
     [Fact]
+    public async Task Two_imports_of_overlapping_files_at_once_store_each_serial_once_and_lose_no_change()
+    {
+        var prefix = S("RACE");
+        var serials = Enumerable.Range(0, 300).Select(i => $"{prefix}-{i:D3}").ToList();
+        string File(string cost) => Manifests.ProgrammeHeader + "\n" + string.Join("\n", serials.Select(s => $"{s},{A},laptop,HP,ProBook,BC-RACE,F-RACE,{cost}"));
+
+        var results = await Task.WhenAll(Manifests.ImportAsync(backend, File("100.00"), "first.csv"), Manifests.ImportAsync(backend, File("200.00"), "second.csv"));
+
+        Assert.Equal(300, results.Sum(r => r.GetProperty("accepted").GetInt32()));
+        Assert.Equal(300, results.Sum(r => r.GetProperty("updated").GetInt32() + r.GetProperty("unchanged").GetInt32()));
+        var items = await Manifests.InventoryAsync(backend, "purchaseOrder=BC-RACE");
+        Assert.Equal(serials, items.Select(i => i.GetProperty("serialNumber").GetString()));
+        // Whichever file's line came second is what each row holds, and the row names that file's manifest.
+        var manifestOf = results.ToDictionary(r => r.GetProperty("manifestId").GetString()!, r => r.GetProperty("name").GetString());
+        Assert.All(items, i => Assert.Equal(i.GetProperty("unitCostEur").GetDecimal() == 100.00m ? "first.csv" : "second.csv", manifestOf[i.GetProperty("manifestId").GetString()!]));
+    }
+
+    [Fact]
+    public async Task A_batch_whose_serials_span_a_crowded_range_is_read_serial_by_serial_with_the_same_outcome()
+    {
+        var prefix = S("WIDE");
+        var serials = Enumerable.Range(0, 1100).Select(i => $"{prefix}-{i:D4}").ToList();
+        await Manifests.ImportAsync(backend, Manifests.ProgrammeHeader + "\n" + string.Join("\n", serials.Select(s => $"{s},{A},laptop,HP,ProBook,BC-WIDE,F-WIDE,1.00")));
+
+        // The first and the last: a range of 1,100 stored rows, more than a batch reads at once.
+        var again = await Manifests.ImportAsync(backend, $"{Manifests.ProgrammeHeader}\n{serials[0]},{A},laptop,HP,ProBook,BC-WIDE,F-WIDE,1.00\n{serials[^1]},{A},laptop,HP,ProBook,BC-WIDE,F-WIDE,2.00\n");
+
+        Assert.Equal((1, 1, 0), (again.GetProperty("unchanged").GetInt32(), again.GetProperty("updated").GetInt32(), again.GetProperty("accepted").GetInt32()));
+    }
+
+    [Fact]
     public async Task Inventory_pages_follow_serial_order_and_their_tokens_are_bound_to_their_query()
     {
         var serials = Enumerable.Range(0, 5).Select(_ => S("PAGE")).Order(StringComparer.Ordinal).ToList();

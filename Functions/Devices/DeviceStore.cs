@@ -71,6 +71,24 @@ public sealed class DeviceStore(TableServiceClient tables)
         return claim.HasValue ? claim.Value!.GetString("SchoolUai") : null;
     }
 
+    /// <summary>The schools of the serials from <paramref name="first"/> to <paramref name="last"/> that enrolled, or null when more than <paramref name="limit"/> did.</summary>
+    public async Task<IReadOnlyDictionary<string, string>?> ClaimsInRangeAsync(string first, string last, int limit, CancellationToken cancellationToken)
+    {
+        var claims = new Dictionary<string, string>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {first} and PartitionKey le {last} and RowKey eq {ClaimRow}");
+        await foreach (var claim in _serials.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "SchoolUai"], cancellationToken: cancellationToken))
+        {
+            if (claims.Count == limit)
+            {
+                return null;
+            }
+
+            claims[claim.PartitionKey] = claim.GetString("SchoolUai")!;
+        }
+
+        return claims;
+    }
+
     /// <summary>The status of the device with this serial (normalised), or null when none enrolled.</summary>
     public async Task<DeviceStatus?> StatusOfAsync(string serial, CancellationToken cancellationToken)
     {

@@ -25,6 +25,27 @@ public sealed class InventoryStore(TableServiceClient tables, DeviceStore device
         return response.HasValue ? response.Value : null;
     }
 
+    /// <summary>
+    /// The rows of the serials from <paramref name="first"/> to <paramref name="last"/> (without hashes), or null when
+    /// there are more than <paramref name="limit"/>: a range read serves a batch of serials in one request or a few.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, InventoryEntity>?> RangeAsync(string first, string last, int limit, CancellationToken cancellationToken)
+    {
+        var rows = new Dictionary<string, InventoryEntity>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {first} and PartitionKey le {last} and RowKey eq {InventoryEntity.ItemRow}");
+        await foreach (var row in _items.QueryAsync<InventoryEntity>(filter, maxPerPage: 1000, select: InventoryEntity.WithoutHash, cancellationToken: cancellationToken))
+        {
+            if (rows.Count == limit)
+            {
+                return null;
+            }
+
+            rows[row.SerialNumber] = row;
+        }
+
+        return rows;
+    }
+
     /// <summary>The record with its <c>inventory</c> object, when its serial was bought.</summary>
     public async Task<DeviceRecord> WithInventoryAsync(DeviceRecord record, CancellationToken cancellationToken) =>
         await GetAsync(record.SerialNumber, cancellationToken) is { } row ? record with { Inventory = InventoryView.From(row) } : record;

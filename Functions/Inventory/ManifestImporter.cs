@@ -26,15 +26,21 @@ public abstract record ManifestOutcome
 
 /// <summary>
 /// Imports a manifest while it is read: lines are parsed and checked one after the other (duplicates within the file
-/// need the order), and stored by <see cref="Workers"/> concurrent writers, each line a read of its serial's row and
-/// enrolment, then an insert-if-absent or an ETag-guarded merge. Memory holds a bounded queue of lines and the serials
-/// seen (for duplicates), never the file. The header is checked before anything is written: a refused file writes
-/// nothing.
+/// need the order), then stored in batches of <see cref="BatchSize"/> by <see cref="Workers"/> workers. A batch reads
+/// what storage knows of its serials with two range queries (inventory rows and enrolment claims: a reseller's
+/// serials run in sequence, so a range holds little else), then writes each line, <see cref="WritesPerBatch"/> at a
+/// time: an insert-if-absent, or a merge of the changed fields under the row's ETag; a line that meets a concurrent
+/// change is read again and decided again. Memory holds a few batches and the serials seen (for duplicates), never
+/// the file. The header is checked before anything is written: a refused file writes nothing.
 /// </summary>
 public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devices, AuditPublisher audit, TimeProvider time, ILogger<ManifestImporter> logger)
 {
-    public const int Workers = 16;
-    private const int AuditBatch = 100;
+    public const int Workers = 4;
+    public const int BatchSize = 100;
+    public const int WritesPerBatch = 16;
+
+    // A range holding more rows than this (a sparse batch in a large inventory) is read serial by serial instead.
+    private const int MaxRangeRows = 1000;
 
     public async Task<ManifestOutcome> ImportAsync(Stream body, ManifestRequest request, IReadOnlySet<string> schools, AuditActor administrator, CancellationToken cancellationToken)
     {
@@ -61,11 +67,12 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
         var run = new Run(manifest.ManifestId, administrator);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var queue = Channel.CreateBounded<ManifestRow>(new BoundedChannelOptions(64) { SingleWriter = true });
+        var queue = Channel.CreateBounded<List<ManifestRow>>(new BoundedChannelOptions(Workers) { SingleWriter = true });
         var workers = Enumerable.Range(0, Workers).Select(_ => WorkAsync(queue.Reader, run, stop)).ToArray();
         try
         {
             var firstLineOf = new Dictionary<string, int>(StringComparer.Ordinal);
+            var batch = new List<ManifestRow>(BatchSize);
             while (await reader.ReadAsync(stop.Token) is { } record)
             {
                 run.Rows++;
@@ -83,7 +90,17 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
                     continue;
                 }
 
-                await queue.Writer.WriteAsync(row, stop.Token);
+                batch.Add(row);
+                if (batch.Count == BatchSize)
+                {
+                    await queue.Writer.WriteAsync(batch, stop.Token);
+                    batch = new List<ManifestRow>(BatchSize);
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                await queue.Writer.WriteAsync(batch, stop.Token);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -109,37 +126,29 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
 
     private static ManifestOutcome.Refused Refuse(string field, string message) => new(new Dictionary<string, string[]> { [field] = [message] });
 
-    private async Task WorkAsync(ChannelReader<ManifestRow> rows, Run run, CancellationTokenSource stop)
+    private async Task WorkAsync(ChannelReader<List<ManifestRow>> batches, Run run, CancellationTokenSource stop)
     {
         await Task.Yield();
-        var events = new List<AuditEvent>();
         var finished = false;
         try
         {
-            await foreach (var row in rows.ReadAllAsync(stop.Token))
+            await foreach (var batch in batches.ReadAllAsync(stop.Token))
             {
-                if (await ApplyAsync(row, run, stop.Token) is { } updated)
+                var (rows, claims) = await KnownAsync(batch, stop.Token);
+                var events = new AuditEvent?[batch.Count];
+                await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count), new ParallelOptions { MaxDegreeOfParallelism = WritesPerBatch, CancellationToken = stop.Token },
+                    async (i, ct) => events[i] = await ApplyAsync(batch[i], run, Snapshot.Of(batch[i].SerialNumber, rows, claims), ct));
+                if (events.OfType<AuditEvent>().ToList() is { Count: > 0 } updated)
                 {
-                    events.Add(updated);
+                    await audit.PublishAsync(updated, stop.Token);
                 }
-
-                if (events.Count == AuditBatch)
-                {
-                    await audit.PublishAsync(events, stop.Token);
-                    events.Clear();
-                }
-            }
-
-            if (events.Count > 0)
-            {
-                await audit.PublishAsync(events, stop.Token);
             }
 
             finished = true;
         }
         finally
         {
-            // Whatever ended this writer early (storage failing), the others and the reader stop too.
+            // Whatever ended this worker early (storage failing), the others and the reader stop too.
             if (!finished)
             {
                 await stop.CancelAsync();
@@ -147,13 +156,31 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
         }
     }
 
+    /// <summary>The inventory rows and enrolment claims of a batch's serials: two range reads, or none when a range is too wide.</summary>
+    private async Task<(IReadOnlyDictionary<string, InventoryEntity>? Rows, IReadOnlyDictionary<string, string>? Claims)> KnownAsync(List<ManifestRow> batch, CancellationToken cancellationToken)
+    {
+        var first = batch.Select(r => r.SerialNumber).Min(StringComparer.Ordinal)!;
+        var last = batch.Select(r => r.SerialNumber).Max(StringComparer.Ordinal)!;
+        var rows = inventory.RangeAsync(first, last, MaxRangeRows, cancellationToken);
+        var claims = devices.ClaimsInRangeAsync(first, last, MaxRangeRows, cancellationToken);
+        return (await rows, await claims);
+    }
+
+    /// <summary>What a batch's range reads said of one serial; null when they could not say (the line reads it itself).</summary>
+    private sealed record Snapshot(InventoryEntity? Row, string? ClaimSchool)
+    {
+        public static Snapshot? Of(string serial, IReadOnlyDictionary<string, InventoryEntity>? rows, IReadOnlyDictionary<string, string>? claims) =>
+            rows is null || claims is null ? null : new Snapshot(rows.GetValueOrDefault(serial), claims.GetValueOrDefault(serial));
+    }
+
     /// <summary>Stores one line; returns its audit event when it changed a known serial's data.</summary>
-    private async Task<AuditEvent?> ApplyAsync(ManifestRow row, Run run, CancellationToken cancellationToken)
+    private async Task<AuditEvent?> ApplyAsync(ManifestRow row, Run run, Snapshot? known, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var enrolledAt = devices.SchoolOfAsync(row.SerialNumber, cancellationToken);
-            var existing = await inventory.GetAsync(row.SerialNumber, cancellationToken);
+            var enrolledAt = known is null ? devices.SchoolOfAsync(row.SerialNumber, cancellationToken) : Task.FromResult(known.ClaimSchool);
+            var existing = known is null ? await inventory.GetAsync(row.SerialNumber, cancellationToken) : known.Row;
+            known = null; // a second turn (a concurrent change met) reads again
             if (await enrolledAt is { } school && school != row.SchoolUai)
             {
                 run.Rejected.Add(new RejectedLine(row.Line, new Dictionary<string, string[]>
