@@ -35,7 +35,7 @@ public abstract record ManifestOutcome
 /// </summary>
 public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devices, AuditPublisher audit, TimeProvider time, ILogger<ManifestImporter> logger)
 {
-    public const int Workers = 4;
+    public const int Workers = 2;
     public const int BatchSize = 100;
     public const int WritesPerBatch = 16;
 
