@@ -81,6 +81,9 @@ public sealed class DashboardTests(BrowserFixture backend)
         // Its profile follows a moment later: the trail is complete then.
         await Eventually.MatchesAsync(() => backend.DeviceAsync(serial),
             d => d?.GetProperty("autopilot").GetProperty("deploymentProfile").GetProperty("status").GetString() == "assigned", because: "profile assigned");
+        // The page reads the trail once, when asked: wait until the audit queue has recorded the last event.
+        await Eventually.MatchesAsync(() => backend.GetJsonAsync<JsonElement>($"api/audit?serialNumber={serial}"),
+            trail => trail.GetProperty("items").EnumerateArray().Any(e => e.GetProperty("type").GetString() == "device.profile_assigned"), because: "the trail records the profile");
         await dashboard.TestId("trail-serial").FillAsync(serial.ToLowerInvariant());
         await dashboard.TestId("trail-show").ClickAsync();
         await Expect(dashboard.TestId("trail-status")).ToHaveAttributeAsync("data-status", "registered");

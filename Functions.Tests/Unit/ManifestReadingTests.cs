@@ -54,7 +54,7 @@ public sealed class ManifestReadingTests
     [Fact]
     public async Task A_quote_never_closed_spoils_only_its_own_line_up_to_the_record_limit()
     {
-        var longLine = "\"" + new string('x', ManifestCsvReader.MaxRecordChars + 10);
+        var longLine = "\"" + new string('x', ManifestCsvReader.MaxRecordChars + 10) + ",\"quoted again";
         var records = await ReadAllAsync($"a,b\n{longLine}\nok,1\n");
 
         Assert.NotNull(records[1].Error);

@@ -136,7 +136,7 @@ public sealed class ManifestCsvReader(Stream stream) : IDisposable
                 continue;
             }
 
-            if (c == '"' && _field.Length == 0 && !fieldWasQuoted)
+            if (c == '"' && _field.Length == 0 && !fieldWasQuoted && error is null)
             {
                 quoted = fieldWasQuoted = true;
             }
