@@ -133,7 +133,7 @@ param dashboardRefreshSeconds string = '15'
 @description('Audit__RetentionYears: stamped on every audit entry.')
 param auditRetentionYears string = '10'
 
-@description('Any other app settings, as a JSON object by name (\'{"Funding__UnitCostsEur__Laptop": "429.00"}\'): kept across deployments, unlike a value set in the portal.')
+@description('Any other app settings, as a JSON object by name (\'{"EnrolmentLimits__PerSourceBurst": "900"}\'): kept across deployments, unlike a value set in the portal.')
 param additionalAppSettings string = '{}'
 
 var tags = { 'azd-env-name': environmentName, product: 'sarthe-device-enrolment' }

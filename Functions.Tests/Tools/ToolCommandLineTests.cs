@@ -6,7 +6,7 @@ namespace Sarthe.Enrolment.Tests.Tools;
 /// </summary>
 public sealed class ToolCommandLineTests
 {
-    public static TheoryData<string> Tools => ["DevHost", "GraphEmulator", "StormBenchmark", "AuditBenchmark", "ReportBenchmark", "FloodBenchmark", "Bootstrap", "ChaosBenchmark"];
+    public static TheoryData<string> Tools => ["DevHost", "GraphEmulator", "StormBenchmark", "AuditBenchmark", "ReportBenchmark", "FloodBenchmark", "Bootstrap", "ChaosBenchmark", "ManifestBenchmark"];
 
     [Theory]
     [MemberData(nameof(Tools))]
@@ -39,6 +39,7 @@ public sealed class ToolCommandLineTests
     [InlineData("StormBenchmark", new[] { "--devices", "many" }, "--devices expects a whole number (0 or more), got 'many'; see --help")]
     [InlineData("StormBenchmark", new[] { "--no-baseline=yes" }, "--no-baseline takes no value; see --help")]
     [InlineData("ReportBenchmark", new[] { "8000" }, "unexpected argument '8000'; see --help")]
+    [InlineData("ManifestBenchmark", new[] { "--rows", "many" }, "--rows expects whole numbers (0 or more) separated by commas, got 'many'; see --help")]
     [InlineData("DevHost", new[] { "--Graph:BaseUrl" }, "--Graph:BaseUrl needs a value; see --help")]
     [InlineData("DevHost", new[] { "--Prot", "7072" }, "unknown option --Prot; see --help")]
     [InlineData("GraphEmulator", new[] { "--GraphEmulator:TimeScal", "10" }, "unknown option --GraphEmulator:TimeScal; see --help")]

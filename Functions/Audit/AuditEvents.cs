@@ -94,6 +94,19 @@ public static class AuditEvents
         New(AuditEventTypes.ReportFundingBuilt, actor, null, null, now,
             new JsonObject { ["reportDate"] = reportDate, ["devicesRegistered"] = devicesRegistered, ["erdfAmountEur"] = erdfAmountEur });
 
+    /// <summary>A manifest import and what it did (the rows it added are in the inventory, named by the manifest id).</summary>
+    public static AuditEvent InventoryManifestImported(string manifestId, string name, string format, int rows, int accepted, int updated, int unchanged, int rejected, AuditActor administrator, DateTimeOffset now) =>
+        New(AuditEventTypes.InventoryManifestImported, administrator, null, null, now, new JsonObject
+        {
+            ["manifestId"] = manifestId, ["name"] = name, ["format"] = format, ["rows"] = rows, ["accepted"] = accepted,
+            ["updated"] = updated, ["unchanged"] = unchanged, ["rejected"] = rejected,
+        });
+
+    /// <summary>A serial's purchase data changed by a manifest line: the changed fields before and after (a hash by its digest).</summary>
+    public static AuditEvent InventoryUpdated(string schoolUai, string serialNumber, string manifestId, int line, JsonObject before, JsonObject after, AuditActor administrator, DateTimeOffset now) =>
+        New(AuditEventTypes.InventoryUpdated, administrator, schoolUai, serialNumber, now,
+            new JsonObject { ["manifestId"] = manifestId, ["line"] = line, ["before"] = before, ["after"] = after });
+
     private static AuditEvent New(string type, AuditActor actor, string? schoolUai, string? serialNumber, DateTimeOffset now, JsonObject data) =>
         new(Guid.NewGuid(), now, type, actor, schoolUai, serialNumber, data);
 

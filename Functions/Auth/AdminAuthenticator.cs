@@ -51,11 +51,16 @@ public sealed partial class AdminAuthenticator
     /// gets a token that ends at the request's storage deadline (<see cref="StorageGuard"/>): storage failing or
     /// silent is a 503, not a hang.
     /// </summary>
+    public Task<IActionResult> RunAsync(
+        object function, HttpRequest request, Func<Administrator, CancellationToken, Task<ApiResult>> handle, CancellationToken cancellationToken, [CallerMemberName] string method = "") =>
+        RunAsync(function, request, null, handle, cancellationToken, method);
+
+    /// <summary>The same, for a route whose work is long by nature: its handler's token ends at <paramref name="deadline"/> instead.</summary>
     public async Task<IActionResult> RunAsync(
-        object function, HttpRequest request, Func<Administrator, CancellationToken, Task<ApiResult>> handle, CancellationToken cancellationToken, [CallerMemberName] string method = "")
+        object function, HttpRequest request, TimeSpan? deadline, Func<Administrator, CancellationToken, Task<ApiResult>> handle, CancellationToken cancellationToken, [CallerMemberName] string method = "")
     {
         var access = await AuthorizeAsync(request, RoleOf(function.GetType(), method), cancellationToken);
-        return access.Denied ?? await storage.RunAsync(async deadline => await handle(access.Administrator!, deadline), cancellationToken);
+        return access.Denied ?? await storage.RunAsync(async ct => await handle(access.Administrator!, ct), cancellationToken, deadline);
     }
 
     /// <summary>The role a function method declares; a method without <see cref="RequiresRoleAttribute"/> is a programming error.</summary>

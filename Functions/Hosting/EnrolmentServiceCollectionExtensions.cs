@@ -10,6 +10,7 @@ using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Enrolment;
 using Sarthe.Enrolment.Graph;
 using Sarthe.Enrolment.Http;
+using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Reporting;
@@ -80,6 +81,8 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<RegistrationSweeper>();
         services.AddSingleton<FundingReportStore>();
         services.AddSingleton<FundingReportService>();
+        services.AddSingleton<InventoryStore>();
+        services.AddSingleton<ManifestImporter>();
         services.AddSingleton<DashboardAssets>();
         services.AddHostedService<StorageInitializer>();
         return services;

@@ -113,7 +113,7 @@ public static class OpenApiDocumentBuilder
 
         if (described.RequestBody is { } body)
         {
-            operation.RequestBody = new OpenApiRequestBody { Required = true, Content = { ["application/json"] = new OpenApiMediaType { Schema = schemas.For(body) } } };
+            operation.RequestBody = new OpenApiRequestBody { Required = true, Content = { [described.RequestContentType] = new OpenApiMediaType { Schema = schemas.For(body) } } };
         }
 
         var (scheme, roles) = access switch

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Hosting;
+using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.Schools;
 
 namespace Sarthe.Enrolment.Reporting;
@@ -10,6 +11,7 @@ namespace Sarthe.Enrolment.Reporting;
 /// <summary>Builds, stores and audits ERDF funding reports; decides which nightly reports are due.</summary>
 public sealed class FundingReportService(
     DeviceStore devices,
+    InventoryStore inventory,
     SchoolStore schools,
     FundingReportStore store,
     AuditPublisher audit,
@@ -24,12 +26,21 @@ public sealed class FundingReportService(
 
     public string ReportDayRule => $"must be a day from {ReportCalendar.Format(options.Value.ProgrammeStart)} (the programme's start) to today, in the form yyyy-MM-dd.";
 
-    /// <summary>Builds the report of <paramref name="date"/> from every device, streamed, and replaces any earlier build.</summary>
+    /// <summary>
+    /// Builds the report of <paramref name="date"/> from the inventory and every device, streamed, and replaces any earlier
+    /// build. Devices are classified by their state at the cut-off; purchase data are the inventory's when the report is
+    /// built (an invoice loaded later counts in a rebuild).
+    /// </summary>
     public async Task<FundingReport> BuildAsync(DateOnly date, AuditActor actor, CancellationToken cancellationToken)
     {
         using var span = EnrolmentTelemetry.Source.StartActivity("build funding report")?.SetTag("enrolment.report_date", ReportCalendar.Format(date));
         var cutOff = Calendar.CutOff(date);
         var builder = new FundingReportBuilder(options.Value);
+        await foreach (var (serial, _, purchase) in inventory.StreamFactsAsync(cancellationToken))
+        {
+            builder.AddPurchase(serial, purchase);
+        }
+
         await foreach (var device in devices.StreamReportFactsAsync(cancellationToken))
         {
             builder.Add(device, cutOff);

@@ -14,7 +14,6 @@ using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
-using Sarthe.Enrolment.Reporting;
 using Sarthe.GraphEmulator;
 using Sarthe.Tools;
 
@@ -73,10 +72,6 @@ public sealed class RunningDevHost : IAsyncDisposable
         // The dashboard's one-click sign-in posts this host's own token endpoint (never configured in Azure).
         [$"{DashboardOptions.Section}:{nameof(DashboardOptions.DevTokenUrl)}"] = "/dev/token",
         [$"{DashboardOptions.Section}:{nameof(DashboardOptions.RefreshSeconds)}"] = "5",
-        // Illustrative unit costs so a developer sees amounts; the real ones are the programme's settings.
-        [$"{FundingOptions.Section}:{nameof(FundingOptions.UnitCostsEur)}:{nameof(UnitCosts.Laptop)}"] = "429.00",
-        [$"{FundingOptions.Section}:{nameof(FundingOptions.UnitCostsEur)}:{nameof(UnitCosts.Desktop)}"] = "612.50",
-        [$"{FundingOptions.Section}:{nameof(FundingOptions.UnitCostsEur)}:{nameof(UnitCosts.Tablet)}"] = "289.90",
     };
 
     public static async Task<RunningDevHost> StartAsync(DevHostOptions options, CancellationToken cancellationToken = default)
