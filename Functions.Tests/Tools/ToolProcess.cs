@@ -115,6 +115,20 @@ internal sealed class ToolProcess : IAsyncDisposable
     public void Signal(string name) => Kill("-" + name, Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Sends a signal to the tool's whole process group, as a terminal does on Ctrl+C.</summary>
+    /// <summary>The process's signal masks and its group, as /proc shows them: why a signal may not have arrived.</summary>
+    public string SignalState()
+    {
+        try
+        {
+            var status = File.ReadAllLines($"/proc/{Id}/status").Where(l => l.StartsWith("Sig", StringComparison.Ordinal) || l.StartsWith("NSpgid", StringComparison.Ordinal));
+            return string.Join("; ", status);
+        }
+        catch (IOException)
+        {
+            return "gone";
+        }
+    }
+
     public void SignalGroup(string name) => Kill("-" + name, "--", "-" + Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static void Kill(params string[] args)
