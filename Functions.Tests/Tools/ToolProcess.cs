@@ -75,7 +75,11 @@ internal sealed class ToolProcess : IAsyncDisposable
     {
         var start = StartInfo(tool, args);
         start.ArgumentList.Insert(0, start.FileName);
-        start.FileName = "/usr/bin/setsid"; // runs dotnet in its own process: the id stays the tool's
+        start.ArgumentList.Insert(0, "/usr/bin/setsid"); // runs dotnet in its own process: the id stays the tool's
+        // A terminal's tool takes Ctrl+C; a test run started in the background (`.ci/run &`) has SIGINT and SIGQUIT
+        // ignored, which children inherit and .NET respects: give the tool back the defaults a terminal gives it.
+        start.ArgumentList.Insert(0, "--default-signal=INT,QUIT");
+        start.FileName = "/usr/bin/env";
         return new ToolProcess(Process.Start(start)!);
     }
 
