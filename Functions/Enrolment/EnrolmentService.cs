@@ -192,10 +192,18 @@ public sealed class EnrolmentService(
         }
 
         // Same serial, same school: a device re-running first boot, or a retried request. One that has not moved for
-        // a while (its line lost in a crash, say) is driven again, without a second import.
-        if (await devices.GetAsync(key, cancellationToken) is { } existing && existing.UpdatedAt < time.GetUtcNow() - RedriveAfter)
+        // a while (its line lost in a crash, say) is driven again, without a second import; one still waiting for its
+        // first import is put in line again at once: an earlier attempt may have written the row and failed before its
+        // line (a storage stall: the insert applied, its answer lost, the storage client's retry met the row), and the
+        // planner imports a device once however often it is in line.
+        var existing = await devices.GetAsync(key, cancellationToken);
+        if (existing is not null && existing.UpdatedAt < time.GetUtcNow() - RedriveAfter)
         {
             await registration.RedriveAsync(existing, cancellationToken);
+        }
+        else if (existing is { Status: DeviceStatus.Received })
+        {
+            await registration.QueueAsync(existing, cancellationToken);
         }
 
         // A failed device that sends another hash (Intune refused the old one) starts again with it, as a new attempt
