@@ -6,7 +6,7 @@ namespace Sarthe.Enrolment.Devices;
 /// An administrator's changes after enrolment, each guarded like the pipeline's:
 /// <code>
 ///   any but deregistered ──TryMove──▶ same status at another school (GroupTagWanted when Autopilot holds, or will hold, the old tag)
-///   any but deregistered ──TryRequestDeregistration──▶ (requested) ──TryDeregister──▶ deregistered   (not while registering)
+///   any but deregistered ──TryRequestDeregistration──▶ (requested) ─TryMarkRemovalSent─▶ (sent) ──TryDeregister──▶ deregistered   (not while registering)
 ///                                                      (requested) ──TryRefuseDeregistration──▶ status kept, lastError says why
 /// </code>
 /// </summary>
@@ -25,6 +25,8 @@ public sealed partial class Device
     public DateTimeOffset? DeregistrationRequestedAt => _row.DeregistrationRequestedAt;
 
     public DateTimeOffset? DeregisteredAt => _row.DeregisteredAt;
+
+    public DateTimeOffset? AutopilotRemovalSentAt => _row.AutopilotRemovalSentAt;
 
     /// <summary>Some Autopilot work is waiting for this device (a group tag to change, a removal).</summary>
     public bool HasLifecycleWork => GroupTagWanted is not null || DeregistrationRequestedAt is not null;
@@ -109,6 +111,19 @@ public sealed partial class Device
         return true;
     }
 
+    /// <summary>The removal was sent to Graph (Intune carries it out within minutes; the device is deregistered once it is gone).</summary>
+    public bool TryMarkRemovalSent(DateTimeOffset now)
+    {
+        if (DeregistrationRequestedAt is null || Status is DeviceStatus.Registering or DeviceStatus.Deregistered)
+        {
+            return false;
+        }
+
+        _row.AutopilotRemovalSentAt = now;
+        _row.UpdatedAt = now;
+        return true;
+    }
+
     /// <summary>
     /// → deregistered: Autopilot no longer holds the device (removed, or never imported). Not while an import is
     /// settling (it could still register the device). Its serial is free from now on.
@@ -138,6 +153,7 @@ public sealed partial class Device
 
         _row.DeregistrationRequestedAt = null;
         _row.DeregistrationRequestedBy = null;
+        _row.AutopilotRemovalSentAt = null;
         _row.LastErrorCode = code;
         _row.LastErrorMessage = message;
         _row.LastErrorAt = now;

@@ -20,6 +20,9 @@ public sealed partial class DeviceEntity
     /// <summary>The administrator who asked for the deregistration (Entra object id).</summary>
     public string? DeregistrationRequestedBy { get; set; }
 
+    /// <summary>When the removal from Autopilot was last sent (Intune takes a few minutes to carry it out).</summary>
+    public DateTimeOffset? AutopilotRemovalSentAt { get; set; }
+
     public DateTimeOffset? DeregisteredAt { get; set; }
 
     /// <summary>A copy of every property (a move writes it under another partition, a deregistration archives it).</summary>

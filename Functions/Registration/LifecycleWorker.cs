@@ -9,7 +9,7 @@ namespace Sarthe.Enrolment.Registration;
 /// The Autopilot side of moves and deregistrations, run by the Autopilot sync (so within its Graph budget and its
 /// back-off on 429 and 5xx): a moved device's group tag is changed with updateDeviceProperties and read back until
 /// Intune shows it (it applies the change later); a device to deregister is removed from Autopilot once no import of it
-/// is settling, then marked deregistered and its serial released. Each step is idempotent: an entry taken twice, or a
+/// is settling, read back until Intune no longer serves it, then marked deregistered and its serial released. Each step is idempotent: an entry taken twice, or a
 /// step repeated after a crash, does the same thing again or nothing.
 /// </summary>
 public sealed class LifecycleWorker(
@@ -25,8 +25,8 @@ public sealed class LifecycleWorker(
     /// <summary>The lastError code of a removal Graph refused (its own code and message are in the message).</summary>
     public const string DeregistrationRefused = "DeregistrationRefused";
 
-    /// <summary>updateDeviceProperties is sent again when Intune has not shown the tag after this long.</summary>
-    public static readonly TimeSpan ResendGroupTagAfter = TimeSpan.FromMinutes(30);
+    /// <summary>updateDeviceProperties, or a removal, is sent again when Intune has not carried it out after this long.</summary>
+    public static readonly TimeSpan ResendAfter = TimeSpan.FromMinutes(30);
 
     private const int BatchSize = 50;
 
@@ -87,13 +87,31 @@ public sealed class LifecycleWorker(
             id = (await autopilot.FindDeviceAsync(device.SerialNumber, cancellationToken))?.Id;
         }
 
-        if (id is not null && await autopilot.DeleteDeviceAsync(id, cancellationToken) is { IsRemoved: false } refusal)
+        if (id is not null)
         {
-            var message = $"Graph refused to remove the device from Autopilot ({refusal.Code}: {refusal.Message}). A device still enrolled in Intune " +
-                          "can be removed from Autopilot only once its Intune record is deleted; then ask again.";
-            await devices.UpdateAsync(device.Key, d => d.TryRefuseDeregistration(DeregistrationRefused, message, time.GetUtcNow()), cancellationToken);
-            logger.LogWarning("Graph refused to remove device {SerialNumber} of {SchoolUai} from Autopilot: {Code}", device.SerialNumber, device.SchoolUai, refusal.Code);
-            return null;
+            if (device.AutopilotRemovalSentAt is { } sent && now - sent < ResendAfter)
+            {
+                // Sent: Intune removes it within minutes ("The deletion process can take a few minutes", memdocs
+                // add-devices.md). Only once it is gone is the serial free: an import of it meanwhile would end in 806.
+                if (await autopilot.GetDeviceAsync(id, cancellationToken) is not null)
+                {
+                    return now + options.Value.AutopilotCheckInterval;
+                }
+            }
+            else
+            {
+                if (await autopilot.DeleteDeviceAsync(id, cancellationToken) is { IsRemoved: false } refusal)
+                {
+                    var message = $"Graph refused to remove the device from Autopilot ({refusal.Code}: {refusal.Message}). A device still enrolled in Intune " +
+                                  "can be removed from Autopilot only once its Intune record is deleted; then ask again.";
+                    await devices.UpdateAsync(device.Key, d => d.TryRefuseDeregistration(DeregistrationRefused, message, time.GetUtcNow()), cancellationToken);
+                    logger.LogWarning("Graph refused to remove device {SerialNumber} of {SchoolUai} from Autopilot: {Code}", device.SerialNumber, device.SchoolUai, refusal.Code);
+                    return null;
+                }
+
+                await devices.UpdateAsync(device.Key, d => d.TryMarkRemovalSent(time.GetUtcNow()), cancellationToken);
+                return now + options.Value.AutopilotCheckInterval;
+            }
         }
 
         var (done, _) = await devices.UpdateAsync(device.Key, d => d.TryDeregister(time.GetUtcNow()), cancellationToken);
@@ -136,7 +154,7 @@ public sealed class LifecycleWorker(
             return null;
         }
 
-        if (device.GroupTagRequestedAt is not { } requested || now - requested >= ResendGroupTagAfter)
+        if (device.GroupTagRequestedAt is not { } requested || now - requested >= ResendAfter)
         {
             if (!await autopilot.UpdateGroupTagAsync(id, device.GroupTagWanted!, cancellationToken))
             {
