@@ -115,6 +115,9 @@ public sealed class DeviceLifecycleRouteTests(BackendFixture backend)
         Assert.Equal("administrator", trail.First(e => e.GetProperty("type").GetString() == AuditEventTypes.DeviceDeregistered).GetProperty("actor").GetProperty("kind").GetString());
         var counts = await backend.GetJsonAsync<JsonElement>($"api/schools/{DeregisterAt}");
         Assert.Equal(0, counts.GetProperty("devices").GetProperty("total").GetInt32());
+        // The serial is free: a reseller's manifest may now list it at another school.
+        var manifest = await Manifests.ImportAsync(backend, $"{Manifests.ProgrammeHeader}\n{serial},{ReenrolAt},laptop,HP,ProBook,BC-DRG,F-DRG,612.50\n", "after-deregistration.csv");
+        Assert.Equal(0, manifest.GetProperty("rejected").GetArrayLength());
 
         using var reenrolled = await backend.Enroller.EnrolAsync(serial, ReenrolAt);
 

@@ -100,6 +100,13 @@ public sealed partial class DeviceStore
         }
     }
 
+    /// <summary>The school a serial (normalised) is enrolled at, or null when none holds it (never enrolled, or released by a deregistration).</summary>
+    public async Task<string?> EnrolledSchoolOfAsync(string serial, CancellationToken cancellationToken)
+    {
+        var claim = await _serials.GetEntityIfExistsAsync<TableEntity>(serial, ClaimRow, cancellationToken: cancellationToken);
+        return claim.HasValue && claim.Value!.GetBoolean(ReleasedProperty) != true ? claim.Value.GetString("SchoolUai") : null;
+    }
+
     /// <summary>A deregistered device gives its serial back: the claim is marked released (idempotent).</summary>
     public async Task ReleaseClaimAsync(Device deregistered, CancellationToken cancellationToken)
     {

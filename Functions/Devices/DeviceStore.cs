@@ -89,19 +89,22 @@ public sealed partial class DeviceStore(TableServiceClient tables)
         return claim.HasValue ? claim.Value!.GetString("SchoolUai") : null;
     }
 
-    /// <summary>The schools of the serials from <paramref name="first"/> to <paramref name="last"/> that enrolled, or null when more than <paramref name="limit"/> did.</summary>
+    /// <summary>The schools of the serials from <paramref name="first"/> to <paramref name="last"/> that enrolled (a deregistered device's released serial is free), or null when more than <paramref name="limit"/> did.</summary>
     public async Task<IReadOnlyDictionary<string, string>?> ClaimsInRangeAsync(string first, string last, int limit, CancellationToken cancellationToken)
     {
         var claims = new Dictionary<string, string>(StringComparer.Ordinal);
         var filter = TableClient.CreateQueryFilter($"PartitionKey ge {first} and PartitionKey le {last} and RowKey eq {ClaimRow}");
-        await foreach (var claim in _serials.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "SchoolUai"], cancellationToken: cancellationToken))
+        await foreach (var claim in _serials.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "SchoolUai", ReleasedProperty], cancellationToken: cancellationToken))
         {
             if (claims.Count == limit)
             {
                 return null;
             }
 
-            claims[claim.PartitionKey] = claim.GetString("SchoolUai")!;
+            if (claim.GetBoolean(ReleasedProperty) != true)
+            {
+                claims[claim.PartitionKey] = claim.GetString("SchoolUai")!;
+            }
         }
 
         return claims;
