@@ -54,6 +54,24 @@ public sealed class AccessibilityTests(BrowserFixture backend)
         Assert.Empty(dashboard.Errors);
     }
 
+    [BrowserFact]
+    public async Task French_device_actions_with_the_deregistration_confirmation_open_meet_wcag_2_1_aa()
+    {
+        var serial = await backend.EnrolAsync("0720986F", "A11YACT");
+        await backend.SettledAsync(serial);
+
+        await using var dashboard = await backend.OpenDashboardAsync(locale: "fr-FR");
+        await dashboard.SignInAsync();
+        await dashboard.TestId("trail-serial").FillAsync(serial);
+        await dashboard.TestId("trail-show").ClickAsync();
+        await Expect(dashboard.TestId("device-actions")).ToBeVisibleAsync();
+        await dashboard.TestId("deregister").ClickAsync();
+        await Expect(dashboard.TestId("deregister-confirm")).ToBeVisibleAsync();
+
+        await AssertNoViolationsAsync(dashboard, "French device actions with the deregistration confirmation open");
+        Assert.Empty(dashboard.Errors);
+    }
+
     private static async Task AssertNoViolationsAsync(DashboardPage dashboard, string state)
     {
         var result = await dashboard.Page.RunAxe(Wcag21AA);

@@ -34,6 +34,8 @@ public class BackendFixture : IAsyncLifetime
         options.GraphEmulator.ImportPerIdentity = TimeSpan.Zero;
         options.GraphEmulator.SyncLag = TimeSpan.FromMilliseconds(200);
         options.GraphEmulator.ProfileAssignmentDelay = TimeSpan.FromMilliseconds(300);
+        options.GraphEmulator.GroupTagUpdateLag = TimeSpan.FromMilliseconds(800);
+        options.GraphEmulator.DeletionLag = TimeSpan.FromMilliseconds(500);
         options.Settings["Registration:FirstCheckDelay"] = "00:00:00.500";
         options.Settings["Registration:CheckInterval"] = "00:00:00.500";
         options.Settings["Registration:AutopilotCheckInterval"] = "00:00:00.500";

@@ -107,6 +107,16 @@ public static class AuditEvents
         New(AuditEventTypes.InventoryUpdated, administrator, schoolUai, serialNumber, now,
             new JsonObject { ["manifestId"] = manifestId, ["line"] = line, ["before"] = before, ["after"] = after });
 
+    /// <summary>An administrator moved a device to another school; filed under the new school, with both in its data.</summary>
+    public static AuditEvent DeviceMoved(Device device, string fromUai, string toUai, AuditActor administrator, DateTimeOffset now) =>
+        New(AuditEventTypes.DeviceMoved, administrator, toUai, device.SerialNumber, now,
+            new JsonObject { ["from"] = fromUai, ["to"] = toUai, ["status"] = device.Status.ToName() });
+
+    /// <summary>A device removed from Autopilot at an administrator's request (its serial is free again).</summary>
+    public static AuditEvent DeviceDeregistered(Device device, AuditActor requestedBy) =>
+        New(AuditEventTypes.DeviceDeregistered, requestedBy, device.SchoolUai, device.SerialNumber, device.DeregisteredAt ?? device.UpdatedAt,
+            new JsonObject { ["autopilotDeviceId"] = device.AutopilotDeviceId, ["requestedAt"] = device.DeregistrationRequestedAt });
+
     private static AuditEvent New(string type, AuditActor actor, string? schoolUai, string? serialNumber, DateTimeOffset now, JsonObject data) =>
         new(Guid.NewGuid(), now, type, actor, schoolUai, serialNumber, data);
 

@@ -18,7 +18,7 @@ namespace Sarthe.Enrolment.Devices;
 /// same storage operation as the change itself, so no crash can separate a state from its event; the events are
 /// published afterwards and then cleared (<c>DeviceEvents</c>).
 /// </summary>
-public sealed class Device
+public sealed partial class Device
 {
     public const string ImportUnknown = "unknown";
     public const string ImportComplete = "complete";
@@ -147,7 +147,7 @@ public sealed class Device
     /// </summary>
     public bool TryStartRegistration(int attempt, string importId, DateTimeOffset now)
     {
-        if (attempt != Attempt || Status != DeviceStatus.Received)
+        if (attempt != Attempt || Status != DeviceStatus.Received || DeregistrationRequestedAt is not null)
         {
             return false;
         }

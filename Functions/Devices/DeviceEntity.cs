@@ -8,7 +8,7 @@ namespace Sarthe.Enrolment.Devices;
 /// partition read), row key = serial number in upper case. Only <see cref="Device"/> changes it, through its
 /// transitions; the properties are settable because the table client needs them to be.
 /// </summary>
-public sealed class DeviceEntity : ITableEntity
+public sealed partial class DeviceEntity : ITableEntity
 {
     public string PartitionKey { get; set; } = "";
 

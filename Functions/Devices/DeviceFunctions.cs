@@ -46,9 +46,10 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration ad
             },
             cancellationToken);
 
-    [ApiOperation("A school's devices in serial order", Query = ["status", "pageSize", "continuationToken"])]
+    [ApiOperation("A school's devices in serial order; or, with format=autopilot-csv (or Accept: text/csv), those with a hardware hash as the Windows Autopilot CSV", Query = ["status", "pageSize", "continuationToken", "format"])]
     [RequiresRole(AdminRoles.Read)]
     [ApiResponse(200, typeof(DevicePage))]
+    [ApiResponse(200, null, "text/csv")]
     [ApiResponse(400)]
     [ApiResponse(404)]
     [Function(nameof(ListSchoolDevices))]
@@ -61,6 +62,12 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration ad
             if (await schools.FindAsync(uai, ct) is not { } school)
             {
                 return Problem.UnknownSchool(uai);
+            }
+
+            if (DeviceListQuery.WantsAutopilotCsv(request))
+            {
+                return ApiResult.Streamed(AutopilotCsv.ContentType, (body, ct2) => AutopilotCsv.WriteAsync(body, devices.StreamExportableAsync(school.Uai, ct2), ct2))
+                    .WithHeader("Content-Disposition", $"attachment; filename=\"autopilot-{school.Uai}.csv\"");
             }
 
             var (query, errors) = DeviceListQuery.Parse(school.Uai, request.Query);

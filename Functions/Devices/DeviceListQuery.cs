@@ -24,6 +24,10 @@ public sealed record DeviceListQuery(string SchoolUai, DeviceStatus? Status, int
         }
 
         var pageSize = Paging.ReadPageSize(query, errors);
+        if (query["format"].ToString() is { Length: > 0 } format && !string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
+        {
+            errors["format"] = ["format must be json (the default) or autopilot-csv."];
+        }
 
         string? after = null;
         var token = query["continuationToken"].ToString();
@@ -41,6 +45,11 @@ public sealed record DeviceListQuery(string SchoolUai, DeviceStatus? Status, int
 
         return errors.Count > 0 ? (null, errors) : (new DeviceListQuery(schoolUai, status, pageSize, after), errors);
     }
+
+    /// <summary><c>?format=autopilot-csv</c> or <c>Accept: text/csv</c>: the school's export (<see cref="AutopilotCsv"/>) rather than a page.</summary>
+    public static bool WantsAutopilotCsv(HttpRequest request) =>
+        string.Equals(request.Query["format"].ToString(), "autopilot-csv", StringComparison.OrdinalIgnoreCase)
+        || request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The token of the page that follows <paramref name="lastSerial"/> in this same list.</summary>
     public string ContinuationAfter(string lastSerial) => Paging.EncodeToken(TokenKind, SchoolUai, Status?.ToName() ?? "", lastSerial);

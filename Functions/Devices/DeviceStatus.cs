@@ -14,6 +14,9 @@ public enum DeviceStatus
 
     /// <summary>Registration failed with a reason (settled; an administrator can retry).</summary>
     Failed,
+
+    /// <summary>Removed from Autopilot by an administrator; the row and its history stay, the serial is free again.</summary>
+    Deregistered,
 }
 
 /// <summary>The names statuses have on the wire and in storage (camelCase, as the contract writes them).</summary>
@@ -27,6 +30,7 @@ public static class DeviceStatusNames
         DeviceStatus.Registering => "registering",
         DeviceStatus.Registered => "registered",
         DeviceStatus.Failed => "failed",
+        DeviceStatus.Deregistered => "deregistered",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 

@@ -9,25 +9,43 @@ namespace Sarthe.Enrolment.Devices;
 /// serial belong to one school. Every change is an insert-if-absent or an ETag-conditioned replace: concurrent
 /// requests never both win, and no lock is held in memory.
 /// </summary>
-public sealed class DeviceStore(TableServiceClient tables)
+public sealed partial class DeviceStore(TableServiceClient tables)
 {
     private const string ClaimRow = "claim";
-    private static readonly string[] ReportProjection = ["PartitionKey", "RowKey", "DeviceType", "Status", "StatusHistory", "EnrolledAt", "RegisteringAt", "RegisteredAt", "FailedAt"];
+    private static readonly string[] ReportProjection = ["PartitionKey", "RowKey", "DeviceType", "Status", "StatusHistory", "EnrolledAt", "RegisteringAt", "RegisteredAt", "FailedAt", "SchoolHistory", "MovingTo"];
     private readonly TableClient _devices = tables.GetTableClient(TableNames.Devices);
     private readonly TableClient _serials = tables.GetTableClient(TableNames.DeviceSerials);
+    private readonly TableClient _archive = tables.GetTableClient(TableNames.DeviceArchive);
 
-    /// <summary>Claims the serial for a school; returns the school that holds it (this one, or another).</summary>
+    /// <summary>
+    /// Claims the serial for a school; returns the school that holds it (this one, or another). A claim its deregistered
+    /// device released is taken over (<see cref="TryTakeOverAsync"/>).
+    /// </summary>
     public async Task<string> ClaimSerialAsync(string serial, string uai, CancellationToken cancellationToken)
     {
-        try
+        while (true)
         {
-            await _serials.AddEntityAsync(new TableEntity(serial, ClaimRow) { ["SchoolUai"] = uai }, cancellationToken);
-            return uai;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            var claim = await _serials.GetEntityAsync<TableEntity>(serial, ClaimRow, cancellationToken: cancellationToken);
-            return claim.Value.GetString("SchoolUai")!;
+            try
+            {
+                await _serials.AddEntityAsync(new TableEntity(serial, ClaimRow) { ["SchoolUai"] = uai }, cancellationToken);
+                return uai;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                var claim = await _serials.GetEntityAsync<TableEntity>(serial, ClaimRow, cancellationToken: cancellationToken);
+                if (claim.Value.GetBoolean(ReleasedProperty) != true)
+                {
+                    return claim.Value.GetString("SchoolUai")!;
+                }
+
+                switch (await TryTakeOverAsync(claim.Value, uai, cancellationToken))
+                {
+                    case true:
+                        return uai;
+                    case null:
+                        return claim.Value.GetString("SchoolUai")!;
+                }
+            }
         }
     }
 
@@ -52,7 +70,7 @@ public sealed class DeviceStore(TableServiceClient tables)
         return response.HasValue ? new Device(response.Value!) : null;
     }
 
-    /// <summary>The device a route's serial number names (normalised as at enrolment), or null.</summary>
+    /// <summary>The device a route's serial number names (normalised as at enrolment), or null; a move cut short is finished first.</summary>
     public async Task<Device?> FindAsync(string routeSerial, CancellationToken cancellationToken)
     {
         if (SerialNumber.Normalize(routeSerial) is not { } serial)
@@ -61,7 +79,7 @@ public sealed class DeviceStore(TableServiceClient tables)
         }
 
         var claim = await _serials.GetEntityIfExistsAsync<TableEntity>(serial, ClaimRow, cancellationToken: cancellationToken);
-        return claim.HasValue ? await GetAsync(new DeviceKey(claim.Value!.GetString("SchoolUai")!, serial), cancellationToken) : null;
+        return claim.HasValue ? await ResolveAsync(new DeviceKey(claim.Value!.GetString("SchoolUai")!, serial), cancellationToken) : null;
     }
 
     /// <summary>The school a serial (normalised) is enrolled at, or null when no device has it.</summary>
@@ -71,19 +89,22 @@ public sealed class DeviceStore(TableServiceClient tables)
         return claim.HasValue ? claim.Value!.GetString("SchoolUai") : null;
     }
 
-    /// <summary>The schools of the serials from <paramref name="first"/> to <paramref name="last"/> that enrolled, or null when more than <paramref name="limit"/> did.</summary>
+    /// <summary>The schools of the serials from <paramref name="first"/> to <paramref name="last"/> that enrolled (a deregistered device's released serial is free), or null when more than <paramref name="limit"/> did.</summary>
     public async Task<IReadOnlyDictionary<string, string>?> ClaimsInRangeAsync(string first, string last, int limit, CancellationToken cancellationToken)
     {
         var claims = new Dictionary<string, string>(StringComparer.Ordinal);
         var filter = TableClient.CreateQueryFilter($"PartitionKey ge {first} and PartitionKey le {last} and RowKey eq {ClaimRow}");
-        await foreach (var claim in _serials.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "SchoolUai"], cancellationToken: cancellationToken))
+        await foreach (var claim in _serials.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "SchoolUai", ReleasedProperty], cancellationToken: cancellationToken))
         {
             if (claims.Count == limit)
             {
                 return null;
             }
 
-            claims[claim.PartitionKey] = claim.GetString("SchoolUai")!;
+            if (claim.GetBoolean(ReleasedProperty) != true)
+            {
+                claims[claim.PartitionKey] = claim.GetString("SchoolUai")!;
+            }
         }
 
         return claims;
@@ -104,9 +125,9 @@ public sealed class DeviceStore(TableServiceClient tables)
     /// <summary>Every device's serial and status, streamed with a projection.</summary>
     public async IAsyncEnumerable<(string SerialNumber, DeviceStatus Status)> StreamStatusesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var row in _devices.QueryAsync<TableEntity>(maxPerPage: 1000, select: ["RowKey", "Status"], cancellationToken: cancellationToken))
+        await foreach (var row in _devices.QueryAsync<TableEntity>(maxPerPage: 1000, select: ["RowKey", "Status", "MovingTo"], cancellationToken: cancellationToken))
         {
-            if (DeviceStatusNames.Parse(row.GetString("Status")) is { } status)
+            if (row.GetString("MovingTo") is null && DeviceStatusNames.Parse(row.GetString("Status")) is { } status)
             {
                 yield return (row.RowKey, status);
             }
@@ -122,6 +143,12 @@ public sealed class DeviceStore(TableServiceClient tables)
         while (true)
         {
             var device = await GetAsync(key, cancellationToken);
+            if ((device is null || device.MovingTo is not null) && await ResolveAsync(key, cancellationToken) is { } moved && moved.Key != key)
+            {
+                key = moved.Key; // the device moved to another school (its row to another partition): follow it
+                continue;
+            }
+
             if (device is null || !transition(device))
             {
                 return new DeviceUpdate(device, Changed: false);
@@ -199,6 +226,11 @@ public sealed class DeviceStore(TableServiceClient tables)
         var more = false;
         await foreach (var row in _devices.QueryAsync<DeviceEntity>(filter, maxPerPage: Math.Min(query.PageSize + 1, 1000), cancellationToken: cancellationToken))
         {
+            if (row.MovingTo is not null)
+            {
+                continue; // the row a move leaves: the device is the new school's already
+            }
+
             if (items.Count == query.PageSize)
             {
                 more = true;
@@ -216,9 +248,9 @@ public sealed class DeviceStore(TableServiceClient tables)
     {
         var statuses = new List<(DeviceStatus, string?)>();
         await foreach (var row in _devices.QueryAsync<TableEntity>(
-                           TableClient.CreateQueryFilter($"PartitionKey eq {uai}"), maxPerPage: 1000, select: ["Status", "ProfileStatus"], cancellationToken: cancellationToken))
+                           TableClient.CreateQueryFilter($"PartitionKey eq {uai}"), maxPerPage: 1000, select: ["Status", "ProfileStatus", "MovingTo"], cancellationToken: cancellationToken))
         {
-            if (DeviceStatusNames.Parse(row.GetString("Status")) is { } status)
+            if (row.GetString("MovingTo") is null && DeviceStatusNames.Parse(row.GetString("Status")) is { } status)
             {
                 statuses.Add((status, row.GetString("ProfileStatus")));
             }
@@ -239,12 +271,42 @@ public sealed class DeviceStore(TableServiceClient tables)
         }
     }
 
-    /// <summary>Every device's school, type and history, streamed with a projection: what the funding report needs.</summary>
+    /// <summary>
+    /// Every device's school, type and histories, streamed with a projection: what the funding report needs. Deregistered
+    /// devices whose serial was enrolled again are read from the archive (<see cref="StreamArchivedFactsAsync"/>); a row a
+    /// move left counts only while its copy is not written yet.
+    /// </summary>
     public async IAsyncEnumerable<DeviceReportFacts> StreamReportFactsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var archived = new HashSet<(string, string, long)>();
+        await foreach (var (facts, enrolledAt) in StreamArchivedFactsAsync(cancellationToken))
+        {
+            archived.Add((facts.SchoolUai, facts.SerialNumber, enrolledAt.UtcTicks));
+            yield return facts;
+        }
+
+        var leftByMoves = new List<DeviceEntity>();
         await foreach (var row in _devices.QueryAsync<DeviceEntity>(maxPerPage: 1000, select: ReportProjection, cancellationToken: cancellationToken))
         {
-            yield return new DeviceReportFacts(row.PartitionKey, row.RowKey, row.DeviceType, StatusHistory.Restore(row));
+            if (row.MovingTo is not null)
+            {
+                leftByMoves.Add(row);
+            }
+            else if (!archived.Contains((row.PartitionKey, row.RowKey, row.EnrolledAt.UtcTicks)))
+            {
+                yield return Facts(row);
+            }
+        }
+
+        foreach (var row in leftByMoves)
+        {
+            if (!(await _devices.GetEntityIfExistsAsync<TableEntity>(row.MovingTo!, row.RowKey, ["RowKey"], cancellationToken)).HasValue)
+            {
+                yield return Facts(row);
+            }
         }
     }
+
+    private static DeviceReportFacts Facts(DeviceEntity row) =>
+        new(row.PartitionKey, row.RowKey, row.DeviceType, StatusHistory.Restore(row), SchoolHistory.Parse(row.SchoolHistory));
 }

@@ -29,11 +29,11 @@ public sealed record DeviceStatusView(
     /// <summary>
     /// When asking again may tell something new: the pace at which the pipeline looks at Autopilot while the device is
     /// on its way; for a failure the pipeline retries by itself, when it will; none when ready, nor when nothing will
-    /// change without someone (a failure it does not retry, a deployment profile that failed).
+    /// change without someone (a failure it does not retry, a deployment profile that failed, a deregistered device).
     /// </summary>
     private static TimeSpan? RetryAfter(Device device, RegistrationOptions pipeline, DateTimeOffset now)
     {
-        if (device.ReadyToProvision || (device.Status == DeviceStatus.Registered && device.ProfileStatus == DeploymentProfileStatus.Failed))
+        if (device.ReadyToProvision || device.Status == DeviceStatus.Deregistered || (device.Status == DeviceStatus.Registered && device.ProfileStatus == DeploymentProfileStatus.Failed))
         {
             return null;
         }

@@ -150,20 +150,62 @@ public sealed class AutopilotClient(GraphServiceClient graph, Microsoft.Extensio
     /// <summary>Serials the service's <c>contains()</c> filter answers: letters, digits and '_' or '.' (a hyphen makes it answer 400).</summary>
     public static bool CanFilterBySerial(string serialNumber) => !serialNumber.Contains('-', StringComparison.Ordinal);
 
-    /// <summary>Changes an Autopilot device's group tag (updateDeviceProperties, v1.0).</summary>
-    public Task UpdateGroupTagAsync(string autopilotDeviceId, string groupTag, CancellationToken cancellationToken) =>
-        graph.DeviceManagement.WindowsAutopilotDeviceIdentities[autopilotDeviceId].UpdateDeviceProperties.PostAsync(
-            new UpdateDevicePropertiesPostRequestBody { GroupTag = groupTag }, cancellationToken: cancellationToken);
+    /// <summary>
+    /// Asks for an Autopilot device's group tag to change (updateDeviceProperties, v1.0: 204 and no body). Intune applies
+    /// it later: the caller reads the device back (<see cref="GetDeviceAsync"/>) to know it is done. False when Graph no
+    /// longer holds the device (ResourceNotFound).
+    /// </summary>
+    public async Task<bool> UpdateGroupTagAsync(string autopilotDeviceId, string groupTag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await graph.DeviceManagement.WindowsAutopilotDeviceIdentities[autopilotDeviceId].UpdateDeviceProperties.PostAsync(
+                new UpdateDevicePropertiesPostRequestBody { GroupTag = groupTag }, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (ODataError ex) when (ex.ResponseStatusCode == 404)
+        {
+            return false;
+        }
+    }
 
-    /// <summary>Removes a device from Autopilot; one already gone counts as removed.</summary>
-    public async Task DeleteDeviceAsync(string autopilotDeviceId, CancellationToken cancellationToken)
+    /// <summary>One Autopilot device by id (GET windowsAutopilotDeviceIdentity, v1.0), or null when Graph does not hold it.</summary>
+    public async Task<AutopilotDevice?> GetDeviceAsync(string autopilotDeviceId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var device = await graph.DeviceManagement.WindowsAutopilotDeviceIdentities[autopilotDeviceId].GetAsync(cancellationToken: cancellationToken);
+            return device is null ? null : ToDevice(device);
+        }
+        catch (ODataError ex) when (ex.ResponseStatusCode == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Removes a device from Autopilot (DELETE windowsAutopilotDeviceIdentity, v1.0). One already gone counts as removed:
+    /// 404, or Intune's 400 "Cannot find device" (microsoft-graph-docs #7128) when a read confirms it is gone. Any other
+    /// 4xx but 429 is a refusal, returned with Graph's code and message: a device still enrolled in Intune cannot be
+    /// deleted from Autopilot until its Intune record is (memdocs autopilot/add-devices.md, "Delete Autopilot devices").
+    /// Throttling and server errors are thrown, for the caller's back-off.
+    /// </summary>
+    public async Task<AutopilotRemoval> DeleteDeviceAsync(string autopilotDeviceId, CancellationToken cancellationToken)
     {
         try
         {
             await graph.DeviceManagement.WindowsAutopilotDeviceIdentities[autopilotDeviceId].DeleteAsync(cancellationToken: cancellationToken);
+            return AutopilotRemoval.Removed;
         }
         catch (ODataError ex) when (ex.ResponseStatusCode == 404)
         {
+            return AutopilotRemoval.Removed;
+        }
+        catch (ODataError ex) when (ex.ResponseStatusCode is >= 400 and < 500 and not 429)
+        {
+            return await GetDeviceAsync(autopilotDeviceId, cancellationToken) is null
+                ? AutopilotRemoval.Removed
+                : new AutopilotRemoval(false, ex.Error?.Code ?? ex.ResponseStatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Error?.Message ?? ex.Message);
         }
     }
 

@@ -23,3 +23,9 @@ public sealed record AutopilotDevice(string Id, string SerialNumber, string? Gro
 
 /// <summary>A whole list read page after page, and how many pages (requests) it took.</summary>
 public sealed record AutopilotListing<T>(IReadOnlyList<T> Items, int Pages);
+
+/// <summary>What a removal from Autopilot came to: removed (or already gone), or refused with Graph's code and message.</summary>
+public sealed record AutopilotRemoval(bool IsRemoved, string? Code = null, string? Message = null)
+{
+    public static readonly AutopilotRemoval Removed = new(true);
+}

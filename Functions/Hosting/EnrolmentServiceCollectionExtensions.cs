@@ -61,6 +61,7 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<SchoolKeyCache>();
         services.AddSingleton<DeviceStore>();
         services.AddSingleton<DeviceAdministration>();
+        services.AddSingleton<DeviceLifecycleService>();
         services.AddSingleton<AuditPublisher>();
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<EnrolmentService>();
@@ -77,6 +78,8 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<ImportCleaner>();
         services.AddSingleton<PipelineGauges>();
         services.AddSingleton<AutopilotSync>();
+        services.AddSingleton<LifecycleOutbox>();
+        services.AddSingleton<LifecycleWorker>();
         services.AddSingleton<RegistrationRedriver>();
         services.AddSingleton<RegistrationSweeper>();
         services.AddSingleton<FundingReportStore>();

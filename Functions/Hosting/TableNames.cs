@@ -13,6 +13,8 @@ public static class TableNames
     public const string FundingReports = "FundingReports";
     public const string Inventory = "Inventory";
     public const string InventoryManifests = "InventoryManifests";
+    public const string DeviceArchive = "DeviceArchive";
+    public const string DeviceLifecycle = "DeviceLifecycle";
 
-    public static readonly IReadOnlyList<string> All = [Schools, SchoolKeys, Devices, DeviceSerials, AuditEvents, RegistrationOutbox, AutopilotImports, FundingReports, Inventory, InventoryManifests];
+    public static readonly IReadOnlyList<string> All = [Schools, SchoolKeys, Devices, DeviceSerials, AuditEvents, RegistrationOutbox, AutopilotImports, FundingReports, Inventory, InventoryManifests, DeviceArchive, DeviceLifecycle];
 }

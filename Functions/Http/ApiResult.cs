@@ -49,6 +49,10 @@ public sealed class ApiResult : IActionResult
     public static ApiResult Bytes(byte[] body, string contentType, int statusCode = StatusCodes.Status200OK) =>
         new(statusCode, contentType, (stream, ct) => stream.WriteAsync(body, ct).AsTask(), DataHeaders.SetItem("Content-Length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)), null);
 
+    /// <summary>A body written as it is produced (a large export), with no Content-Length.</summary>
+    public static ApiResult Streamed(string contentType, Func<Stream, CancellationToken, Task> writeBody) =>
+        new(StatusCodes.Status200OK, contentType, writeBody, DataHeaders, null);
+
     /// <summary>The same result with one more header (or a header replaced).</summary>
     public ApiResult WithHeader(string name, string value) => new(StatusCode, ContentType, _writeBody, Headers.SetItem(name, value), Body);
 

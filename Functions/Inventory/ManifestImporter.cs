@@ -178,7 +178,7 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
     {
         while (true)
         {
-            var enrolledAt = known is null ? devices.SchoolOfAsync(row.SerialNumber, cancellationToken) : Task.FromResult(known.ClaimSchool);
+            var enrolledAt = known is null ? devices.EnrolledSchoolOfAsync(row.SerialNumber, cancellationToken) : Task.FromResult(known.ClaimSchool);
             var existing = known is null ? await inventory.GetAsync(row.SerialNumber, cancellationToken) : known.Row;
             known = null; // a second turn (a concurrent change met) reads again
             if (await enrolledAt is { } school && school != row.SchoolUai)

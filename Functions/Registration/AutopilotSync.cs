@@ -14,7 +14,7 @@ namespace Sarthe.Enrolment.Registration;
 /// functions-bindings-timer#scale-out). It owns every import in flight, so all instances together spend one Graph
 /// budget (<see cref="GraphBudget"/>) and each look at Graph serves every import at once.
 /// Each run: plan imports from the outbox, send what is ready, look at import states, look at Autopilot, delete
-/// what is settled; while Graph fails or throttles it waits (doubling, up to MaxGraphBackoff) and abandons nothing.
+/// what is settled, then the moves' group tags and the deregistrations (<see cref="LifecycleWorker"/>); while Graph fails or throttles it waits (doubling, up to MaxGraphBackoff) and abandons nothing.
 /// </summary>
 public sealed class AutopilotSync(
     ImportStore imports,
@@ -23,6 +23,7 @@ public sealed class AutopilotSync(
     ImportMonitor monitor,
     AutopilotWatcher watcher,
     ImportCleaner cleaner,
+    LifecycleWorker lifecycle,
     GraphBudget budget,
     PipelineGauges gauges,
     IOptions<RegistrationOptions> options,
@@ -137,6 +138,7 @@ public sealed class AutopilotSync(
         }
 
         await cleaner.CleanAsync(inFlight, cancellationToken);
+        await lifecycle.RunAsync(cancellationToken);
         _graphFailures = 0;
     }
 

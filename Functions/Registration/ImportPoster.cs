@@ -19,7 +19,7 @@ public sealed class ImportPoster(ImportStore imports, DeviceStore devices, Autop
         var items = new List<(ImportedDevice Entry, AutopilotImportItem Item)>();
         foreach (var entry in import.Queued.ToList())
         {
-            if (await devices.GetAsync(entry.Key, cancellationToken) is { Status: DeviceStatus.Registering } device
+            if (await devices.ResolveAsync(entry.Key, cancellationToken) is { Status: DeviceStatus.Registering } device
                 && device.ImportId == import.ImportId && device.Attempt == entry.Attempt)
             {
                 items.Add((entry, new AutopilotImportItem(device.SerialNumber, device.HardwareHash, device.SchoolUai)));

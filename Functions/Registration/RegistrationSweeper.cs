@@ -6,7 +6,7 @@ using Sarthe.Enrolment.Devices;
 namespace Sarthe.Enrolment.Registration;
 
 /// <summary>
-/// The pipeline's safety nets, on a timer: devices that stopped moving are driven again, audit events a crash left
+/// The pipeline's safety nets, on a timer: moves a crash cut short are finished, devices that stopped moving are driven again, audit events a crash left
 /// in device rows are published, and devices that failed for a reason that passes (Intune's StorageError, a lost
 /// or never-processed import) are retried automatically a bounded number of times, audited like any retry.
 /// </summary>
@@ -14,6 +14,7 @@ public sealed class RegistrationSweeper(
     DeviceStore devices,
     RegistrationRedriver redriver,
     DeviceEvents events,
+    LifecycleOutbox lifecycle,
     IOptions<RegistrationOptions> options,
     TimeProvider time,
     ILogger<RegistrationSweeper> logger)
@@ -28,6 +29,17 @@ public sealed class RegistrationSweeper(
     {
         var now = time.GetUtcNow();
         var settings = options.Value;
+
+        // Moves a crash cut short are finished; Autopilot work whose entry a crash lost is put back in line.
+        await foreach (var moving in devices.FindMovingAsync(cancellationToken))
+        {
+            await devices.CompleteMoveAsync(moving, cancellationToken);
+        }
+
+        await foreach (var waiting in devices.FindWithLifecycleWorkAsync(cancellationToken))
+        {
+            await lifecycle.AddAsync(waiting.Key, now, cancellationToken);
+        }
 
         var redriven = 0;
         await foreach (var stuck in devices.FindUnsettledAsync(now - settings.StuckAfter, cancellationToken))

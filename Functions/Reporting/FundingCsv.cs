@@ -46,10 +46,11 @@ public static class FundingCsv
     private static void Line(StringBuilder csv, params string[] fields) => csv.AppendJoin(',', fields.Select(Quote)).Append("\r\n");
 
     /// <summary>
-    /// Text from the registry or a manifest, neutralised for spreadsheets: a cell starting with =, +, - or @ is a formula
-    /// to Excel and LibreOffice (OWASP "CSV injection"), so it is prefixed with an apostrophe, as the contract asks.
+    /// Text from the registry, a manifest or a device, neutralised for spreadsheets: a cell starting with =, +, - or @ is a
+    /// formula to Excel and LibreOffice, and one starting with a tab or carriage return can hide one (OWASP "CSV
+    /// injection"), so it is prefixed with an apostrophe, as the contract asks. Every CSV the product writes uses this.
     /// </summary>
-    public static string Text(string value) => value.Length > 0 && value[0] is '=' or '+' or '-' or '@' ? "'" + value : value;
+    public static string Text(string value) => value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
 
     private static string N(int value) => value.ToString(CultureInfo.InvariantCulture);
 

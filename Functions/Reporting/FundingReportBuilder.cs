@@ -36,14 +36,16 @@ public sealed class FundingReportBuilder(FundingOptions options)
 
     public void Add(DeviceReportFacts device, DateTimeOffset cutOff)
     {
-        if (device.History.StatusAt(cutOff) is not { } status)
+        if (device.History.StatusAt(cutOff) is not { } status || status == DeviceStatus.Deregistered)
         {
-            return; // enrolled after the cut-off: not in this report
+            return; // enrolled after the cut-off, or removed from Autopilot before it: not in this report
         }
 
-        if (!_tallies.TryGetValue(device.SchoolUai, out var tally))
+        // Counted where it belonged at the cut-off (a device moved later counts at its old school).
+        var uai = device.Schools.SchoolAt(cutOff, device.SchoolUai);
+        if (!_tallies.TryGetValue(uai, out var tally))
         {
-            _tallies[device.SchoolUai] = tally = new Tally();
+            _tallies[uai] = tally = new Tally();
         }
 
         switch (status)

@@ -20,6 +20,7 @@ public sealed class DevHostOptions
         SyncLag = TimeSpan.FromSeconds(2),
         ProfileAssignmentDelay = TimeSpan.FromSeconds(3),
         DeletionLag = TimeSpan.FromSeconds(5),
+        GroupTagUpdateLag = TimeSpan.FromSeconds(3),
     };
 
     /// <summary>

@@ -9,7 +9,13 @@ internal sealed class RegisteredDevice
 
     public string ProductKey { get; init; } = "";
 
+    /// <summary>The group tag last set (at registration, or by updateDeviceProperties); Graph shows it from <see cref="GroupTagSince"/> on.</summary>
     public string GroupTag { get; set; } = "";
+
+    /// <summary>The tag Graph shows until <see cref="GroupTagSince"/> (an update not applied yet).</summary>
+    public string PreviousGroupTag { get; set; } = "";
+
+    public DateTimeOffset GroupTagSince { get; set; } = DateTimeOffset.MinValue;
 
     public string AddressableUserName { get; set; } = "";
 
@@ -33,6 +39,9 @@ internal sealed class RegisteredDevice
 
     /// <summary>When the mapped profile reads assignedInSync.</summary>
     public DateTimeOffset? ProfileAssignedAt { get; set; }
+
+    /// <summary>The group tag Graph shows at <paramref name="moment"/>.</summary>
+    public string GroupTagAt(DateTimeOffset moment) => moment < GroupTagSince ? PreviousGroupTag : GroupTag;
 
     public bool HeldAt(DateTimeOffset moment) => RegisteredAt <= moment && (GoneAt is null || moment < GoneAt);
 
@@ -132,7 +141,14 @@ internal sealed class DeviceDirectory(GraphEmulatorOptions options)
         return DeletionResult.Accepted;
     }
 
-    /// <summary>updateDeviceProperties: only the properties sent change; a new group tag re-evaluates the profile.</summary>
+    /// <summary>
+    /// updateDeviceProperties: only the properties sent change; a new group tag re-evaluates the profile. The action answers
+    /// 204 with no body (Graph v1.0 intune-enrollment-windowsautopilotdeviceidentity-updatedeviceproperties), so a caller
+    /// cannot see the change in the answer; Intune applies it to the Autopilot record later (the admin center's edit of a
+    /// device's group tag is saved, then shows after the Autopilot service's sync: memdocs autopilot/add-devices.md, "Edit
+    /// Autopilot device attributes" and "Sync"), modelled by <see cref="GraphEmulatorOptions.GroupTagUpdateLag"/>: until
+    /// then GET and the list show the old tag. Nothing documents it as immediate, so the product reads the tag back.
+    /// </summary>
     public void Update(RegisteredDevice device, UpdateDevicePropertiesBody body, DateTimeOffset now)
     {
         device.UserPrincipalName = body.UserPrincipalName ?? device.UserPrincipalName;
@@ -140,8 +156,10 @@ internal sealed class DeviceDirectory(GraphEmulatorOptions options)
         device.DisplayName = body.DisplayName ?? device.DisplayName;
         if (body.GroupTag is { } groupTag && !string.Equals(groupTag, device.GroupTag, StringComparison.Ordinal))
         {
+            device.PreviousGroupTag = device.GroupTagAt(now);
             device.GroupTag = groupTag;
-            AssignProfile(device, now);
+            device.GroupTagSince = now + options.Scaled(options.GroupTagUpdateLag);
+            AssignProfile(device, device.GroupTagSince);
         }
     }
 

@@ -80,6 +80,14 @@ public sealed class GraphEmulatorOptions
     public Dictionary<string, string> ProfileAssignments { get; set; } = new(StringComparer.OrdinalIgnoreCase) { ["*"] = "Sarthe colleges" };
 
     /// <summary>
+    /// Time from updateDeviceProperties to its group tag showing on the device (GET, list). Default 1 min: the action answers
+    /// 204 with nothing to read the change from, and the Autopilot record shows edits after the service's sync (memdocs
+    /// autopilot/add-devices.md "Edit Autopilot device attributes"); no figure is published, so this is a model, on the
+    /// side the product must survive (it reads the tag back until it shows).
+    /// </summary>
+    public TimeSpan GroupTagUpdateLag { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// Time a deleted Autopilot device stays listed and registered. Default 2 min: memdocs add-devices.md "The deletion
     /// process can take a few minutes to complete."
     /// </summary>

@@ -416,7 +416,7 @@ public sealed class GraphEmulatorState
     {
         var resource = beta ? new BetaAutopilotDeviceResource() : new AutopilotDeviceResource();
         resource.Id = device.Id;
-        resource.GroupTag = device.GroupTag;
+        resource.GroupTag = device.GroupTagAt(now);
         resource.SerialNumber = device.SerialNumber;
         resource.ProductKey = device.ProductKey;
         resource.EnrollmentState = device.EnrollmentState;
@@ -434,6 +434,6 @@ public sealed class GraphEmulatorState
     }
 
     private static DeviceSnapshot ToSnapshot(RegisteredDevice device, DateTimeOffset now) => new(
-        device.Id, device.SerialNumber, device.GroupTag, device.EnrollmentState, device.RegisteredAt, device.ListedFrom,
+        device.Id, device.SerialNumber, device.GroupTagAt(now), device.EnrollmentState, device.RegisteredAt, device.ListedFrom,
         device.GoneAt, device.ProfileName, device.ProfileAt(now).Status, device.ProfileAssignedAt);
 }

@@ -239,10 +239,11 @@ internal static class GraphRoutes
             // Intune's answer to deleting a device it does not hold: 400, not 404 (microsoft-graph-docs #7128).
             DeviceDeletion.NotFound => GraphErrors.Intune(context, 400, "BadRequest",
                 $"Cannot find device with ztd Id {id} and accountId {GraphEmulatorState.AccountId} to delete"),
-            // memdocs add-devices.md: "Windows Autopilot devices that aren't enrolled in Intune can be deleted"; Intune's
-            // exact wording for this refusal is not published.
-            _ => GraphErrors.Intune(context, 400, "BadRequest",
-                $"Cannot delete device with ztd Id {id}: Windows Autopilot devices that are enrolled in Intune can't be deleted"),
+            // memdocs add-devices.md: "You can delete Windows Autopilot devices that aren't enrolled in Intune" (and, to remove
+            // one that is, delete its Intune record first). Intune's wording for this refusal is not published: it answers
+            // 400 BadRequest with its generic serialised error, as observed for refused Intune deletes
+            // (microsoftgraph/powershell-intune-samples #45, #211), so the product cannot and does not read a reason from it.
+            _ => GraphErrors.Intune(context, 400, "BadRequest"),
         };
     }
 

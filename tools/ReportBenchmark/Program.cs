@@ -25,6 +25,7 @@ var command = new CommandLine("dotnet run -c Release --project tools/ReportBench
     "the report build and five dashboard refreshes; prints the table of docs/benchmarks.md.",
     "--devices 8000,100000");
 var sizes = command.IntList("--devices", [8000, 1_000_000], "fleet sizes to measure, one fresh dev host each");
+var exportSize = command.Int("--export-devices", 5000, "devices with a 4,000-character hardware hash added to one school of the last host, then exported as the Autopilot CSV over HTTP (0: no export)");
 if (!command.TryParse(args, out var exitCode))
 {
     return exitCode;
@@ -34,19 +35,29 @@ using var stop = new StopSignal("report benchmark, its dev host and Azurite");
 return await stop.RunAsync(async cancellationToken =>
 {
     var rows = new List<string>();
-    foreach (var size in sizes.Value)
+    string? export = null;
+    foreach (var (size, index) in sizes.Value.Select((size, index) => (size, index)))
     {
-        rows.Add(await RunAsync(size, cancellationToken));
+        (var row, export) = await RunAsync(size, index == sizes.Value.Count - 1 ? exportSize.Value : 0, cancellationToken);
+        rows.Add(row);
     }
 
     Console.WriteLine();
     Console.WriteLine("| devices | seed s | raw projected scan s | report build s | build / scan | storage requests (scan / build) | managed heap peak during build MB | dashboard refresh s (median of 5) | refresh / scan | HTTP requests per refresh |");
     Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
     rows.ForEach(Console.WriteLine);
+    if (export is not null)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| school's devices exported | CSV MB | export s | managed heap peak during export MB (garbage included) | live heap peak MB (full collection before each sample) |");
+        Console.WriteLine("|---|---|---|---|---|");
+        Console.WriteLine(export);
+    }
+
     return 0;
 });
 
-static async Task<string> RunAsync(int count, CancellationToken cancellationToken)
+static async Task<(string Row, string? Export)> RunAsync(int count, int exportCount, CancellationToken cancellationToken)
 {
     var options = new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Critical };
     options.Settings["AutopilotSyncSchedule"] = "0 0 0 1 1 *";
@@ -118,7 +129,53 @@ static async Task<string> RunAsync(int count, CancellationToken cancellationToke
     Console.WriteLine($"[{count}] dashboard refreshes: {string.Join(", ", refreshes.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))} s");
     Console.WriteLine($"[{count}] scanned {scanned} rows; report counts {report.Totals.DevicesRegistered + report.Totals.DevicesPending + report.Totals.DevicesFailed} devices");
     string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
-    return $"| {count:N0} | {F(seedSeconds)} | {F(scanSeconds)} | {F(buildSeconds)} | {F(buildSeconds / scanSeconds)} | {scanRequests} / {buildRequests} | {F(Math.Max(0, peak - baseline) / 1048576.0)} | {F(refreshSeconds)} | {F(refreshSeconds / scanSeconds)} | {refreshRequests} |";
+    var export = exportCount > 0 ? await ExportAsync(devices, http, exportCount, cancellationToken) : null;
+    return ($"| {count:N0} | {F(seedSeconds)} | {F(scanSeconds)} | {F(buildSeconds)} | {F(buildSeconds / scanSeconds)} | {scanRequests} / {buildRequests} | {F(Math.Max(0, peak - baseline) / 1048576.0)} | {F(refreshSeconds)} | {F(refreshSeconds / scanSeconds)} | {refreshRequests} |", export);
+}
+
+// GET /api/schools/{uai}/devices?format=autopilot-csv of a school given exportCount more devices with realistic hashes:
+// the answer is streamed, so the heap should not grow with the school.
+static async Task<string> ExportAsync(TableClient devices, HttpClient http, int exportCount, CancellationToken cancellationToken)
+{
+    const string School = "0720001K";
+    var hash = "T0" + new string('A', 3998);
+    for (var start = 0; start < exportCount; start += 100)
+    {
+        var batch = Enumerable.Range(start, Math.Min(100, exportCount - start)).Select(i => new TableTransactionAction(TableTransactionActionType.Add, new DeviceEntity
+        {
+            PartitionKey = School, RowKey = $"EXP{i:D8}", DeviceType = "laptop", Manufacturer = "HP", Model = "ProBook", HardwareHash = hash,
+            Status = "registered", EnrolledAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+        }));
+        await devices.SubmitTransactionAsync(batch, cancellationToken);
+    }
+
+    // Once with the heap sampled as it is (garbage included) for the time, once with a full collection before each
+    // sample for what the export really holds (slower: its time is not reported).
+    var (bytes, seconds, peak) = await ExportOnceAsync(http, School, forceCollection: false, cancellationToken);
+    var (_, _, live) = await ExportOnceAsync(http, School, forceCollection: true, cancellationToken);
+    string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
+    return $"| {exportCount:N0} (+ the fleet's own in that school) | {F(bytes / 1_000_000.0)} | {F(seconds)} | {F(peak / 1048576.0)} | {F(live / 1048576.0)} |";
+}
+
+static async Task<(long Bytes, double Seconds, long HeapPeak)> ExportOnceAsync(HttpClient http, string school, bool forceCollection, CancellationToken cancellationToken)
+{
+    GC.Collect();
+    var baseline = GC.GetTotalMemory(forceFullCollection: true);
+    long peak = 0;
+    await using var sampler = new Timer(_ => Interlocked.Exchange(ref peak, Math.Max(Interlocked.Read(ref peak), GC.GetTotalMemory(forceCollection))), null, 0, forceCollection ? 100 : 20);
+    var clock = Stopwatch.StartNew();
+    using var response = await http.GetAsync($"schools/{school}/devices?format=autopilot-csv", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    response.EnsureSuccessStatusCode();
+    await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+    var buffer = new byte[81920];
+    long bytes = 0;
+    int read;
+    while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+    {
+        bytes += read;
+    }
+
+    return (bytes, clock.Elapsed.TotalSeconds, Math.Max(0, Interlocked.Read(ref peak) - baseline));
 }
 
 // The dashboard's refresh (Functions/Dashboard/wwwroot/dashboard.js): schools with live counts, the failed

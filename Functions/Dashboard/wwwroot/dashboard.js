@@ -7,6 +7,7 @@
 // refreshes the panels (each a module of its own) every few seconds.
 import { apiJson, onSignedOut, SignedOut } from "./api.js";
 import * as auth from "./auth.js";
+import * as deviceActions from "./device-actions.js";
 import { renderTrail, showTrail } from "./device-trail.js";
 import { byTest, hideMessage, showMessage } from "./dom.js";
 import { loadFailedDevices, renderFailedDevices } from "./failed-devices.js";
@@ -71,6 +72,7 @@ async function refresh() {
   refreshing = true;
   try {
     schools = await apiJson("schools");
+    deviceActions.setup(schools, showTrail);
     failed = await loadFailedDevices(schools);
     await loadReport();
     await loadInventory();
@@ -136,6 +138,7 @@ async function start() {
     e.preventDefault();
     showTrail(byTest("trail-serial").value);
   });
+  deviceActions.start();
   byTest("report-build").addEventListener("click", (e) => buildReport(e.currentTarget));
   byTest("report-csv").addEventListener("click", (e) => downloadCsv(e.currentTarget));
   byTest("report-purchases-csv").addEventListener("click", (e) => downloadCsv(e.currentTarget, "purchases"));

@@ -1,6 +1,7 @@
 // One device's summary and audit trail, newest event first, looked up by serial number; redrawn on each
 // refresh and language change once shown.
 import { api, apiJson, SignedOut } from "./api.js";
+import { renderDeviceActions } from "./device-actions.js";
 import { byTest, element, showMessage } from "./dom.js";
 import { dateTime, eventName, statusName, t } from "./i18n.js";
 import { problemText } from "./problem.js";
@@ -31,6 +32,7 @@ export async function showTrail(serial) {
 export function renderTrail() {
   if (!trail) return;
   const { serial, device, events } = trail;
+  renderDeviceActions(device);
   const summary = byTest("trail-device");
   if (!device) {
     summary.replaceChildren(element("p", { className: "empty", text: t("noDevice", serial) }));

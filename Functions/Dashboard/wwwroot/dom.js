@@ -28,3 +28,15 @@ export function showMessage(text, kind = "error") {
 export function hideMessage() {
   byTest("message").hidden = true;
 }
+
+/** Saves a downloaded response as a file, named as its Content-Disposition says (else `fallbackName`). */
+export async function saveResponse(response, fallbackName) {
+  const disposition = response.headers.get("Content-Disposition") ?? "";
+  const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await response.blob());
+  const link = element("a", { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -2,7 +2,7 @@
 // school, what each purchase order and invoice bought and claims, building a report now (administrators) and
 // downloading it as CSV (per school, or per purchase).
 import { api, SignedOut } from "./api.js";
-import { byTest, element, showMessage } from "./dom.js";
+import { byTest, element, saveResponse, showMessage } from "./dom.js";
 import { dateTime, day, money, number, t } from "./i18n.js";
 import { problemText } from "./problem.js";
 
@@ -120,14 +120,7 @@ export async function downloadCsv(button, view = "schools") {
   try {
     const response = await api(`reports/funding/latest?format=csv&view=${view}`, { accept: "text/csv" });
     if (!response.ok) throw new Error(await problemText(response));
-    const disposition = response.headers.get("Content-Disposition") ?? "";
-    const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `erdf-funding-${report?.reportDate ?? "latest"}.csv`;
-    const url = URL.createObjectURL(await response.blob());
-    const link = element("a", { href: url, download: name });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    await saveResponse(response, `erdf-funding-${report?.reportDate ?? "latest"}.csv`);
   } catch (error) {
     if (!(error instanceof SignedOut)) showMessage(t("loadFailed", error.message));
   } finally {

@@ -1,7 +1,9 @@
 // The schools table: one row per school with its pupils, a stacked bar of its devices by status and the
 // counts, filtered by the search box.
-import { byTest, element } from "./dom.js";
+import { api, SignedOut } from "./api.js";
+import { byTest, element, saveResponse, showMessage } from "./dom.js";
 import { number, percent, t } from "./i18n.js";
+import { problemText } from "./problem.js";
 
 const STATUSES = ["registered", "registering", "received", "failed"];
 
@@ -29,7 +31,26 @@ export function renderSchools(schools) {
         element("td", { className: `num ${d.readyToProvision > 0 ? "registered" : "zero"}`, "data-testid": "count-ready", text: number(d.readyToProvision ?? 0) }),
         count("failed"),
         element("td", { className: "num", "data-testid": "count-total", text: number(d.total) }),
+        element(
+          "td",
+          {},
+          element("button", { type: "button", className: "link", "data-testid": "export-csv", "aria-label": t("exportCsvOf", s.name), text: t("exportCsv"), onClick: (e) => exportCsv(s.uai, e.currentTarget) }),
+        ),
       );
     });
   byTest("school-rows").replaceChildren(...rows);
+}
+
+/** Downloads the school's devices as the Windows Autopilot CSV that Intune imports. */
+async function exportCsv(uai, button) {
+  button.disabled = true;
+  try {
+    const response = await api(`schools/${encodeURIComponent(uai)}/devices?format=autopilot-csv`, { accept: "text/csv" });
+    if (!response.ok) throw new Error(await problemText(response));
+    await saveResponse(response, `autopilot-${uai}.csv`);
+  } catch (error) {
+    if (!(error instanceof SignedOut)) showMessage(t("loadFailed", error.message));
+  } finally {
+    button.disabled = false;
+  }
 }
