@@ -99,6 +99,7 @@ public static class BaselineRun
             AcceptTimes = acceptTimes,
             Origin = origin,
             ClientErrors = client.Errors,
+            Graph = GraphMoments.From(emulator.State.Devices, origin),
         };
     }
 

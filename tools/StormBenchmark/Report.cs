@@ -29,6 +29,14 @@ public static class Report
             Console.WriteLine($"Failed ({r.Mode}): {(r.FailedByCode.Count == 0 ? "none" : string.Join(", ", r.FailedByCode.OrderByDescending(f => f.Value).Select(f => $"{f.Key} × {f.Value}")))}");
         }
 
+        foreach (var r in results)
+        {
+            Console.WriteLine($"Where the time went ({r.Mode}): imports sent from {F(r.Seconds(r.Timeline.FirstImport))} to {F(r.Seconds(r.Timeline.LastImport))} s; " +
+                              $"Intune ended its last import job at {F(r.Graph.LastJobEnded)} s and listed the last device at {F(r.Graph.LastListed)} s, " +
+                              $"seen registered at {F(r.AllRegisteredAt)} s (+{F(r.AllRegisteredAt - r.Graph.LastListed)} s); " +
+                              $"it assigned the last profile at {F(r.Graph.LastAssigned)} s, seen at {F(r.AllAssignedAt)} s (+{F(r.AllAssignedAt - r.Graph.LastAssigned)} s).");
+        }
+
         PrintCosts(results);
         PrintDeletes(model, results[0]);
         PrintLowerBound(model, results[0], target: true);
@@ -94,6 +102,10 @@ public static class Report
                           $"at most {t.MostDeletesInAWindowBeforeAnImport} deletes in the {F(model.ThrottleWindow.TotalSeconds)} s budget window before an import action.");
         Console.WriteLine($"429s {c.ThrottledByApp} (app) / {c.ThrottledByTenant} (tenant); most app requests in one window {c.MaxAppRequestsInWindow} of 1000, writes {c.MaxAppWritesInWindow} of 100. " +
                           $"All registered at {F(product.AllRegisteredAt)} s, all profiles assigned at {F(product.AllAssignedAt)} s, no identity record left at {F(product.NoRecordsLeftAt)} s.");
+        var polling = model.Scaled(new Sarthe.Enrolment.Registration.RegistrationOptions().AutopilotCheckInterval).TotalSeconds + model.SyncTick.TotalSeconds;
+        Console.WriteLine($"Deletes share the sync's time with the Autopilot checks: the product saw the last device registered {F(product.AllRegisteredAt - product.Graph.LastListed)} s " +
+                          $"after Intune listed it and the last profile assigned {F(product.AllAssignedAt - product.Graph.LastAssigned)} s after Intune assigned it " +
+                          $"(AutopilotCheckInterval + one sync tick = {F(polling)} s, by default).");
         var neverDelayed = t.DeletesBeforeLastImport == 0 || (t.MostDeletesInAWindowBeforeAnImport == 0 && c.ThrottledByApp + c.ThrottledByTenant == 0);
         Console.WriteLine(neverDelayed
             ? "Deletes never delayed a registration: no delete shared a budget window with an import action (" +
@@ -147,7 +159,10 @@ public static class Report
                           $"registration ≈ {F(otherRequests + projectedPolls, "0.#")} requests/device (status polls {F(polls, "0.#")} → {F(projectedPolls, "0.#")}/device as the queue's mean wait grows), " +
                           $"{F(RegistrationWrites(c) / (double)Math.Max(1, n), "0.##")} writes/device, 1 delete/device.");
         Console.WriteLine($"  At N = {big}, waiting devices poll at {F(pollRate, "0")} requests/s of Intune's time against the app's {F(budgetRate, "0")}/s: " +
-                          (pollRate > budgetRate ? "the baseline would be throttled throughout, so its polls would come slower than every 30 s (and its 429s count as requests)." : "within the budget."));
+                          (pollRate > budgetRate
+                              ? $"the baseline would be throttled throughout: over those {F((baseline.AllAssignedAt + extra) * model.TimeScale / 3600, "0.#")} h the app's budget serves at most " +
+                                $"{F(budgetRate * (baseline.AllAssignedAt + extra) * model.TimeScale / big, "0")} requests per device, so its polls would come slower than every 30 s and the rest would be 429s."
+                              : "within the budget."));
         Console.WriteLine($"  Product against the baseline projected to N: {F((baseline.AllAssignedAt + extra) / product.AllAssignedAt, "0.#")}× sooner to all profile-assigned, " +
                           $"{F((otherRequests + projectedPolls) / (RegistrationRequests(product.Counters) / (double)Math.Max(1, product.Accepted)), "0")}× fewer registration requests per device.");
     }

@@ -60,6 +60,9 @@ public sealed record RunResult
 
     public OutageResult? Outage { get; init; }
 
+    /// <summary>What Graph itself did, from the emulator's devices: the last job's end, the last listing, the last profile assigned.</summary>
+    public required GraphMoments Graph { get; init; }
+
     /// <summary>Graph calls the baseline client saw fail after the SDK's own retries, and tried again.</summary>
     public long ClientErrors { get; init; }
 
@@ -78,3 +81,15 @@ public sealed record OutageResult(
     double? FirstServedAfter,
     string FirstServedKind,
     double? FirstRegistrationCallAfter);
+
+/// <summary>Seconds from the origin to the moments Intune decided (the emulator's device times), so that the product's delays show.</summary>
+public sealed record GraphMoments(double? LastJobEnded, double? LastListed, double? LastAssigned)
+{
+    public static GraphMoments From(IReadOnlyList<DeviceSnapshot> devices, DateTimeOffset origin)
+    {
+        double? Latest(Func<DeviceSnapshot, DateTimeOffset?> moment) =>
+            devices.Select(moment).OfType<DateTimeOffset>().Select(m => (m - origin).TotalSeconds).DefaultIfEmpty(double.NaN).Max() is var v && double.IsFinite(v) ? v : null;
+
+        return new GraphMoments(Latest(d => d.RegisteredAt), Latest(d => d.ListedFrom), Latest(d => d.ProfileAssignedAt));
+    }
+}

@@ -131,6 +131,7 @@ public static class StormRun
             AcceptTimes = acceptTimes,
             Origin = origin,
             Outage = outageStarted is { } start ? Outages.Describe(samples, start, outageLength, origin, outageAt) : null,
+            Graph = GraphMoments.From(graph.Devices, origin),
         };
     }
 
