@@ -1,13 +1,36 @@
-// The enrolment backend on Azure: Function App (Flex Consumption, .NET 10 isolated) with a user-assigned
-// managed identity, a storage account without shared keys, Application Insights, and a Key Vault for the
-// enrolment master secret. Plain resources only (no registry modules). Deploy with `azd up`.
-targetScope = 'resourceGroup'
+// The enrolment backend on Azure, deployed with `azd up`. Subscription scope: this template creates the resource
+// group, as the Azure Developer CLI's quickstarts do (azd's resource-group scope is a beta feature), then
+// resources.bicep fills it (Function App on Flex Consumption, storage without shared keys, Key Vault, Log Analytics
+// + Application Insights) and monitoring.bicep watches it (alerts, availability test, workbook). Plain resources
+// only (no registry modules), so `.ci/run` compiles and lints it offline.
+//
+// Every app setting is written by this template: an ARM deployment replaces all app settings, so a value changed
+// in the portal is lost at the next `azd provision`. Settings operators tune are parameters here (set them with
+// `azd env set NAME value`, see main.parameters.json); any other setting goes in `additionalAppSettings`.
+targetScope = 'subscription'
 
-@description('Name of the azd environment; used to name resources.')
+@minLength(1)
+@maxLength(48)
+@description('Name of the azd environment; names the resource group and the resources.')
 param environmentName string
 
-@description('Azure region.')
-param location string = resourceGroup().location
+// Data about French collèges' devices stays in the European Union. Flex Consumption is not offered in every
+// region: `az functionapp list-flexconsumption-locations` lists where it is.
+@description('Azure region of every resource: an EU region, France Central unless chosen otherwise.')
+@allowed([
+  'francecentral'
+  'francesouth'
+  'germanywestcentral'
+  'germanynorth'
+  'northeurope'
+  'westeurope'
+  'swedencentral'
+  'italynorth'
+  'polandcentral'
+  'spaincentral'
+])
+@metadata({ azd: { type: 'location' } })
+param location string = 'francecentral'
 
 @description('Audience of administrators\' tokens (the API app registration\'s application ID URI).')
 param adminAudience string
@@ -15,192 +38,181 @@ param adminAudience string
 @description('Entra ID tenant of the administrators and of Intune.')
 param tenantId string = subscription().tenantId
 
+@description('Client id (a GUID) of the API app registration: the audience of v2 access tokens. Empty: v1 tokens only.')
+param adminClientId string = ''
+
 @description('Application (client) id of the dashboard\'s single-page-app registration; empty leaves the dashboard without sign-in.')
 param dashboardClientId string = ''
 
-@description('Devices the programme plans to register (the dashboard\'s 100 %).')
-param deviceTarget int = 8000
+@description('Object id of the Entra group of operators: Queue and Table Data Reader on the storage account (read the audit queues, the tables). Empty: none.')
+param operatorGroupId string = ''
 
-@description('Largest number of instances Flex Consumption may scale to.')
-param maximumInstanceCount int = 40
+@description('E-mail address the alerts are sent to. Empty: alerts fire in the portal only.')
+param alertEmail string = ''
 
-var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+@description('Largest number of instances Flex Consumption may scale to (a whole number).')
+param maximumInstanceCount string = '40'
+
+@description('Always-ready instances of the HTTP group (a whole number): the morning\'s first boots find one warm. 0: none (billed only when used).')
+param alwaysReadyHttpInstances string = '1'
+
+@description('Registration failures in one hour above which the "failed devices rising" alert fires (a whole number).')
+param failedDevicesPerHourAlert string = '20'
+
+// Tunable settings of the app: each is the app setting of the same name (README, "Settings"), default included.
+@description('Enrolment__RotationGracePeriod: how long a rotated-out school key keeps working.')
+param rotationGracePeriod string = '7.00:00:00'
+
+@description('Enrolment__TimestampTolerance: allowed distance between a device\'s clock and the server\'s.')
+param timestampTolerance string = '00:05:00'
+
+@description('EnrolmentLimits__PerSourceBurst: attempts one source address may make at once.')
+param perSourceBurst string = '600'
+
+@description('EnrolmentLimits__PerSourcePerMinute: attempts a source address regains per minute.')
+param perSourcePerMinute string = '60'
+
+@description('EnrolmentLimits__PerSchoolBurst: attempts signed with one school\'s key at once.')
+param perSchoolBurst string = '2000'
+
+@description('EnrolmentLimits__PerSchoolPerMinute: signed attempts a school regains per minute.')
+param perSchoolPerMinute string = '200'
+
+@description('AutopilotSyncSchedule: CRON (6 fields) of the Autopilot sync.')
+param autopilotSyncSchedule string = '*/10 * * * * *'
+
+@description('RegistrationSweepSchedule: CRON (6 fields, UTC) of the sweep.')
+param registrationSweepSchedule string = '0 */5 * * * *'
+
+@description('FundingReportSchedule: CRON of the (hourly) report timer.')
+param fundingReportSchedule string = '0 5 * * * *'
+
+@description('Registration__ImportBatchSize: devices per Autopilot import.')
+param importBatchSize string = '500'
+
+@description('Registration__MaxAutomaticAttempts: attempts the pipeline makes itself for a transient failure.')
+param maxAutomaticAttempts string = '3'
+
+@description('Registration__AutomaticRetryAfter: how long such a device stays failed before the sweep retries it.')
+param automaticRetryAfter string = '00:15:00'
+
+@description('Registration__StuckAfter: a device unchanged this long is driven again by the sweep.')
+param stuckAfter string = '00:10:00'
+
+@description('Graph__WritesPerWindow: Intune\'s per-app write budget per window.')
+param graphWritesPerWindow string = '100'
+
+@description('Graph__RequestsPerWindow: Intune\'s per-app request budget per window.')
+param graphRequestsPerWindow string = '1000'
+
+@description('Graph__BudgetShare: part of the per-app budget the pipeline plans to use (0..1).')
+param graphBudgetShare string = '0.9'
+
+@description('Graph__ReadProfileStatus: follow the deployment profile (a Graph beta read): true or false.')
+@allowed(['true', 'false'])
+param readProfileStatus string = 'true'
+
+@description('Funding__CofinancingRate: ERDF share of eligible expenditure (0..1).')
+param cofinancingRate string = '0.5'
+
+@description('Funding__BuildHour: the Paris hour after which last night\'s report is due (a whole number); the alert expects it an hour later.')
+param fundingBuildHour string = '2'
+
+@description('Funding__ProgrammeStart: first day of the programme (yyyy-MM-dd).')
+param programmeStart string = '2024-09-01'
+
+@description('Funding__CatchUpDays: how many missed nights are caught up.')
+param catchUpDays string = '7'
+
+@description('Dashboard__DeviceTarget: devices the programme plans to register (the dashboard\'s 100 %).')
+param deviceTarget string = '8000'
+
+@description('Dashboard__RefreshSeconds: how often the dashboard reloads its figures.')
+param dashboardRefreshSeconds string = '15'
+
+@description('Audit__RetentionYears: stamped on every audit entry.')
+param auditRetentionYears string = '10'
+
+@description('Any other app settings, as a JSON object by name (\'{"EnrolmentLimits__PerSourceBurst": "900"}\'): kept across deployments, unlike a value set in the portal.')
+param additionalAppSettings string = '{}'
+
 var tags = { 'azd-env-name': environmentName, product: 'sarthe-device-enrolment' }
-var deploymentContainer = 'app-package'
 
-// Built-in role definition ids.
-var roles = {
-  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
-  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
-}
+var tunedSettings = [
+  { name: 'AutopilotSyncSchedule', value: autopilotSyncSchedule }
+  { name: 'RegistrationSweepSchedule', value: registrationSweepSchedule }
+  { name: 'FundingReportSchedule', value: fundingReportSchedule }
+  { name: 'Enrolment__RotationGracePeriod', value: rotationGracePeriod }
+  { name: 'Enrolment__TimestampTolerance', value: timestampTolerance }
+  { name: 'EnrolmentLimits__PerSourceBurst', value: perSourceBurst }
+  { name: 'EnrolmentLimits__PerSourcePerMinute', value: perSourcePerMinute }
+  { name: 'EnrolmentLimits__PerSchoolBurst', value: perSchoolBurst }
+  { name: 'EnrolmentLimits__PerSchoolPerMinute', value: perSchoolPerMinute }
+  { name: 'Registration__ImportBatchSize', value: importBatchSize }
+  { name: 'Registration__MaxAutomaticAttempts', value: maxAutomaticAttempts }
+  { name: 'Registration__AutomaticRetryAfter', value: automaticRetryAfter }
+  { name: 'Registration__StuckAfter', value: stuckAfter }
+  { name: 'Graph__WritesPerWindow', value: graphWritesPerWindow }
+  { name: 'Graph__RequestsPerWindow', value: graphRequestsPerWindow }
+  { name: 'Graph__BudgetShare', value: graphBudgetShare }
+  { name: 'Graph__ReadProfileStatus', value: readProfileStatus }
+  { name: 'Funding__CofinancingRate', value: cofinancingRate }
+  { name: 'Funding__BuildHour', value: fundingBuildHour }
+  { name: 'Funding__ProgrammeStart', value: programmeStart }
+  { name: 'Funding__CatchUpDays', value: catchUpDays }
+  { name: 'Dashboard__DeviceTarget', value: deviceTarget }
+  { name: 'Dashboard__RefreshSeconds', value: dashboardRefreshSeconds }
+  { name: 'Audit__RetentionYears', value: auditRetentionYears }
+]
 
-resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
-  name: 'id-enrol-${token}'
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
   location: location
   tags: tags
 }
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
-  name: 'stenrol${token}'
-  location: location
-  tags: tags
-  kind: 'StorageV2'
-  sku: { name: 'Standard_ZRS' }
-  properties: {
-    allowSharedKeyAccess: false
-    allowBlobPublicAccess: false
-    minimumTlsVersion: 'TLS1_2'
-    supportsHttpsTrafficOnly: true
-    defaultToOAuthAuthentication: true
-  }
-}
-
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
-  parent: storage
-  name: 'default'
-}
-
-resource packageContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  parent: blobService
-  name: deploymentContainer
-}
-
-resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
-  name: 'log-enrol-${token}'
-  location: location
-  tags: tags
-  properties: {
-    sku: { name: 'PerGB2018' }
-    retentionInDays: 90
-  }
-}
-
-resource insights 'Microsoft.Insights/components@2020-02-02' = {
-  name: 'appi-enrol-${token}'
-  location: location
-  tags: tags
-  kind: 'web'
-  properties: {
-    Application_Type: 'web'
-    WorkspaceResourceId: logs.id
-    DisableLocalAuth: true
-  }
-}
-
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
-  name: 'kv-enrol-${token}'
-  location: location
-  tags: tags
-  properties: {
+module resources 'resources.bicep' = {
+  scope: rg
+  name: 'resources'
+  params: {
+    environmentName: environmentName
+    location: location
+    tags: tags
     tenantId: tenantId
-    sku: { family: 'A', name: 'standard' }
-    enableRbacAuthorization: true
-    enableSoftDelete: true
-    enablePurgeProtection: true
-    softDeleteRetentionInDays: 90
+    adminAudience: adminAudience
+    adminClientId: adminClientId
+    dashboardClientId: dashboardClientId
+    operatorGroupId: operatorGroupId
+    maximumInstanceCount: int(maximumInstanceCount)
+    alwaysReadyHttpInstances: int(alwaysReadyHttpInstances)
+    appSettings: concat(tunedSettings, map(items(json(additionalAppSettings)), setting => { name: setting.key, value: string(setting.value) }))
   }
 }
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
-  name: 'plan-enrol-${token}'
-  location: location
-  tags: tags
-  kind: 'functionapp'
-  sku: { tier: 'FlexConsumption', name: 'FC1' }
-  properties: { reserved: true }
-}
-
-resource app 'Microsoft.Web/sites@2024-04-01' = {
-  name: 'func-enrol-${token}'
-  location: location
-  tags: union(tags, { 'azd-service-name': 'api' })
-  kind: 'functionapp,linux'
-  identity: {
-    type: 'UserAssigned'
-    userAssignedIdentities: { '${identity.id}': {} }
-  }
-  properties: {
-    serverFarmId: plan.id
-    httpsOnly: true
-    keyVaultReferenceIdentity: identity.id
-    functionAppConfig: {
-      deployment: {
-        storage: {
-          type: 'blobContainer'
-          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainer}'
-          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identity.id }
-        }
-      }
-      scaleAndConcurrency: { maximumInstanceCount: maximumInstanceCount, instanceMemoryMB: 2048 }
-      runtime: { name: 'dotnet-isolated', version: '10.0' }
-    }
-    siteConfig: {
-      minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      appSettings: [
-        // Storage through the managed identity: no connection string, no account key.
-        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
-        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
-        { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
-        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
-        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
-        { name: 'AuditQueueName', value: 'audit-events' }
-        { name: 'AutopilotSyncSchedule', value: '*/10 * * * * *' }
-        { name: 'RegistrationSweepSchedule', value: '0 */5 * * * *' }
-        { name: 'FundingReportSchedule', value: '0 5 * * * *' }
-        { name: 'AdminAuth__MetadataAddress', value: '${environment().authentication.loginEndpoint}${tenantId}/v2.0/.well-known/openid-configuration' }
-        { name: 'AdminAuth__Audience', value: adminAudience }
-        // The dashboard signs administrators in with MSAL (authorization code + PKCE) for this API's scope.
-        { name: 'Dashboard__ClientId', value: dashboardClientId }
-        { name: 'Dashboard__Authority', value: '${environment().authentication.loginEndpoint}${tenantId}' }
-        { name: 'Dashboard__Scope', value: '${adminAudience}/.default' }
-        { name: 'Dashboard__DeviceTarget', value: string(deviceTarget) }
-        // The secret itself is put in the vault by an operator (docs/operations.md), never in a template.
-        { name: 'Enrolment__MasterSecret', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=enrolment-master-secret)' }
-        { name: 'Graph__Credential', value: 'ManagedIdentity' }
-        { name: 'Graph__ClientId', value: identity.properties.clientId }
-      ]
-    }
+module monitoring 'monitoring.bicep' = {
+  scope: rg
+  name: 'monitoring'
+  params: {
+    environmentName: environmentName
+    location: location
+    tags: tags
+    insightsName: resources.outputs.insightsName
+    workspaceName: resources.outputs.workspaceName
+    healthUrl: '${resources.outputs.functionUri}/health'
+    alertEmail: alertEmail
+    failedDevicesPerHour: int(failedDevicesPerHourAlert)
+    reportDueHour: int(fundingBuildHour) + 1
   }
 }
 
-// Least privilege for the app's identity: data-plane roles on its own account and vault only.
-resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: storage
-  name: guid(storage.id, identity.id, roles.storageBlobDataOwner)
-  properties: { principalId: identity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner) }
-}
-
-resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: storage
-  name: guid(storage.id, identity.id, roles.storageQueueDataContributor)
-  properties: { principalId: identity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor) }
-}
-
-resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: storage
-  name: guid(storage.id, identity.id, roles.storageTableDataContributor)
-  properties: { principalId: identity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor) }
-}
-
-resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: vault
-  name: guid(vault.id, identity.id, roles.keyVaultSecretsUser)
-  properties: { principalId: identity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser) }
-}
-
-resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: insights
-  name: guid(insights.id, identity.id, roles.monitoringMetricsPublisher)
-  properties: { principalId: identity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher) }
-}
-
-output AZURE_FUNCTION_APP_NAME string = app.name
-output AZURE_FUNCTION_URI string = 'https://${app.properties.defaultHostName}/api'
-output AZURE_DASHBOARD_URL string = 'https://${app.properties.defaultHostName}/api/dashboard'
-output AZURE_KEY_VAULT_NAME string = vault.name
-output AZURE_STORAGE_ACCOUNT_NAME string = storage.name
-output APP_IDENTITY_PRINCIPAL_ID string = identity.properties.principalId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = resources.outputs.functionAppName
+output AZURE_FUNCTION_APP_ID string = resources.outputs.functionAppId
+output AZURE_FUNCTION_URI string = resources.outputs.functionUri
+output AZURE_DASHBOARD_URL string = '${resources.outputs.functionUri}/dashboard'
+output AZURE_KEY_VAULT_NAME string = resources.outputs.vaultName
+output AZURE_KEY_VAULT_ID string = resources.outputs.vaultId
+output AZURE_KEY_VAULT_URI string = resources.outputs.vaultUri
+output AZURE_STORAGE_ACCOUNT_NAME string = resources.outputs.storageName
+output APP_IDENTITY_PRINCIPAL_ID string = resources.outputs.identityPrincipalId
+output AZURE_WORKBOOK_ID string = monitoring.outputs.workbookId

@@ -41,6 +41,13 @@ public sealed class AccessibilityTests(BrowserFixture backend)
         await Expect(dashboard.TestId("trail-status")).ToHaveAttributeAsync("data-status", "failed");
         await dashboard.TestId("report-build").ClickAsync();
         await Expect(dashboard.Page.Locator("[data-testid=chart-bar][data-uai='0720015A']")).ToHaveCountAsync(1);
+        // A manifest with a rejected line: its result, the inventory per school and, rebuilt, the purchases.
+        var csv = $"{Infrastructure.Manifests.ProgrammeHeader}\n{Infrastructure.Enroller.NewSerial("A11Y")},0720015A,laptop,HP,ProBook,BC-A11Y,F-A11Y,612.50\nbad,0720015A,laptop,HP,ProBook,BC-A11Y,F-A11Y,-1\n";
+        await dashboard.TestId("manifest-file").SetInputFilesAsync(new FilePayload { Name = "livraison.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv) });
+        await dashboard.TestId("manifest-upload").ClickAsync();
+        await Expect(dashboard.Page.Locator("[data-testid=rejected-line][data-line='3']")).ToHaveCountAsync(1);
+        await dashboard.TestId("report-build").ClickAsync();
+        await Expect(dashboard.Page.Locator("[data-testid=purchase-row][data-order='BC-A11Y']")).ToHaveCountAsync(1);
 
         await AssertNoViolationsAsync(dashboard, "French dashboard with a failed device, its trail and a report");
         await dashboard.ScreenshotAsync("dashboard-fr-trail");

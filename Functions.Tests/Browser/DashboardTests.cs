@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Playwright;
 using Sarthe.Enrolment.Reporting;
 using Sarthe.Enrolment.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
@@ -80,6 +81,9 @@ public sealed class DashboardTests(BrowserFixture backend)
         // Its profile follows a moment later: the trail is complete then.
         await Eventually.MatchesAsync(() => backend.DeviceAsync(serial),
             d => d?.GetProperty("autopilot").GetProperty("deploymentProfile").GetProperty("status").GetString() == "assigned", because: "profile assigned");
+        // The page reads the trail once, when asked: wait until the audit queue has recorded the last event.
+        await Eventually.MatchesAsync(() => backend.GetJsonAsync<JsonElement>($"api/audit?serialNumber={serial}"),
+            trail => trail.GetProperty("items").EnumerateArray().Any(e => e.GetProperty("type").GetString() == "device.profile_assigned"), because: "the trail records the profile");
         await dashboard.TestId("trail-serial").FillAsync(serial.ToLowerInvariant());
         await dashboard.TestId("trail-show").ClickAsync();
         await Expect(dashboard.TestId("trail-status")).ToHaveAttributeAsync("data-status", "registered");
@@ -106,6 +110,7 @@ public sealed class DashboardTests(BrowserFixture backend)
         await Expect(dashboard.FailedDevice(serial).GetByTestId("retry")).ToHaveCountAsync(0);
         await Expect(dashboard.TestId("failed-shown")).ToBeHiddenAsync(); // every failed device is listed
         await Expect(dashboard.TestId("report-build")).ToBeHiddenAsync();
+        await Expect(dashboard.Page.Locator("#manifest-form")).ToBeHiddenAsync();
         Assert.Empty(dashboard.Errors);
     }
 
@@ -139,6 +144,73 @@ public sealed class DashboardTests(BrowserFixture backend)
         Assert.Contains($"\r\n{School},", csv);
         await dashboard.ScreenshotAsync("dashboard");
         Assert.Empty(dashboard.Errors);
+    }
+
+    [BrowserFact]
+    public async Task Administrator_uploads_a_manifest_sees_each_rejected_line_and_the_inventory_per_school()
+    {
+        const string School = "0720797A";
+        var (first, second) = (Enroller.NewSerial("DASHINV"), Enroller.NewSerial("DASHINV"));
+        var csv = "serialNumber;schoolUai;deviceType;manufacturer;model;purchaseOrder;invoiceNumber;unitCostEur\r\n" +
+                  $"{first};{School};laptop;HP;ProBook 440 G8;BC-DASH;F-DASH;612,50\r\n" +
+                  $"{second};{School};laptop;HP;ProBook 440 G8;BC-DASH;F-DASH;612,50\r\n" +
+                  $"{Enroller.NewSerial("DASHINV")};{School};laptop;HP;ProBook 440 G8;BC-DASH;F-DASH;-5\r\n";
+
+        await using var dashboard = await backend.OpenDashboardAsync();
+        await dashboard.SignInAsync();
+        await dashboard.TestId("manifest-file").SetInputFilesAsync(new FilePayload { Name = "livraison.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv) });
+        await dashboard.TestId("manifest-upload").ClickAsync();
+
+        await Expect(dashboard.TestId("manifest-summary")).ToContainTextAsync("livraison.csv: 3 lines, 2 added, 0 updated, 0 unchanged, 1 rejected.");
+        var rejected = dashboard.Page.Locator("[data-testid=rejected-line][data-line='4']");
+        await Expect(rejected).ToContainTextAsync("unitCostEur");
+        await Expect(rejected).ToContainTextAsync("negative");
+        var row = dashboard.Page.Locator($"[data-testid=inventory-row][data-uai='{School}']");
+        await Expect(row.GetByTestId("inventory-bought")).ToHaveTextAsync("2");
+        await Expect(row.GetByTestId("inventory-enrolled")).ToHaveTextAsync("0");
+
+        // One of them boots and registers: the page follows without a reload.
+        await backend.SettledAsync(await EnrolSerialAsync(first, School));
+        await Expect(row.GetByTestId("inventory-registered")).ToHaveTextAsync("1");
+        await Expect(row.GetByTestId("inventory-enrolled")).ToHaveTextAsync("1");
+
+        // A file that is not a manifest is refused whole, with the reason.
+        await dashboard.TestId("manifest-file").SetInputFilesAsync(new FilePayload { Name = "notes.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes("hello,world\n1,2\n") });
+        await dashboard.TestId("manifest-upload").ClickAsync();
+        await Expect(dashboard.TestId("manifest-refused")).ToContainTextAsync("notes.csv refused");
+        await dashboard.ScreenshotAsync("dashboard-inventory");
+        Assert.Empty(dashboard.Errors);
+    }
+
+    [BrowserFact]
+    public async Task The_funding_panel_shows_what_each_purchase_order_and_invoice_bought_and_claims()
+    {
+        const string School = "0720798B";
+        var serial = await backend.EnrolAsync(School, "DASHBUY");
+        await backend.SettledAsync(serial);
+        await Manifests.ImportAsync(backend, $"{Manifests.ProgrammeHeader}\n{serial},{School},laptop,HP,ProBook,BC-DASHBUY,F-DASHBUY,\"612,50\"\n{Enroller.NewSerial("DASHBUY")},{School},laptop,HP,ProBook,BC-DASHBUY,F-DASHBUY,612.50\n");
+
+        await using var dashboard = await backend.OpenDashboardAsync();
+        await dashboard.SignInAsync();
+        await dashboard.TestId("report-build").ClickAsync();
+
+        var purchase = dashboard.Page.Locator("[data-testid=purchase-row][data-order='BC-DASHBUY']");
+        await Expect(purchase).ToContainTextAsync("F-DASHBUY");
+        await Expect(purchase.Locator("td").Nth(2)).ToHaveTextAsync("2");
+        await Expect(purchase.Locator("td").Nth(3)).ToHaveTextAsync("1");
+        await Expect(purchase.Locator("td").Nth(4)).ToContainTextAsync("612.50");
+        var latest = await backend.GetJsonAsync<JsonElement>("api/reports/funding/latest");
+        var download = await dashboard.Page.RunAndWaitForDownloadAsync(() => dashboard.TestId("report-purchases-csv").ClickAsync());
+        Assert.Equal($"erdf-purchases-{latest.GetProperty("reportDate").GetString()}.csv", download.SuggestedFilename);
+        Assert.Contains("BC-DASHBUY,F-DASHBUY,2,1,612.50", await File.ReadAllTextAsync((await download.PathAsync())!));
+        Assert.Empty(dashboard.Errors);
+    }
+
+    private async Task<string> EnrolSerialAsync(string serial, string school)
+    {
+        using var response = await backend.Enroller.EnrolAsync(serial, school);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        return serial;
     }
 
     [BrowserFact]

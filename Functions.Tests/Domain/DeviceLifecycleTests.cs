@@ -262,6 +262,59 @@ public sealed class DeviceLifecycleTests
     }
 
     [Fact]
+    public void A_failed_device_enrolling_again_with_another_hash_starts_a_new_attempt_that_sends_the_new_hash()
+    {
+        var device = Failed();
+
+        Assert.True(device.TryReplaceHash("BBBB", T0.AddMinutes(10)));
+
+        Assert.Equal(DeviceStatus.Received, device.Status);
+        Assert.Equal("BBBB", device.HardwareHash);
+        Assert.Equal(2, device.Attempt);
+        Assert.Equal(2, device.EnrolmentCount);
+        Assert.Null(device.ImportId);
+        Assert.Null(device.ImportedIdentityId);
+        Assert.Null(device.ImportStatus);
+        Assert.Null(device.RegisteringAt);
+        Assert.Equal("ZtdDeviceAssignedToOtherTenant", device.LastError?.Code);
+        var replaced = device.PendingEvents[^1];
+        Assert.Equal(AuditEventTypes.DeviceHashReplaced, replaced.Type);
+        Assert.Equal(AuditActor.Device(Key.SerialNumber), replaced.Actor);
+        Assert.Equal(T0.AddMinutes(10), replaced.OccurredAt);
+        Assert.Equal(2, (int)replaced.Data!["attempt"]!);
+        Assert.DoesNotContain("BBBB", replaced.Data.ToJsonString(), StringComparison.Ordinal);
+
+        // The old attempt's news can no longer touch it; the new one goes through the pipeline as any attempt.
+        Assert.False(device.TryFail(1, "import-1", null, "Late", "late", T0.AddMinutes(11)));
+        Assert.True(device.TryStartRegistration(2, "import-2", T0.AddMinutes(11)));
+    }
+
+    [Theory]
+    [InlineData("received")]
+    [InlineData("registering")]
+    [InlineData("registered")]
+    public void Replacing_the_hash_is_refused_unless_failed(string status)
+    {
+        var device = In(status);
+        var before = Snapshot(device);
+
+        Assert.False(device.TryReplaceHash("BBBB", T0.AddHours(1)));
+        Assert.Equal(before, Snapshot(device));
+        Assert.Equal("AAAA", device.HardwareHash);
+    }
+
+    [Fact]
+    public void A_failed_device_sending_the_same_hash_again_is_not_a_replacement()
+    {
+        var device = Failed();
+        var before = Snapshot(device);
+
+        Assert.False(device.TryReplaceHash("AAAA", T0.AddHours(1)));
+        Assert.False(device.TryReplaceHash("", T0.AddHours(1)));
+        Assert.Equal(before, Snapshot(device));
+    }
+
+    [Fact]
     public void A_device_whose_import_was_lost_goes_back_in_line_in_the_same_attempt_and_starts_once()
     {
         var device = Registering();

@@ -1,9 +1,12 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Graph;
+using Microsoft.Graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.Import;
 using Microsoft.Graph.DeviceManagement.WindowsAutopilotDeviceIdentities.Item.UpdateDeviceProperties;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
+using Sarthe.Enrolment.Tests.Infrastructure;
 using Sarthe.GraphEmulator;
 
 namespace Sarthe.Enrolment.Tests.Graph;
@@ -620,6 +623,45 @@ public sealed class GraphEmulatorTests : EmulatorHarness
         // Five requests before the clock moved two minutes on, six after: the busiest window saw six.
         Assert.Equal(6, counters.MaxAppRequestsInWindow);
         Assert.Equal(0, counters.Throttled);
+    }
+
+    [Fact]
+    public async Task A_held_import_answer_leaves_the_import_in_graph_when_its_caller_gives_up()
+    {
+        // Test hook of the chaos benchmark: the import is taken at once, only its answer waits (real time).
+        (await Raw.PostAsync("_emulator/delays", new StringContent("{\"importAnswerSeconds\": 30}", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        using var caller = new CancellationTokenSource();
+        var import = Graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.Import.PostAsImportPostResponseAsync(
+            new ImportPostRequestBody { ImportedWindowsAutopilotDeviceIdentities = [Identity("SN-HELD-1")] }, cancellationToken: caller.Token);
+        await Eventually.MatchesAsync(() => Task.FromResult(State.Counters.ImportAnswersHeld), held => held == 1, TimeSpan.FromSeconds(10), "the answer is held");
+
+        Assert.Equal(1, State.ImportsOf("SN-HELD-1"));
+        await caller.CancelAsync(); // the caller dies before the answer
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => import);
+        await Eventually.MatchesAsync(() => Task.FromResult(State.Counters.ImportAnswersHeld), held => held == 0, TimeSpan.FromSeconds(10), "the hold ends with its caller");
+
+        var listed = (await Graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.GetAsync())!.Value!;
+        Assert.Equal("SN-HELD-1", Assert.Single(listed).SerialNumber);
+        Assert.Equal(1, State.Counters.ImportAnswersDelayed);
+        var bySerial = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<Dictionary<string, int>>(Raw, "_emulator/imports-by-serial");
+        Assert.Equal(1, bySerial!["SN-HELD-1"]);
+    }
+
+    [Fact]
+    public async Task Slowed_status_reads_are_counted_while_held_and_the_delays_switch_off()
+    {
+        (await Raw.PostAsync("_emulator/delays", new StringContent("{\"statusReadSeconds\": 30}", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        using var caller = new CancellationTokenSource();
+        var read = Graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.GetAsync(cancellationToken: caller.Token);
+        await Eventually.MatchesAsync(() => Task.FromResult(State.Counters.StatusReadsHeld), held => held == 1, TimeSpan.FromSeconds(10), "the read is held");
+        await caller.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read);
+
+        (await Raw.DeleteAsync("_emulator/delays")).EnsureSuccessStatusCode();
+
+        Assert.Equal(TimeSpan.Zero, State.Options.StatusReadDelay);
+        Assert.Empty((await Graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.GetAsync())!.Value!);
+        Assert.Equal(1, State.Counters.StatusReadsDelayed);
     }
 
     /// <summary>The HTTP status an SDK exception carries: ODataError, or the retry handler's AggregateException of ApiExceptions.</summary>

@@ -38,6 +38,9 @@ public class BackendFixture : IAsyncLifetime
         options.Settings["Registration:CheckInterval"] = "00:00:00.500";
         options.Settings["Registration:AutopilotCheckInterval"] = "00:00:00.500";
         options.Settings["AutopilotSyncSchedule"] = "*/1 * * * * *";
+        // Every test enrols from 127.0.0.1, many for the same few schools: the limits have tests of their own (FloodTests).
+        options.Settings["EnrolmentLimits:PerSourceBurst"] = "1000000";
+        options.Settings["EnrolmentLimits:PerSchoolBurst"] = "1000000";
         options.Settings["Graph:RetryDelaySeconds"] = "1";
         Configure(options);
         _host = await RunningDevHost.StartAsync(options);

@@ -54,6 +54,22 @@ public sealed class Enroller(HttpClient client, Func<string, string> token)
     public async Task<HttpResponseMessage> EnrolAsync(string serial, string uai, string deviceType = "laptop", byte[]? hash = null) =>
         await SendAsync(Encoding.UTF8.GetBytes(Body(serial, uai, deviceType, hash).ToJsonString()), await KeyAsync(uai));
 
+    /// <summary>
+    /// GET /api/enrolments/{serial} as a device asks for its status: its school in X-Enrolment-School, the signature over
+    /// "timestamp.GET path" (<paramref name="signedPath"/> when given, to sign something else than what is sent).
+    /// </summary>
+    public async Task<HttpResponseMessage> StatusAsync(string serial, string uai, byte[]? key = null, long? timestamp = null, string? signedPath = null, Action<HttpRequestMessage>? tamper = null)
+    {
+        var path = $"/api/enrolments/{serial}";
+        var ts = (timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds()).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var request = new HttpRequestMessage(HttpMethod.Get, path.TrimStart('/'));
+        request.Headers.Add("X-Enrolment-School", uai);
+        request.Headers.Add(EnrolmentSignature.TimestampHeader, ts);
+        request.Headers.Add(EnrolmentSignature.SignatureHeader, EnrolmentSignature.Sign(key ?? await KeyAsync(uai), ts, Encoding.ASCII.GetBytes("GET " + (signedPath ?? path))));
+        tamper?.Invoke(request);
+        return await client.SendAsync(request);
+    }
+
     public Task<HttpResponseMessage> SendAsync(byte[] body, byte[] key, long? timestamp = null, string contentType = "application/json", Action<HttpRequestMessage>? tamper = null)
     {
         var ts = (timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds()).ToString(System.Globalization.CultureInfo.InvariantCulture);

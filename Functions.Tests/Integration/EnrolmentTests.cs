@@ -41,7 +41,7 @@ public sealed class EnrolmentTests(BackendFixture backend)
     }
 
     [Fact]
-    public async Task Repeat_at_the_same_school_is_200_with_the_count_incremented_and_nothing_duplicated()
+    public async Task Repeat_at_the_same_school_is_200_with_the_device_status_view_the_count_incremented_and_nothing_duplicated()
     {
         var serial = Enroller.NewSerial();
         using var first = await Enroller.EnrolAsync(serial, School);
@@ -52,9 +52,16 @@ public sealed class EnrolmentTests(BackendFixture backend)
 
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal(HttpStatusCode.OK, third.StatusCode);
-        var record = await third.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(3, record.GetProperty("enrolmentCount").GetInt32());
-        Assert.Equal(enrolledAt, record.GetProperty("enrolledAt").GetString());
+        var view = await third.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(
+            ["deploymentProfile", "readyToProvision", "retryAfterSeconds", "schoolUai", "serialNumber", "status"],
+            view.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(serial, view.GetProperty("serialNumber").GetString());
+        Assert.False(view.GetProperty("readyToProvision").GetBoolean());
+        Assert.True(int.TryParse(third.Headers.GetValues("Retry-After").Single(), out _));
+        var record = await backend.DeviceAsync(serial);
+        Assert.Equal(3, record!.Value.GetProperty("enrolmentCount").GetInt32());
+        Assert.Equal(enrolledAt, record.Value.GetProperty("enrolledAt").GetString());
         await backend.SettledAsync(serial);
         Assert.Equal(1, backend.Host.Graph!.State.ImportsOf(serial));
     }

@@ -11,14 +11,11 @@ using Sarthe.Enrolment.Tests.Infrastructure;
 
 namespace Sarthe.Enrolment.Tests.Integration;
 
-/// <summary>A backend of its own, so that the report sees only the devices seeded here.</summary>
+/// <summary>A backend of its own, so that the report sees only the devices and the inventory seeded here.</summary>
 public sealed class ReportingFixture : BackendFixture
 {
     protected override void Configure(DevHostOptions options)
     {
-        options.Settings["Funding:UnitCostsEur:Laptop"] = "450.00";
-        options.Settings["Funding:UnitCostsEur:Desktop"] = "700.10";
-        options.Settings["Funding:UnitCostsEur:Tablet"] = "199.99";
         options.Settings["Funding:CofinancingRate"] = "0.6";
         // No dispatcher or sweep here: seeded rows must stay as seeded.
         options.Settings["AutopilotSyncSchedule"] = "0 0 0 1 1 *";
@@ -34,7 +31,7 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
     private static bool _seeded;
 
     [Fact]
-    public async Task Report_figures_match_figures_computed_independently_and_a_rebuild_gives_the_same()
+    public async Task Report_figures_match_figures_computed_by_hand_from_the_invoices_and_a_rebuild_gives_the_same()
     {
         await SeedAsync();
 
@@ -45,52 +42,67 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
         Assert.Equal(Date, report.GetProperty("reportDate").GetString());
         Assert.Equal("EUR", report.GetProperty("currency").GetString());
         Assert.Equal(0.6m, report.GetProperty("cofinancingRate").GetDecimal());
+        Assert.False(report.TryGetProperty("unitCostsEur", out _));
         Assert.Equal(56, report.GetProperty("schools").GetArrayLength());
 
-        // 0720001K: laptop + tablet registered before the cut-off; eligible 450.00 + 199.99 = 649.99; ERDF 0.6 x 649.99 = 389.994 -> 389.99.
+        // 0720001K: A1 (BC-1, 450,10) and A2 (BC-2, 199,99) registered before the cut-off: 650.09; ERDF 0.6 x 650.09 = 390.054 -> 390.05.
+        // A3 (BC-1) registered 10 min after it: pending; A4 (BC-3) failed.
         var a = School(report, "0720001K");
         Assert.Equal(2, a.GetProperty("devicesRegistered").GetInt32());
-        Assert.Equal(1, a.GetProperty("devicesPending").GetInt32()); // registered 10 min after the cut-off
+        Assert.Equal(1, a.GetProperty("devicesPending").GetInt32());
         Assert.Equal(1, a.GetProperty("devicesFailed").GetInt32());
-        Assert.Equal(649.99m, a.GetProperty("eligibleExpenditureEur").GetDecimal());
-        Assert.Equal(389.99m, a.GetProperty("erdfAmountEur").GetDecimal());
+        Assert.Equal(0, a.GetProperty("devicesWithoutPurchaseRecord").GetInt32());
+        Assert.Equal(650.09m, a.GetProperty("eligibleExpenditureEur").GetDecimal());
+        Assert.Equal(390.05m, a.GetProperty("erdfAmountEur").GetDecimal());
         Assert.True(a.GetProperty("supported").GetBoolean());
 
-        // 0720002L: a desktop retried and registered before the cut-off; another enrolled after it (not counted).
-        // eligible 700.10; ERDF 420.06.
+        // 0720002L: B1 (BC-3, 700,00) retried and registered before the cut-off; B2 (BC-1) enrolled after it (not counted).
         var b = School(report, "0720002L");
         Assert.Equal(1, b.GetProperty("devicesRegistered").GetInt32());
         Assert.Equal(1, b.GetProperty("devicesByType").GetProperty("desktop").GetInt32());
         Assert.Equal(0, b.GetProperty("devicesPending").GetInt32());
-        Assert.Equal(420.06m, b.GetProperty("erdfAmountEur").GetDecimal());
+        Assert.Equal(700.00m, b.GetProperty("eligibleExpenditureEur").GetDecimal());
+        Assert.Equal(420.00m, b.GetProperty("erdfAmountEur").GetDecimal());
 
-        // 0720004N: a device whose retry was still pending at the cut-off: pending, school not supported.
+        // 0720004N: C1 still pending at the cut-off; C2 registered but bought on no manifest: supported, 0 EUR.
         var c = School(report, "0720004N");
-        Assert.Equal(0, c.GetProperty("devicesRegistered").GetInt32());
+        Assert.Equal(1, c.GetProperty("devicesRegistered").GetInt32());
         Assert.Equal(1, c.GetProperty("devicesPending").GetInt32());
-        Assert.False(c.GetProperty("supported").GetBoolean());
+        Assert.Equal(1, c.GetProperty("devicesWithoutPurchaseRecord").GetInt32());
+        Assert.Equal(0.00m, c.GetProperty("eligibleExpenditureEur").GetDecimal());
+        Assert.True(c.GetProperty("supported").GetBoolean());
 
         var totals = report.GetProperty("totals");
         Assert.Equal(56, totals.GetProperty("schools").GetInt32());
-        Assert.Equal(2, totals.GetProperty("schoolsSupported").GetInt32());
+        Assert.Equal(3, totals.GetProperty("schoolsSupported").GetInt32());
         Assert.Equal(21_313, totals.GetProperty("pupils").GetInt32());
-        Assert.Equal(444 + 335, totals.GetProperty("pupilsBenefiting").GetInt32());
-        Assert.Equal(3, totals.GetProperty("devicesRegistered").GetInt32());
+        Assert.Equal(444 + 335 + 369, totals.GetProperty("pupilsBenefiting").GetInt32());
+        Assert.Equal(4, totals.GetProperty("devicesRegistered").GetInt32());
+        Assert.Equal(1, totals.GetProperty("devicesWithoutPurchaseRecord").GetInt32());
         Assert.Equal(1350.09m, totals.GetProperty("eligibleExpenditureEur").GetDecimal());
         Assert.Equal(810.05m, totals.GetProperty("erdfAmountEur").GetDecimal());
         var indicators = report.GetProperty("indicators");
-        Assert.Equal(779, indicators.GetProperty("CO35").GetInt32());
-        Assert.Equal(779, indicators.GetProperty("RCO67").GetInt32());
-        Assert.Equal(2, indicators.GetProperty("RCO14").GetInt32());
+        Assert.Equal(1148, indicators.GetProperty("CO35").GetInt32());
+        Assert.Equal(1148, indicators.GetProperty("RCO67").GetInt32());
+        Assert.Equal(3, indicators.GetProperty("RCO14").GetInt32());
+
+        // Three purchase orders on two invoices: bought (whatever the devices did), registered at the cut-off, their cost.
+        var purchases = report.GetProperty("purchases").EnumerateArray()
+            .Select(p => (p.GetProperty("purchaseOrder").GetString(), p.GetProperty("invoiceNumber").GetString(), p.GetProperty("devicesBought").GetInt32(),
+                p.GetProperty("devicesRegistered").GetInt32(), p.GetProperty("eligibleExpenditureEur").GetDecimal()))
+            .ToList();
+        Assert.Equal([("BC-1", "F-100", 3, 1, 450.10m), ("BC-2", "F-100", 1, 1, 199.99m), ("BC-3", "F-200", 3, 1, 700.00m)], purchases);
+        Assert.Equal(1350.09m, purchases.Sum(p => p.Item5));
 
         using var rebuilt = await backend.Client.SendAsync(backend.Request(HttpMethod.Post, $"api/reports/funding?date={Date}", AdminRoles.Admin));
         var again = await rebuilt.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(report.GetProperty("schools").GetRawText(), again.GetProperty("schools").GetRawText());
+        Assert.Equal(report.GetProperty("purchases").GetRawText(), again.GetProperty("purchases").GetRawText());
         Assert.Equal(report.GetProperty("totals").GetRawText(), again.GetProperty("totals").GetRawText());
     }
 
     [Fact]
-    public async Task Csv_download_parses_back_to_the_json_figures()
+    public async Task Json_csv_and_purchases_csv_agree()
     {
         await SeedAsync();
         (await backend.Client.SendAsync(backend.Request(HttpMethod.Post, $"api/reports/funding?date={Date}", AdminRoles.Admin))).Dispose();
@@ -99,7 +111,9 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
         using var request = backend.Request(HttpMethod.Get, $"api/reports/funding/{Date}");
         request.Headers.Accept.ParseAdd("text/csv");
         using var response = await backend.Client.SendAsync(request);
-        using var byQuery = await backend.GetAsync($"api/reports/funding/{Date}?format=csv");
+        using var byQuery = await backend.GetAsync($"api/reports/funding/{Date}?format=csv&view=schools");
+        using var purchasesResponse = await backend.GetAsync($"api/reports/funding/{Date}?format=csv&view=purchases");
+        using var badView = await backend.GetAsync($"api/reports/funding/{Date}?format=csv&view=invoices");
 
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         var csv = await response.Content.ReadAsStringAsync();
@@ -113,6 +127,14 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
         Assert.Equal("TOTAL", total[0]);
         Assert.Equal(json.GetProperty("totals").GetProperty("erdfAmountEur").GetDecimal(), decimal.Parse(total[^1], CultureInfo.InvariantCulture));
         Assert.Equal(json.GetProperty("totals").GetProperty("eligibleExpenditureEur").GetDecimal(), decimal.Parse(total[^2], CultureInfo.InvariantCulture));
+        Assert.Equal(json.GetProperty("totals").GetProperty("devicesWithoutPurchaseRecord").GetInt32(), int.Parse(total[10], CultureInfo.InvariantCulture));
+
+        Assert.Contains("erdf-purchases-", purchasesResponse.Content.Headers.ContentDisposition?.ToString());
+        var purchases = (await purchasesResponse.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(FundingCsv.PurchasesHeader, purchases[0]);
+        Assert.Equal(["BC-1,F-100,3,1,450.10", "BC-2,F-100,1,1,199.99", "BC-3,F-200,3,1,700.00", "TOTAL,,7,3,1350.09"], purchases[1..]);
+        Assert.Equal(decimal.Parse(total[^2], CultureInfo.InvariantCulture), decimal.Parse(purchases[^1].Split(',')[^1], CultureInfo.InvariantCulture));
+        await ProblemAssert.IsProblemAsync(badView, HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -130,14 +152,35 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
         var latest = await backend.GetJsonAsync<JsonElement>("api/reports/funding/latest");
         Assert.Equal(dates[0], latest.GetProperty("reportDate").GetString());
 
-        using var missing = await backend.GetAsync("api/reports/funding/2020-01-01");
+        using var missing = await backend.GetAsync("api/reports/funding/2025-01-15");
         await ProblemAssert.IsProblemAsync(missing, HttpStatusCode.NotFound);
+        using var beforeTheProgramme = await backend.GetAsync("api/reports/funding/2020-01-01");
+        await ProblemAssert.IsProblemAsync(beforeTheProgramme, HttpStatusCode.BadRequest);
         using var bad = await backend.GetAsync("api/reports/funding/28-11-2026");
         await ProblemAssert.IsProblemAsync(bad, HttpStatusCode.BadRequest);
         using var badBuild = await backend.Client.SendAsync(backend.Request(HttpMethod.Post, "api/reports/funding?date=tomorrow", AdminRoles.Admin));
         await ProblemAssert.IsProblemAsync(badBuild, HttpStatusCode.BadRequest);
         using var readOnly = await backend.Client.SendAsync(backend.Request(HttpMethod.Post, "api/reports/funding", AdminRoles.Read));
         await ProblemAssert.IsProblemAsync(readOnly, HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_build_by_an_administrator_is_audited_with_their_id()
+    {
+        await SeedAsync();
+        using var built = await backend.Client.SendAsync(backend.Request(HttpMethod.Post, "api/reports/funding?date=2026-10-21", AdminRoles.Admin));
+        Assert.Equal(HttpStatusCode.Created, built.StatusCode);
+
+        var audit = backend.Host.Services.GetRequiredService<Azure.Data.Tables.TableServiceClient>().GetTableClient(Sarthe.Enrolment.Hosting.TableNames.AuditEvents);
+        var entries = await Eventually.MatchesAsync(
+            () => audit.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == Sarthe.Enrolment.Audit.AuditTrail.ProgrammePartition).ToListAsync().AsTask(),
+            list => list.Any(e => e.GetString("Data")?.Contains("\"2026-10-21\"", StringComparison.Ordinal) == true),
+            because: "the build reaches the trail");
+
+        var entry = entries.Single(e => e.GetString("Data")!.Contains("\"2026-10-21\"", StringComparison.Ordinal));
+        Assert.Equal(Sarthe.Enrolment.Audit.AuditEventTypes.ReportFundingBuilt, entry.GetString("Type"));
+        Assert.Equal("administrator", entry.GetString("ActorKind"));
+        Assert.False(string.IsNullOrEmpty(entry.GetString("ActorId")));
     }
 
     [Fact]
@@ -174,6 +217,18 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
             await Seed(store, "0720002L", "RPT-B1", "desktop", ("received", -600), ("failed", -500), ("received", -400), ("registering", -300), ("registered", -200));
             await Seed(store, "0720002L", "RPT-B2", "laptop", ("received", 1), ("registered", 60));
             await Seed(store, "0720004N", "RPT-C1", "tablet", ("received", -600), ("failed", -500), ("received", -30), ("registered", 30));
+            await Seed(store, "0720004N", "RPT-C2", "laptop", ("received", -600), ("registered", -50)); // on no manifest
+
+            // What the resellers invoiced, as a French spreadsheet writes it: three orders on two invoices, decimal commas.
+            await Manifests.ImportAsync(backend, string.Join("\r\n",
+                "serialNumber;schoolUai;deviceType;manufacturer;model;purchaseOrder;invoiceNumber;unitCostEur",
+                "RPT-A1;0720001K;laptop;HP;ProBook 440 G8;BC-1;F-100;450,10",
+                "RPT-A3;0720001K;laptop;HP;ProBook 440 G8;BC-1;F-100;450,10",
+                "RPT-B2;0720002L;laptop;HP;ProBook 440 G8;BC-1;F-100;450,10",
+                "RPT-A2;0720001K;tablet;Lenovo;Tab M10;BC-2;F-100;199,99",
+                "RPT-A4;0720001K;desktop;Dell;OptiPlex 3000;BC-3;F-200;700,00",
+                "RPT-B1;0720002L;desktop;Dell;OptiPlex 3000;BC-3;F-200;700",
+                "RPT-X1;0720002L;desktop;Dell;OptiPlex 3000;BC-3;F-200;700,00") + "\r\n", "reseller.csv", bom: true);
             _seeded = true;
         }
         finally

@@ -6,7 +6,7 @@ namespace Sarthe.Enrolment.Tests.Tools;
 /// </summary>
 public sealed class ToolCommandLineTests
 {
-    public static TheoryData<string> Tools => ["DevHost", "GraphEmulator", "StormBenchmark", "AuditBenchmark", "ReportBenchmark"];
+    public static TheoryData<string> Tools => ["DevHost", "GraphEmulator", "StormBenchmark", "AuditBenchmark", "ReportBenchmark", "FloodBenchmark", "Bootstrap", "ChaosBenchmark", "ManifestBenchmark"];
 
     [Theory]
     [MemberData(nameof(Tools))]
@@ -41,6 +41,7 @@ public sealed class ToolCommandLineTests
     [InlineData("StormBenchmark", new[] { "--time-scale", "0" }, "--time-scale must be above 0; see --help")]
     [InlineData("StormBenchmark", new[] { "--GraphEmulator:TimeScale", "1" }, "unknown option --GraphEmulator:TimeScale; see --help")]
     [InlineData("ReportBenchmark", new[] { "8000" }, "unexpected argument '8000'; see --help")]
+    [InlineData("ManifestBenchmark", new[] { "--rows", "many" }, "--rows expects whole numbers (0 or more) separated by commas, got 'many'; see --help")]
     [InlineData("DevHost", new[] { "--Graph:BaseUrl" }, "--Graph:BaseUrl needs a value; see --help")]
     [InlineData("DevHost", new[] { "--Prot", "7072" }, "unknown option --Prot; see --help")]
     [InlineData("GraphEmulator", new[] { "--GraphEmulator:TimeScal", "10" }, "unknown option --GraphEmulator:TimeScal; see --help")]
@@ -89,6 +90,28 @@ public sealed class ToolCommandLineTests
         Assert.Contains("Stopping: dev host, Graph emulator, Azurite (SIGINT).", devHost.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", devHost.Output, StringComparison.Ordinal);
         Assert.All(azurite, p => Assert.False(ToolProcess.IsRunning(p.Id, p.CommandLine), $"Azurite (pid {p.Id}) outlived the dev host."));
+    }
+
+    [Fact]
+    public async Task The_chaos_run_stops_on_SIGTERM_and_so_do_the_host_emulator_and_Azurite_it_started()
+    {
+        // A Graph outage of 10 minutes: the run is still in it when signalled.
+        await using var chaos = ToolProcess.Start("ChaosBenchmark", "--devices", "20", "--faults", "graph-outage", "--graph-outage-seconds", "600");
+        await chaos.WaitForOutputAsync("Graph outage for 600 s", TimeSpan.FromSeconds(120));
+        var started = chaos.Children();
+        Assert.Contains(started, p => p.CommandLine.Contains("azurite", StringComparison.Ordinal));
+        Assert.Contains(started, p => p.CommandLine.Contains("Sarthe.GraphEmulator.dll", StringComparison.Ordinal));
+        Assert.Contains(started, p => p.CommandLine.Contains("Sarthe.DevHost.dll", StringComparison.Ordinal));
+
+        chaos.Signal("TERM");
+
+        Assert.True(await chaos.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"Still running 30 s after SIGTERM: {chaos.Output}");
+        Assert.True(chaos.ExitCode == 128 + 15, $"Exit code {chaos.ExitCode}, not 143 (SIGTERM): {chaos.Output}");
+        Assert.Contains("Stopping: the chaos run, its dev host, Graph emulator and Azurite (SIGTERM).", chaos.Output, StringComparison.Ordinal);
+        Assert.All(started, p => Assert.False(ToolProcess.IsRunning(p.Id, p.CommandLine), $"{p.CommandLine} (pid {p.Id}) outlived the chaos run."));
+        var logs = System.Text.RegularExpressions.Regex.Match(chaos.Output, "logs in (\\S+)").Groups[1].Value;
+        Assert.True(Directory.Exists(logs), $"the run's logs are kept: {chaos.Output}");
+        Directory.Delete(logs, recursive: true);
     }
 
     private static void AssertNothingStarted(string output)

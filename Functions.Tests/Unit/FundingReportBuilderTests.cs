@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.Reporting;
 using Sarthe.Enrolment.Schools;
 
@@ -16,23 +17,26 @@ public sealed class FundingReportBuilderTests
         new("0720004N", "Collège C", "Ballon", 300),
     ];
 
-    private static FundingOptions Options => new()
-    {
-        CofinancingRate = 0.5m,
-        UnitCostsEur = new UnitCosts { Laptop = 333.33m, Desktop = 500m, Tablet = 0.01m },
-    };
+    private static FundingOptions Options => new() { CofinancingRate = 0.5m };
+
+    private static int _serials;
 
     [Fact]
     public void Classifies_each_device_by_its_status_just_before_the_cut_off()
     {
         var builder = new FundingReportBuilder(Options);
-        Add(builder, "0720001K", "laptop", ("received", -180), ("registering", -120), ("registered", -60));
+        builder.AddPurchase("A-LAPTOP", new Purchase("BC-1", "F-1", 333_33));
+        builder.AddPurchase("B-DESKTOP", new Purchase("BC-2", "F-1", 500_00));
+        builder.AddPurchase("NEVER-ENROLLED", new Purchase("BC-2", "F-1", 10_00));
+        builder.AddPurchase("A-TABLET", null); // an Autopilot CSV line: in the inventory, never invoiced
+        Add(builder, "0720001K", "A-LAPTOP", "laptop", ("received", -180), ("registering", -120), ("registered", -60));
         Add(builder, "0720001K", "tablet", ("received", -180), ("registering", -120), ("registered", 1)); // registered after: pending
         Add(builder, "0720001K", "desktop", ("received", 5), ("registered", 30)); // enrolled after: not counted
         Add(builder, "0720001K", "laptop", ("received", -180), ("registering", -120), ("failed", -60));
         Add(builder, "0720001K", "laptop", ("received", -400), ("failed", -300), ("received", -240), ("registering", -180), ("registered", 60)); // retried, not yet registered
         AddExact(builder, "0720001K", "desktop", ("received", CutOff.AddHours(-1)), ("registered", CutOff)); // at the cut-off exactly: not before it
-        Add(builder, "0720002L", "desktop", ("received", -500), ("failed", -400), ("received", -300), ("registered", -200)); // retried and registered
+        Add(builder, "0720002L", "B-DESKTOP", "desktop", ("received", -500), ("failed", -400), ("received", -300), ("registered", -200)); // retried and registered
+        Add(builder, "0720004N", "A-TABLET", "tablet", ("received", -500), ("registered", -400)); // registered, no purchase record
 
         var report = builder.Build("2026-11-28", CutOff, Schools);
 
@@ -45,14 +49,21 @@ public sealed class FundingReportBuilderTests
         Assert.Equal((1, 0, 1, 0, 0, true), (b.DevicesRegistered, b.DevicesByType.Laptop, b.DevicesByType.Desktop, b.DevicesPending, b.DevicesFailed, b.Supported));
         Assert.Equal("250.00", b.ErdfAmountEur.ToString(CultureInfo.InvariantCulture));
         var c = report.Schools[2];
-        Assert.False(c.Supported);
+        Assert.Equal((1, 1, true), (c.DevicesRegistered, c.DevicesWithoutPurchaseRecord, c.Supported));
         Assert.Equal("0.00", c.EligibleExpenditureEur.ToString(CultureInfo.InvariantCulture));
 
         var t = report.Totals;
-        Assert.Equal((3, 2, 600, 300, 2, 3, 1), (t.Schools, t.SchoolsSupported, t.Pupils, t.PupilsBenefiting, t.DevicesRegistered, t.DevicesPending, t.DevicesFailed));
+        Assert.Equal((3, 3, 600, 600, 3, 3, 1, 1), (t.Schools, t.SchoolsSupported, t.Pupils, t.PupilsBenefiting, t.DevicesRegistered, t.DevicesPending, t.DevicesFailed, t.DevicesWithoutPurchaseRecord));
         Assert.Equal(833.33m, t.EligibleExpenditureEur);
         Assert.Equal(416.66m, t.ErdfAmountEur);
-        Assert.Equal((300, 300, 2), (report.Indicators.Co35, report.Indicators.Rco67, report.Indicators.Rco14));
+        Assert.Equal((600, 600, 3), (report.Indicators.Co35, report.Indicators.Rco67, report.Indicators.Rco14));
+
+        // Per purchase order and invoice: bought, registered at the cut-off, their cost; the sums are the totals'.
+        Assert.Equal(
+            [new PurchaseFunding("BC-1", "F-1", 1, 1, 333.33m), new PurchaseFunding("BC-2", "F-1", 2, 1, 500.00m)],
+            report.Purchases);
+        Assert.Equal(t.EligibleExpenditureEur, report.Purchases.Sum(p => p.EligibleExpenditureEur));
+        Assert.Equal(t.DevicesRegistered - t.DevicesWithoutPurchaseRecord, report.Purchases.Sum(p => p.DevicesRegistered));
     }
 
     [Theory]
@@ -83,7 +94,8 @@ public sealed class FundingReportBuilderTests
     public void Csv_has_the_contract_columns_a_line_per_school_and_a_total_that_parse_back()
     {
         var builder = new FundingReportBuilder(Options);
-        Add(builder, "0720001K", "laptop", ("received", -10), ("registered", -5));
+        builder.AddPurchase("CSV-1", new Purchase("BC-1", "F-1", 333_33));
+        Add(builder, "0720001K", "CSV-1", "laptop", ("received", -10), ("registered", -5));
         var schools = Schools.Append(new School("0721483W", "Collège \"Les Quatre-Vents\", annexe", "Mamers", 10)).ToArray();
         var report = builder.Build("2026-11-28", CutOff, schools);
 
@@ -94,30 +106,51 @@ public sealed class FundingReportBuilderTests
         Assert.StartsWith("TOTAL,", lines[^1]);
         Assert.Contains("\"Collège \"\"Les Quatre-Vents\"\", annexe\"", lines[^2]);
         var first = lines[1].Split(',');
-        Assert.Equal(("0720001K", "1", "1", "333.33", "166.66"), (first[0], first[4], first[5], first[11], first[12]));
+        Assert.Equal(("0720001K", "1", "1", "0", "333.33", "166.66"), (first[0], first[4], first[5], first[10], first[12], first[13]));
         var total = lines[^1].Split(',');
-        Assert.Equal(report.Totals.ErdfAmountEur, decimal.Parse(total[12], CultureInfo.InvariantCulture));
+        Assert.Equal(report.Totals.ErdfAmountEur, decimal.Parse(total[13], CultureInfo.InvariantCulture));
         Assert.Equal(report.Totals.Pupils.ToString(CultureInfo.InvariantCulture), total[3]);
+    }
+
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://x\")")]
+    [InlineData("+33 2 43")]
+    [InlineData("-1+1")]
+    [InlineData("@SUM(A1)")]
+    public void A_csv_cell_a_spreadsheet_would_read_as_a_formula_is_prefixed_with_an_apostrophe(string name)
+    {
+        var report = new FundingReportBuilder(Options).Build("2026-11-28", CutOff, [new School("0721483W", name, "Mamers", 10)]);
+
+        var school = FundingCsv.Write(report).Split("\r\n")[1];
+
+        Assert.StartsWith("0721483W,", school);
+        Assert.DoesNotContain("," + name, school);
+        Assert.Contains("'" + name.Replace("\"", "\"\""), school);
     }
 
     [Fact]
     public void Invalid_settings_are_refused()
     {
-        var options = new FundingOptions { CofinancingRate = 1.2m, UnitCostsEur = new UnitCosts { Laptop = -1 }, TimeZone = "Mars/Olympus" };
+        var options = new FundingOptions { CofinancingRate = 1.2m, TimeZone = "Mars/Olympus" };
 
         var errors = options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)).Select(e => e.ErrorMessage).ToList();
 
         Assert.Contains(errors, e => e!.Contains("CofinancingRate"));
-        Assert.Contains(errors, e => e!.Contains("laptop"));
         Assert.Contains(errors, e => e!.Contains("TimeZone"));
     }
 
     private static void Add(FundingReportBuilder builder, string uai, string type, params (string Status, int MinutesFromCutOff)[] steps) =>
-        AddExact(builder, uai, type, steps.Select(s => (s.Status, CutOff.AddMinutes(s.MinutesFromCutOff))).ToArray());
+        Add(builder, uai, $"SN{Interlocked.Increment(ref _serials)}", type, steps);
 
-    private static void AddExact(FundingReportBuilder builder, string uai, string type, params (string Status, DateTimeOffset At)[] steps)
+    private static void Add(FundingReportBuilder builder, string uai, string serial, string type, params (string Status, int MinutesFromCutOff)[] steps) =>
+        AddExact(builder, uai, serial, type, steps.Select(s => (s.Status, CutOff.AddMinutes(s.MinutesFromCutOff))).ToArray());
+
+    private static void AddExact(FundingReportBuilder builder, string uai, string type, params (string Status, DateTimeOffset At)[] steps) =>
+        AddExact(builder, uai, $"SN{Interlocked.Increment(ref _serials)}", type, steps);
+
+    private static void AddExact(FundingReportBuilder builder, string uai, string serial, string type, params (string Status, DateTimeOffset At)[] steps)
     {
         var history = steps.Aggregate(StatusHistory.Empty, (h, step) => h.Append(DeviceStatusNames.Parse(step.Status)!.Value, step.At));
-        builder.Add(new DeviceReportFacts(uai, type, history), CutOff);
+        builder.Add(new DeviceReportFacts(uai, serial, type, history), CutOff);
     }
 }

@@ -20,6 +20,8 @@ public sealed class SchoolUaiTests
     [InlineData("")]
     [InlineData(null)]
     [InlineData("０720001K")] // full-width digit
+    [InlineData("0720007ſ")] // long s: upper-cases to the check letter S without being a letter of the alphabet
+    [InlineData("0720001\u212a")] // Kelvin sign, which looks like K
     public void Rejects_invalid_identifiers(string? input) =>
         Assert.Null(SchoolUai.Normalize(input));
 

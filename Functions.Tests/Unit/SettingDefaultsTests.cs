@@ -7,6 +7,7 @@ using Sarthe.DevHost;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Dashboard;
+using Sarthe.Enrolment.Enrolment;
 using Sarthe.Enrolment.Graph;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Keys;
@@ -35,6 +36,7 @@ public sealed partial class SettingDefaultsTests
         [""] = new TriggerOptions(),
         [AdminAuthOptions.Section] = new AdminAuthOptions(),
         [EnrolmentKeyOptions.Section] = new EnrolmentKeyOptions(),
+        [EnrolmentLimitOptions.Section] = new EnrolmentLimitOptions(),
         [GraphOptions.Section] = new GraphOptions(),
         [RegistrationOptions.Section] = new RegistrationOptions(),
         [AuditOptions.Section] = new AuditOptions(),
@@ -56,7 +58,8 @@ public sealed partial class SettingDefaultsTests
     [Fact]
     public void The_bicep_template_sets_literal_values_only_to_their_defaults()
     {
-        var bicep = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "infra", "main.bicep"));
+        // main.bicep holds the tunable settings and their parameters, resources.bicep those derived from resources.
+        var bicep = string.Join("\n", Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "infra"), "*.bicep").Order().Select(File.ReadAllText));
         var parameters = BicepParameter().Matches(bicep).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["value"].Value.Trim('\''));
         var values = BicepSetting().Matches(bicep)
             .Select(m => (Name: m.Groups["name"].Value, Value: m.Groups["value"].Value.Trim()))
@@ -67,7 +70,7 @@ public sealed partial class SettingDefaultsTests
             .ToDictionary(s => s.Name, s => s.Value!);
 
         Assert.NotEmpty(values);
-        AssertDefaults(values, "infra/main.bicep");
+        AssertDefaults(values, "infra/*.bicep");
     }
 
     [Fact]

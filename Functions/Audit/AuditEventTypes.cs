@@ -11,12 +11,16 @@ public static class AuditEventTypes
     public const string DeviceRegistrationFailed = "device.registration_failed";
     public const string DeviceRetryRequested = "device.retry_requested";
     public const string DeviceProfileAssigned = "device.profile_assigned";
+    public const string DeviceHashReplaced = "device.hash_replaced";
     public const string SchoolKeyRotated = "school.key_rotated";
     public const string ReportFundingBuilt = "report.funding_built";
+    public const string InventoryManifestImported = "inventory.manifest_imported";
+    public const string InventoryUpdated = "inventory.updated";
 
     public static readonly string[] All =
     [
         DeviceEnrolled, DeviceReenrolled, DeviceEnrolmentRejected, DeviceRegistrationStarted, DeviceRegistered,
-        DeviceRegistrationFailed, DeviceRetryRequested, DeviceProfileAssigned, SchoolKeyRotated, ReportFundingBuilt,
+        DeviceRegistrationFailed, DeviceRetryRequested, DeviceProfileAssigned, DeviceHashReplaced, SchoolKeyRotated, ReportFundingBuilt,
+        InventoryManifestImported, InventoryUpdated,
     ];
 }

@@ -32,6 +32,18 @@ public static class AuditEvents
         return New(AuditEventTypes.DeviceEnrolmentRejected, AuditActor.Device(serialNumber ?? "unauthenticated"), schoolUai, serialNumber, now, data);
     }
 
+    /// <summary>
+    /// Unauthenticated attempts refused for one school, reason and minute: one entry per school, reason and minute (its
+    /// id and time derive from them), to which the trail adds each count it receives once (<paramref name="flushId"/>).
+    /// </summary>
+    public static AuditEvent EnrolmentRejectedTally(string schoolUai, string reason, int status, DateTimeOffset minute, int attempts, Guid flushId) =>
+        new(StableId($"{AuditEventTypes.DeviceEnrolmentRejected}|{schoolUai}|{reason}|{minute.UtcTicks}"), minute, AuditEventTypes.DeviceEnrolmentRejected,
+            AuditActor.Device("unauthenticated"), schoolUai, null,
+            new JsonObject { ["status"] = status, ["reason"] = reason, ["attempts"] = attempts, [TallyFlushProperty] = flushId.ToString("N") });
+
+    /// <summary>The member of a tally's data that names its flush: the trail keeps it out of the entry's data.</summary>
+    public const string TallyFlushProperty = "flushId";
+
     public static AuditEvent RegistrationStarted(Device device, string importId) =>
         ForDeviceState(AuditEventTypes.DeviceRegistrationStarted, AuditActor.Registration, device, device.Attempt, device.RegisteringAt ?? device.UpdatedAt,
             new JsonObject { ["importId"] = importId, ["attempt"] = device.Attempt });
@@ -65,6 +77,14 @@ public static class AuditEvents
         ForDeviceState(AuditEventTypes.DeviceRetryRequested, requestedBy, device, device.Attempt, device.RetryRequestedAt ?? device.UpdatedAt,
             new JsonObject { ["attempt"] = device.Attempt, ["previousError"] = device.LastError?.Code });
 
+    /// <summary>
+    /// A failed device enrolled again with another hardware hash: a new attempt, by the device. Neither hash is written
+    /// to the trail (the device row keeps the current one).
+    /// </summary>
+    public static AuditEvent HashReplaced(Device device) =>
+        ForDeviceState(AuditEventTypes.DeviceHashReplaced, AuditActor.Device(device.SerialNumber), device, device.Attempt, device.RetryRequestedAt ?? device.UpdatedAt,
+            new JsonObject { ["attempt"] = device.Attempt, ["previousError"] = device.LastError?.Code, ["enrolmentCount"] = device.EnrolmentCount });
+
     /// <summary>The key itself never reaches the audit trail, only its id.</summary>
     public static AuditEvent SchoolKeyRotated(string schoolUai, string keyId, DateTimeOffset? previousKeyValidUntil, AuditActor administrator, DateTimeOffset now) =>
         New(AuditEventTypes.SchoolKeyRotated, administrator, schoolUai, null, now,
@@ -73,6 +93,19 @@ public static class AuditEvents
     public static AuditEvent FundingReportBuilt(string reportDate, int devicesRegistered, decimal erdfAmountEur, AuditActor actor, DateTimeOffset now) =>
         New(AuditEventTypes.ReportFundingBuilt, actor, null, null, now,
             new JsonObject { ["reportDate"] = reportDate, ["devicesRegistered"] = devicesRegistered, ["erdfAmountEur"] = erdfAmountEur });
+
+    /// <summary>A manifest import and what it did (the rows it added are in the inventory, named by the manifest id).</summary>
+    public static AuditEvent InventoryManifestImported(string manifestId, string name, string format, int rows, int accepted, int updated, int unchanged, int rejected, AuditActor administrator, DateTimeOffset now) =>
+        New(AuditEventTypes.InventoryManifestImported, administrator, null, null, now, new JsonObject
+        {
+            ["manifestId"] = manifestId, ["name"] = name, ["format"] = format, ["rows"] = rows, ["accepted"] = accepted,
+            ["updated"] = updated, ["unchanged"] = unchanged, ["rejected"] = rejected,
+        });
+
+    /// <summary>A serial's purchase data changed by a manifest line: the changed fields before and after (a hash by its digest).</summary>
+    public static AuditEvent InventoryUpdated(string schoolUai, string serialNumber, string manifestId, int line, JsonObject before, JsonObject after, AuditActor administrator, DateTimeOffset now) =>
+        New(AuditEventTypes.InventoryUpdated, administrator, schoolUai, serialNumber, now,
+            new JsonObject { ["manifestId"] = manifestId, ["line"] = line, ["before"] = before, ["after"] = after });
 
     private static AuditEvent New(string type, AuditActor actor, string? schoolUai, string? serialNumber, DateTimeOffset now, JsonObject data) =>
         new(Guid.NewGuid(), now, type, actor, schoolUai, serialNumber, data);

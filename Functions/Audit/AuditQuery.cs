@@ -9,7 +9,7 @@ namespace Sarthe.Enrolment.Audit;
 /// <summary>
 /// <c>GET /api/audit?serialNumber=|schoolUai=&amp;from=&amp;to=&amp;pageSize=&amp;continuationToken=</c>: one device's or one
 /// school's trail (exactly one of the two), newest first, optionally between two instants. Continuation tokens
-/// name the trail they were issued for.
+/// name the trail and the period they were issued for.
 /// </summary>
 public sealed record AuditQuery(string Partition, DateTimeOffset? From, DateTimeOffset? To, int PageSize, string? AfterRowKey)
 {
@@ -33,7 +33,8 @@ public sealed record AuditQuery(string Partition, DateTimeOffset? From, DateTime
         var token = query["continuationToken"].ToString();
         if (token.Length > 0 && partition is not null)
         {
-            after = Paging.DecodeToken(token) is [TokenKind, var p, { Length: > 0 and < 100 } rowKey] && p == partition ? rowKey : null;
+            after = Paging.DecodeToken(token) is [TokenKind, var p, var f, var t, { Length: > 0 and < 100 } rowKey]
+                && p == partition && f == Bound(from) && t == Bound(to) ? rowKey : null;
             if (after is null)
             {
                 errors["continuationToken"] = [Paging.TokenRule];
@@ -43,8 +44,11 @@ public sealed record AuditQuery(string Partition, DateTimeOffset? From, DateTime
         return errors.Count > 0 ? (null, errors) : (new AuditQuery(partition!, from, to, pageSize, after), errors);
     }
 
-    /// <summary>The token of the page that follows the entry <paramref name="lastRowKey"/> of this same trail.</summary>
-    public string ContinuationAfter(string lastRowKey) => Paging.EncodeToken(TokenKind, Partition, lastRowKey);
+    /// <summary>The token of the page that follows the entry <paramref name="lastRowKey"/> of this same trail and period.</summary>
+    public string ContinuationAfter(string lastRowKey) => Paging.EncodeToken(TokenKind, Partition, Bound(From), Bound(To), lastRowKey);
+
+    // A token names the period it was issued for: the next page of another period would skip or repeat entries.
+    private static string Bound(DateTimeOffset? instant) => instant?.UtcTicks.ToString(CultureInfo.InvariantCulture) ?? "";
 
     private static string? ReadTrail(string serialText, string uaiText, Dictionary<string, string[]> errors)
     {

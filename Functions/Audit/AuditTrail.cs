@@ -23,6 +23,9 @@ public sealed class AuditTrail(TableServiceClient tables, IOptions<AuditOptions>
 
     public static string DevicePartition(string serial) => "device|" + serial;
 
+    /// <summary>Events of neither a school nor a device (report builds): not readable through the API today.</summary>
+    public const string ProgrammePartition = "programme";
+
     // Entity-group transactions hold at most 100 operations, all in one partition.
     private const int MaxTransaction = 100;
 
@@ -40,7 +43,13 @@ public sealed class AuditTrail(TableServiceClient tables, IOptions<AuditOptions>
     /// </summary>
     public async Task<int> AppendAsync(IReadOnlyCollection<AuditEvent> events, CancellationToken cancellationToken)
     {
-        var groups = events.SelectMany(EntitiesFor)
+        var tallies = events.Where(IsTally).ToList();
+        foreach (var tally in tallies)
+        {
+            await AddTallyAsync(tally, cancellationToken);
+        }
+
+        var groups = events.Except(tallies).SelectMany(EntitiesFor)
             .DistinctBy(entity => (entity.PartitionKey, entity.RowKey)) // the same event twice in one message
             .GroupBy(entity => entity.PartitionKey)
             .SelectMany(partition => partition.Chunk(MaxTransaction))
@@ -74,6 +83,53 @@ public sealed class AuditTrail(TableServiceClient tables, IOptions<AuditOptions>
         }
     }
 
+    private static bool IsTally(AuditEvent e) =>
+        e.Type == AuditEventTypes.DeviceEnrolmentRejected && e.Data?.ContainsKey(AuditEvents.TallyFlushProperty) == true && e.SchoolUai is not null;
+
+    /// <summary>
+    /// A count of refused attempts (<see cref="RejectionTally"/>): the first flush of a school, reason and minute makes
+    /// the entry, later flushes (other instances, or the same one later) add their attempts to it, each flush once.
+    /// </summary>
+    private async Task AddTallyAsync(AuditEvent tally, CancellationToken cancellationToken)
+    {
+        var data = (JsonObject)tally.Data!.DeepClone();
+        var flush = data[AuditEvents.TallyFlushProperty]!.GetValue<string>();
+        data.Remove(AuditEvents.TallyFlushProperty);
+        var entity = ToEntity(SchoolPartition(tally.SchoolUai!), tally with { Data = data });
+        entity["Flushes"] = flush;
+        if (await TryAddAsync(entity, cancellationToken))
+        {
+            return;
+        }
+
+        while (true)
+        {
+            var existing = (await _table.GetEntityAsync<TableEntity>(entity.PartitionKey, entity.RowKey, cancellationToken: cancellationToken)).Value;
+            var flushes = (existing.GetString("Flushes") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+            if (flushes.Contains(flush))
+            {
+                return; // a redelivery of a flush already counted
+            }
+
+            var merged = JsonNode.Parse(existing.GetString("Data") ?? "{}")!.AsObject();
+            merged["attempts"] = (merged["attempts"]?.GetValue<int>() ?? 0) + data["attempts"]!.GetValue<int>();
+            existing["Data"] = merged.ToJsonString();
+            existing["Flushes"] = string.Join(',', flushes.TakeLast(MaxFlushesKept - 1).Append(flush));
+            try
+            {
+                await _table.UpdateEntityAsync(existing, existing.ETag, TableUpdateMode.Replace, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // Another flush added its count meanwhile: read again.
+            }
+        }
+    }
+
+    // Flushes come from each instance every minute: a few dozen at the most per entry.
+    private const int MaxFlushesKept = 200;
+
     /// <summary>The entries of one event: one per partition it is read from.</summary>
     public IEnumerable<TableEntity> EntitiesFor(AuditEvent auditEvent)
     {
@@ -89,7 +145,7 @@ public sealed class AuditTrail(TableServiceClient tables, IOptions<AuditOptions>
 
         if (auditEvent.SchoolUai is null && auditEvent.SerialNumber is null)
         {
-            yield return ToEntity("programme", auditEvent);
+            yield return ToEntity(ProgrammePartition, auditEvent);
         }
     }
 

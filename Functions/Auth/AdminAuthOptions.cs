@@ -12,11 +12,23 @@ public sealed class AdminAuthOptions
     [Url]
     public string MetadataAddress { get; set; } = "";
 
-    /// <summary>The audience tokens must be issued for (the API's application ID URI or client id).</summary>
+    /// <summary>
+    /// The API's application ID URI (api://…): the audience of v1 access tokens (the default of a new app registration).
+    /// </summary>
     [Required]
     public string Audience { get; set; } = "";
 
-    /// <summary>Expected issuer; defaults to the issuer named in the metadata.</summary>
+    /// <summary>
+    /// The API app registration's client id (a GUID): the audience of v2 access tokens (requestedAccessTokenVersion 2).
+    /// Both audiences are accepted; blank means unset.
+    /// </summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>
+    /// Expected issuer, when tokens name another than the metadata's; blank means unset. With Entra ID, leave it unset:
+    /// the tenant's v2 issuer (https://login.microsoftonline.com/{tenant}/v2.0, from the metadata) and its v1 issuer
+    /// (https://sts.windows.net/{tenant}/) are both accepted, for that tenant only.
+    /// </summary>
     public string? Issuer { get; set; }
 
     /// <summary>Only the local dev issuer may be served over plain HTTP.</summary>

@@ -19,7 +19,7 @@ namespace Sarthe.Enrolment.Auth;
 /// Functions worker and the dev host run the same check. The role is the one the function declares with
 /// <see cref="RequiresRoleAttribute"/>: an admin function's body is <c>admins.RunAsync(this, request, (administrator, ct) =&gt; …, cancellationToken)</c>.
 /// </summary>
-public sealed class AdminAuthenticator
+public sealed partial class AdminAuthenticator
 {
     private const string RolesClaim = "roles";
     private readonly AdminAuthOptions _options;
@@ -51,11 +51,16 @@ public sealed class AdminAuthenticator
     /// gets a token that ends at the request's storage deadline (<see cref="StorageGuard"/>): storage failing or
     /// silent is a 503, not a hang.
     /// </summary>
+    public Task<IActionResult> RunAsync(
+        object function, HttpRequest request, Func<Administrator, CancellationToken, Task<ApiResult>> handle, CancellationToken cancellationToken, [CallerMemberName] string method = "") =>
+        RunAsync(function, request, null, handle, cancellationToken, method);
+
+    /// <summary>The same, for a route whose work is long by nature: its handler's token ends at <paramref name="deadline"/> instead.</summary>
     public async Task<IActionResult> RunAsync(
-        object function, HttpRequest request, Func<Administrator, CancellationToken, Task<ApiResult>> handle, CancellationToken cancellationToken, [CallerMemberName] string method = "")
+        object function, HttpRequest request, TimeSpan? deadline, Func<Administrator, CancellationToken, Task<ApiResult>> handle, CancellationToken cancellationToken, [CallerMemberName] string method = "")
     {
         var access = await AuthorizeAsync(request, RoleOf(function.GetType(), method), cancellationToken);
-        return access.Denied ?? await storage.RunAsync(async deadline => await handle(access.Administrator!, deadline), cancellationToken);
+        return access.Denied ?? await storage.RunAsync(async ct => await handle(access.Administrator!, ct), cancellationToken, deadline);
     }
 
     /// <summary>The role a function method declares; a method without <see cref="RequiresRoleAttribute"/> is a programming error.</summary>
@@ -113,8 +118,8 @@ public sealed class AdminAuthenticator
     private Task<TokenValidationResult> ValidateAsync(string token, OpenIdConnectConfiguration configuration) =>
         _handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
-            ValidIssuer = _options.Issuer ?? configuration.Issuer,
-            ValidAudience = _options.Audience,
+            ValidIssuers = ValidIssuers(configuration.Issuer),
+            ValidAudiences = new[] { _options.Audience, _options.ClientId }.Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => a!),
             IssuerSigningKeys = configuration.SigningKeys,
             ValidateIssuer = true,
             ValidateAudience = true,
@@ -124,6 +129,23 @@ public sealed class AdminAuthenticator
             RequireExpirationTime = true,
             ClockSkew = TimeSpan.FromMinutes(2),
         });
+
+    /// <summary>
+    /// The configured issuer, or the metadata's; with Entra ID's v2 issuer of a tenant, also that tenant's v1 issuer
+    /// (learn.microsoft.com/entra/identity-platform/access-tokens: v1 tokens name https://sts.windows.net/{tenant}/).
+    /// </summary>
+    private IEnumerable<string> ValidIssuers(string metadataIssuer)
+    {
+        var issuer = string.IsNullOrWhiteSpace(_options.Issuer) ? metadataIssuer : _options.Issuer;
+        yield return issuer;
+        if (EntraV2Issuer().Match(issuer) is { Success: true } entra)
+        {
+            yield return $"https://sts.windows.net/{entra.Groups["tenant"].Value}/";
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^https://login\.microsoftonline\.com/(?<tenant>[0-9a-fA-F-]{36})/v2\.0/?$")]
+    private static partial System.Text.RegularExpressions.Regex EntraV2Issuer();
 
     private static string? FirstClaim(ClaimsIdentity identity, params string[] types) =>
         types.Select(type => identity.FindFirst(type)?.Value).FirstOrDefault(value => !string.IsNullOrEmpty(value));

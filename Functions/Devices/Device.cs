@@ -10,7 +10,7 @@ namespace Sarthe.Enrolment.Devices;
 /// <code>
 ///   Enrol ──▶ received ──TryStartRegistration──▶ registering ──TryMarkRegistered──▶ registered ──TryRecordProfile
 ///                │                                    └──────────TryFail──────────▶ failed
-///                └◀──────────────────────TryRequestRetry (attempt + 1)────────────────┘
+///                └◀──────────TryRequestRetry, TryReplaceHash (attempt + 1)────────────┘
 /// </code>
 /// Pipeline transitions name the registration <see cref="Attempt"/> and the import they belong to: news from an
 /// earlier attempt or another import (a stale or repeated step) changes nothing.
@@ -243,17 +243,28 @@ public sealed class Device
             return false;
         }
 
-        MoveTo(DeviceStatus.Received, now);
-        _row.Attempt++;
-        _row.RetryRequestedAt = now;
-        _row.RegisteringAt = null;
-        _row.ImportId = null;
-        _row.ImportedIdentityId = null;
-        _row.ImportStatus = null;
-        _row.AutopilotDeviceId = null;
-        _row.ProfileStatus = null;
-        _row.ProfileAssignedAt = null;
+        StartNewAttempt(now);
         _pending.Add(AuditEvents.RetryRequested(this, requestedBy));
+        return true;
+    }
+
+    /// <summary>
+    /// failed → received with another hardware hash, as a new attempt: the device ran first boot again and sent a hash
+    /// that differs from the one Intune refused (802, say). It goes the way of a retry: what the earlier attempt
+    /// imported is forgotten (its import deletes its imported identity, as for any processed one), its error kept until
+    /// the outcome, and the new hash is what the next import sends. Counted as an enrolment of the device.
+    /// </summary>
+    public bool TryReplaceHash(string hardwareHash, DateTimeOffset now)
+    {
+        if (Status != DeviceStatus.Failed || string.IsNullOrEmpty(hardwareHash) || string.Equals(hardwareHash, HardwareHash, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        StartNewAttempt(now);
+        _row.HardwareHash = hardwareHash;
+        _row.EnrolmentCount++;
+        _pending.Add(AuditEvents.HashReplaced(this));
         return true;
     }
 
@@ -291,6 +302,21 @@ public sealed class Device
 
     /// <summary>After its pending events were published: forget them (the store clears the row only if nothing changed since).</summary>
     internal void ClearPendingEvents() => _pending.Clear();
+
+    /// <summary>failed → received as attempt + 1: the earlier attempt's import, identity, Autopilot device and profile are forgotten.</summary>
+    private void StartNewAttempt(DateTimeOffset now)
+    {
+        MoveTo(DeviceStatus.Received, now);
+        _row.Attempt++;
+        _row.RetryRequestedAt = now;
+        _row.RegisteringAt = null;
+        _row.ImportId = null;
+        _row.ImportedIdentityId = null;
+        _row.ImportStatus = null;
+        _row.AutopilotDeviceId = null;
+        _row.ProfileStatus = null;
+        _row.ProfileAssignedAt = null;
+    }
 
     private bool IsIn(int attempt, string importId, DeviceStatus status) => attempt == Attempt && importId == ImportId && Status == status;
 

@@ -1,4 +1,5 @@
 using Sarthe.Enrolment.Audit;
+using Sarthe.Enrolment.Hosting;
 
 namespace Sarthe.Enrolment.Devices;
 
@@ -20,10 +21,32 @@ public sealed class DeviceEvents(AuditPublisher audit, DeviceStore devices)
             return;
         }
 
-        await audit.PublishAsync(withEvents.SelectMany(d => d.PendingEvents).ToList(), cancellationToken);
+        var published = withEvents.SelectMany(d => d.PendingEvents).ToList();
+        await audit.PublishAsync(published, cancellationToken);
+        RecordOutcomes(published);
         await Parallel.ForEachAsync(withEvents, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
             async (device, ct) => await devices.ClearPendingEventsAsync(device, ct));
     }
 
     public Task PublishAsync(Device changed, CancellationToken cancellationToken) => PublishAsync([changed], cancellationToken);
+
+    /// <summary>
+    /// Registration outcomes are counted where their events are published: every one passes here. An event a crash
+    /// left in a row is published (and counted) again, so the counts are at least once, the audit trail exactly once.
+    /// </summary>
+    private static void RecordOutcomes(IEnumerable<AuditEvent> published)
+    {
+        foreach (var e in published)
+        {
+            switch (e.Type)
+            {
+                case AuditEventTypes.DeviceRegistered:
+                    EnrolmentTelemetry.Registered(e.SchoolUai ?? "");
+                    break;
+                case AuditEventTypes.DeviceRegistrationFailed:
+                    EnrolmentTelemetry.RegistrationFailed(e.SchoolUai ?? "", e.Data?["code"]?.GetValue<string>() ?? "");
+                    break;
+            }
+        }
+    }
 }

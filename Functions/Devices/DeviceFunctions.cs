@@ -3,13 +3,14 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Http;
+using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.OpenApi;
 using Sarthe.Enrolment.Schools;
 
 namespace Sarthe.Enrolment.Devices;
 
 /// <summary>The administrators' device routes.</summary>
-public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration administration, SchoolStore schools, AdminAuthenticator admins)
+public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration administration, SchoolStore schools, InventoryStore inventory, AdminAuthenticator admins)
 {
     [ApiOperation("A device record")]
     [RequiresRole(AdminRoles.Read)]
@@ -22,7 +23,7 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration ad
         CancellationToken cancellationToken) =>
         admins.RunAsync(this, request, async (_, ct) =>
             await devices.FindAsync(serialNumber, ct) is { } device
-                ? ApiResult.Json(DeviceRecord.From(device))
+                ? ApiResult.Json(await inventory.WithInventoryAsync(DeviceRecord.From(device), ct))
                 : Problem.UnknownDevice(serialNumber),
             cancellationToken);
 
@@ -39,7 +40,7 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration ad
         admins.RunAsync(this, request, async (administrator, ct) =>
             await administration.RetryAsync(serialNumber, administrator.Actor, ct) switch
             {
-                DeviceActionOutcome.Done done => ApiResult.Json(DeviceRecord.From(done.Device), StatusCodes.Status202Accepted),
+                DeviceActionOutcome.Done done => ApiResult.Json(await inventory.WithInventoryAsync(DeviceRecord.From(done.Device), ct), StatusCodes.Status202Accepted),
                 DeviceActionOutcome.NotAllowed refused => Problem.Conflict(refused.Detail),
                 _ => Problem.UnknownDevice(serialNumber),
             },
@@ -63,7 +64,7 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration ad
             }
 
             var (query, errors) = DeviceListQuery.Parse(school.Uai, request.Query);
-            return query is null ? Problem.Validation(errors) : ApiResult.Json(await devices.ListAsync(query, ct));
+            return query is null ? Problem.Validation(errors) : ApiResult.Json(await inventory.WithInventoryAsync(await devices.ListAsync(query, ct), ct));
         },
         cancellationToken);
 }

@@ -15,6 +15,9 @@ public sealed record DeviceRecord(
     DeviceRecord.AutopilotView? Autopilot,
     DeviceError? LastError)
 {
+    /// <summary>What was invoiced for the device (absent when its serial is not in the purchase inventory).</summary>
+    public Inventory.InventoryView? Inventory { get; init; }
+
     public static DeviceRecord From(Device device) => new(
         device.SerialNumber,
         device.SchoolUai,

@@ -64,6 +64,55 @@ public sealed class DeviceStore(TableServiceClient tables)
         return claim.HasValue ? await GetAsync(new DeviceKey(claim.Value!.GetString("SchoolUai")!, serial), cancellationToken) : null;
     }
 
+    /// <summary>The school a serial (normalised) is enrolled at, or null when no device has it.</summary>
+    public async Task<string?> SchoolOfAsync(string serial, CancellationToken cancellationToken)
+    {
+        var claim = await _serials.GetEntityIfExistsAsync<TableEntity>(serial, ClaimRow, cancellationToken: cancellationToken);
+        return claim.HasValue ? claim.Value!.GetString("SchoolUai") : null;
+    }
+
+    /// <summary>The schools of the serials from <paramref name="first"/> to <paramref name="last"/> that enrolled, or null when more than <paramref name="limit"/> did.</summary>
+    public async Task<IReadOnlyDictionary<string, string>?> ClaimsInRangeAsync(string first, string last, int limit, CancellationToken cancellationToken)
+    {
+        var claims = new Dictionary<string, string>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {first} and PartitionKey le {last} and RowKey eq {ClaimRow}");
+        await foreach (var claim in _serials.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "SchoolUai"], cancellationToken: cancellationToken))
+        {
+            if (claims.Count == limit)
+            {
+                return null;
+            }
+
+            claims[claim.PartitionKey] = claim.GetString("SchoolUai")!;
+        }
+
+        return claims;
+    }
+
+    /// <summary>The status of the device with this serial (normalised), or null when none enrolled.</summary>
+    public async Task<DeviceStatus?> StatusOfAsync(string serial, CancellationToken cancellationToken)
+    {
+        if (await SchoolOfAsync(serial, cancellationToken) is not { } uai)
+        {
+            return null;
+        }
+
+        var row = await _devices.GetEntityIfExistsAsync<TableEntity>(uai, serial, ["Status"], cancellationToken);
+        return row.HasValue ? DeviceStatusNames.Parse(row.Value!.GetString("Status")) : null;
+    }
+
+    /// <summary>Every device's serial and status, streamed with a projection.</summary>
+    public async IAsyncEnumerable<(string SerialNumber, DeviceStatus Status)> StreamStatusesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var row in _devices.QueryAsync<TableEntity>(maxPerPage: 1000, select: ["RowKey", "Status"], cancellationToken: cancellationToken))
+        {
+            if (DeviceStatusNames.Parse(row.GetString("Status")) is { } status)
+            {
+                yield return (row.RowKey, status);
+            }
+        }
+    }
+
     /// <summary>
     /// Reads the device, applies <paramref name="transition"/> (one of <see cref="Device"/>'s, which says whether
     /// it changed anything), and stores it if nobody wrote in between (ETag), else starts again.
@@ -195,7 +244,7 @@ public sealed class DeviceStore(TableServiceClient tables)
     {
         await foreach (var row in _devices.QueryAsync<DeviceEntity>(maxPerPage: 1000, select: ReportProjection, cancellationToken: cancellationToken))
         {
-            yield return new DeviceReportFacts(row.PartitionKey, row.DeviceType, StatusHistory.Restore(row));
+            yield return new DeviceReportFacts(row.PartitionKey, row.RowKey, row.DeviceType, StatusHistory.Restore(row));
         }
     }
 }

@@ -10,14 +10,16 @@ using Sarthe.Enrolment.Schools;
 namespace Sarthe.Enrolment.Enrolment;
 
 /// <summary>
-/// First-boot enrolment. Checks run in the contract's order (signature window, school, signature, fields) and
-/// only then are there effects: claim the serial, insert the device row, put it in line for registration.
-/// Graph is never called here.
+/// First-boot enrolment, and the device's own status read. Checks run in the contract's order (signature window,
+/// school, signature, fields) and only then are there effects: claim the serial, insert the device row, put it in line
+/// for registration. Graph is never called here.
 /// </summary>
 public sealed class EnrolmentService(
     SchoolCache schools,
     SchoolKeyCache keyIds,
     SchoolKeyStore keys,
+    EnrolmentRateLimiter limiter,
+    RejectionTally rejections,
     DeviceStore devices,
     RegistrationRedriver registration,
     DeviceEvents events,
@@ -26,37 +28,40 @@ public sealed class EnrolmentService(
     TimeProvider time,
     ILogger<EnrolmentService> logger)
 {
+    /// <summary>The header that names the school of a request without a body (its key signs it).</summary>
+    public const string SchoolHeader = "X-Enrolment-School";
+
+    private const string NoMatchingKey = "The enrolment signature does not match a key of this school.";
+
     /// <summary>A repeat enrolment of a device unchanged for this long drives it again (it may have been lost in a crash).</summary>
     private static readonly TimeSpan RedriveAfter = TimeSpan.FromMinutes(1);
 
     public async Task<EnrolmentOutcome> EnrolAsync(SignedBody request, CancellationToken cancellationToken)
     {
-        var signature = EnrolmentSignature.ParseSignature(request.SignatureHeader);
-        var timestamp = EnrolmentSignature.ParseTimestamp(request.TimestampHeader);
-        if (signature is null || timestamp is null)
+        // Before anything is read: a flood from one address is refused here, at the cost of a counter.
+        if (limiter.TakeAttempt(request.SourceAddress) is { } wait)
         {
-            return BadSignature($"{EnrolmentSignature.TimestampHeader} (Unix seconds) and {EnrolmentSignature.SignatureHeader} (v1=<hex HMAC-SHA256>) are required.");
-        }
-
-        var tolerance = keyOptions.Value.TimestampTolerance;
-        if (Math.Abs(time.GetUtcNow().ToUnixTimeSeconds() - timestamp.Value) > tolerance.TotalSeconds)
-        {
-            return BadSignature($"{EnrolmentSignature.TimestampHeader} is more than {tolerance.TotalSeconds:F0} s from server time.");
+            return new EnrolmentOutcome.TooManyAttempts(wait);
         }
 
         var parser = EnrolmentRequestParser.TryCreate(request.Body);
+        var uai = parser?.ReadSchoolUai();
+        var school = uai is null ? null : await schools.GetAsync(uai, cancellationToken);
+        if (CheckHeaders(request, school?.Uai, out var signature) is { } refusedHeaders)
+        {
+            return refusedHeaders;
+        }
+
         if (parser is null)
         {
             return Invalid("body", EnrolmentRequestParser.BodyRule);
         }
 
-        var uai = parser.ReadSchoolUai();
         if (uai is null)
         {
             return new EnrolmentOutcome.Refused(EnrolmentRefusal.InvalidRequest, "One or more fields are invalid.", parser.Errors);
         }
 
-        var school = await schools.GetAsync(uai, cancellationToken);
         if (school is null || !school.Active)
         {
             return Invalid("schoolUai", school is null ? $"School {uai} is not in the registry." : $"School {uai} is not active.");
@@ -64,7 +69,12 @@ public sealed class EnrolmentService(
 
         if (!await VerifyAsync(uai, request, signature, cancellationToken))
         {
-            return BadSignature("The enrolment signature does not match a key of this school.");
+            return BadSignature(NoMatchingKey);
+        }
+
+        if (limiter.TakeSchoolAttempt(uai) is { } schoolWait)
+        {
+            return new EnrolmentOutcome.TooManyAttempts(schoolWait);
         }
 
         var enrolment = parser.ReadRequest(uai);
@@ -77,7 +87,70 @@ public sealed class EnrolmentService(
         return await EnrolAsync(enrolment, cancellationToken);
     }
 
-    /// <summary>Against the cached key ids first; the cache may predate a rotation, so once more from storage before refusing.</summary>
+    /// <summary>
+    /// A device reads its own registration (contract v1.1): signed like an enrolment, its school named in a header; reads
+    /// one row and changes nothing (no audit entry, no count). Refused signatures are tallied like refused enrolments.
+    /// </summary>
+    public async Task<EnrolmentOutcome> GetStatusAsync(SignedBody request, string? schoolHeader, string routeSerial, CancellationToken cancellationToken)
+    {
+        if (limiter.TakeStatusRead(request.SourceAddress) is { } wait)
+        {
+            return new EnrolmentOutcome.TooManyAttempts(wait);
+        }
+
+        var uai = SchoolUai.Normalize(schoolHeader?.Trim());
+        var school = uai is null ? null : await schools.GetAsync(uai, cancellationToken);
+        if (CheckHeaders(request, school?.Uai, out var signature) is { } refusedHeaders)
+        {
+            return refusedHeaders;
+        }
+
+        if (school is null)
+        {
+            // No school whose keys could check the signature: counted in the log only, like any attempt naming no school.
+            rejections.Record(null, "bad_signature", StatusCodes.Status401Unauthorized);
+            return BadSignature($"{SchoolHeader} must be the UAI of a school of the registry, whose key signs the request.");
+        }
+
+        if (!await VerifyAsync(school.Uai, request, signature, cancellationToken))
+        {
+            return BadSignature(NoMatchingKey);
+        }
+
+        return SerialNumber.Normalize(routeSerial) is { } serial && await devices.GetAsync(new DeviceKey(school.Uai, serial), cancellationToken) is { } device
+            ? new EnrolmentOutcome.Found(device)
+            : new EnrolmentOutcome.NotEnrolled(routeSerial);
+    }
+
+    /// <summary>
+    /// Both signature headers present and well formed, and the timestamp within the window; a refusal is tallied for the
+    /// school the request names (when it names one of the registry).
+    /// </summary>
+    private EnrolmentOutcome.Refused? CheckHeaders(SignedBody request, string? schoolUai, out byte[] signature)
+    {
+        signature = EnrolmentSignature.ParseSignature(request.SignatureHeader) ?? [];
+        var timestamp = EnrolmentSignature.ParseTimestamp(request.TimestampHeader);
+        if (signature.Length == 0 || timestamp is null)
+        {
+            rejections.Record(schoolUai, "missing_signature", StatusCodes.Status401Unauthorized);
+            return BadSignature($"{EnrolmentSignature.TimestampHeader} (Unix seconds) and {EnrolmentSignature.SignatureHeader} (v1=<hex HMAC-SHA256>) are required.");
+        }
+
+        var tolerance = keyOptions.Value.TimestampTolerance;
+        if (Math.Abs(time.GetUtcNow().ToUnixTimeSeconds() - timestamp.Value) > tolerance.TotalSeconds)
+        {
+            rejections.Record(schoolUai, "stale_timestamp", StatusCodes.Status401Unauthorized);
+            return BadSignature($"{EnrolmentSignature.TimestampHeader} is more than {tolerance.TotalSeconds:F0} s from server time.");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Against the cached key ids first; the cache may predate a rotation, so once more from storage before refusing,
+    /// but at most every KeyRefreshInterval per school: forged requests cost no storage read beyond that. A refusal
+    /// is counted, and audited once per school, reason and minute.
+    /// </summary>
     private async Task<bool> VerifyAsync(string uai, SignedBody request, byte[] signature, CancellationToken cancellationToken)
     {
         var keySet = await keyIds.GetAsync(uai, refresh: false, cancellationToken);
@@ -86,13 +159,16 @@ public sealed class EnrolmentService(
             return true;
         }
 
-        keySet = await keyIds.GetAsync(uai, refresh: true, cancellationToken);
-        if (keySet is not null && EnrolmentSignature.Verify(keys.ValidKeys(keySet), request.TimestampHeader, request.Body, signature))
+        if (limiter.MayRefreshKeys(uai))
         {
-            return true;
+            keySet = await keyIds.GetAsync(uai, refresh: true, cancellationToken);
+            if (keySet is not null && EnrolmentSignature.Verify(keys.ValidKeys(keySet), request.TimestampHeader, request.Body, signature))
+            {
+                return true;
+            }
         }
 
-        await RejectedAsync(uai, null, StatusCodes.Status401Unauthorized, keySet is null ? "no_key_issued" : "bad_signature", cancellationToken);
+        rejections.Record(uai, keySet is null ? "no_key_issued" : "bad_signature", StatusCodes.Status401Unauthorized);
         return false;
     }
 
@@ -122,9 +198,17 @@ public sealed class EnrolmentService(
             await registration.RedriveAsync(existing, cancellationToken);
         }
 
+        // A failed device that sends another hash (Intune refused the old one) starts again with it, as a new attempt
+        // that goes through the outbox like a retry; any other repeat is only counted.
+        var replaced = false;
         var (current, _) = await devices.UpdateAsync(key, d =>
         {
-            d.RecordReenrolment(time.GetUtcNow());
+            replaced = d.TryReplaceHash(enrolment.HardwareHash, time.GetUtcNow());
+            if (!replaced)
+            {
+                d.RecordReenrolment(time.GetUtcNow());
+            }
+
             return true;
         }, cancellationToken);
         if (current is null)
@@ -132,8 +216,14 @@ public sealed class EnrolmentService(
             throw new InvalidOperationException($"Device {key.SerialNumber} vanished during re-enrolment.");
         }
 
+        if (replaced)
+        {
+            await registration.QueueAsync(current, cancellationToken);
+            logger.LogInformation("Device {SerialNumber} of {SchoolUai} sent another hardware hash after failing: attempt {Attempt} starts", current.SerialNumber, current.SchoolUai, current.Attempt);
+        }
+
         await events.PublishAsync(current, cancellationToken);
-        return new EnrolmentOutcome.AlreadyEnrolled(current);
+        return replaced ? new EnrolmentOutcome.HashReplaced(current) : new EnrolmentOutcome.AlreadyEnrolled(current);
     }
 
     private async Task RejectedAsync(string uai, string? serial, int status, string reason, CancellationToken cancellationToken, IEnumerable<string>? fields = null)

@@ -1,17 +1,20 @@
 using System.Globalization;
+using Sarthe.Enrolment.Hosting;
 
 namespace Sarthe.Enrolment.Graph;
 
 /// <summary>
 /// The innermost handler of the Graph client: counts every request that goes on the wire (the SDK's own retries
-/// included) against <see cref="GraphBudget"/>, and tells it when Graph said 429.
+/// included) against <see cref="GraphBudget"/>, and tells it when Graph said 429; each answer is counted by kind and status (throttling included).
 /// </summary>
 public sealed class GraphBudgetHandler(GraphBudget budget) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        budget.Record(write: request.Method != HttpMethod.Get && request.Method != HttpMethod.Head);
+        var write = request.Method != HttpMethod.Get && request.Method != HttpMethod.Head;
+        budget.Record(write);
         var response = await base.SendAsync(request, cancellationToken);
+        EnrolmentTelemetry.GraphRequest(write, (int)response.StatusCode);
         if ((int)response.StatusCode == 429)
         {
             budget.Throttled(RetryAfter(response) ?? TimeSpan.FromSeconds(5));

@@ -10,6 +10,7 @@ using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Enrolment;
 using Sarthe.Enrolment.Graph;
 using Sarthe.Enrolment.Http;
+using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Reporting;
@@ -46,6 +47,7 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddOptions<FundingOptions>().BindConfiguration(FundingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EnrolmentLimitOptions>().BindConfiguration(EnrolmentLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<StorageGuard>();
@@ -62,6 +64,9 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<AuditPublisher>();
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<EnrolmentService>();
+        services.AddSingleton<EnrolmentRateLimiter>();
+        services.AddSingleton<RejectionTally>();
+        services.AddHostedService(sp => sp.GetRequiredService<RejectionTally>());
         services.AddSingleton<DeviceEvents>();
         services.AddSingleton<RegistrationOutbox>();
         services.AddSingleton<ImportStore>();
@@ -70,11 +75,14 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<ImportMonitor>();
         services.AddSingleton<AutopilotWatcher>();
         services.AddSingleton<ImportCleaner>();
+        services.AddSingleton<PipelineGauges>();
         services.AddSingleton<AutopilotSync>();
         services.AddSingleton<RegistrationRedriver>();
         services.AddSingleton<RegistrationSweeper>();
         services.AddSingleton<FundingReportStore>();
         services.AddSingleton<FundingReportService>();
+        services.AddSingleton<InventoryStore>();
+        services.AddSingleton<ManifestImporter>();
         services.AddSingleton<DashboardAssets>();
         services.AddHostedService<StorageInitializer>();
         return services;

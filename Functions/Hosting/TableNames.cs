@@ -11,6 +11,8 @@ public static class TableNames
     public const string RegistrationOutbox = "RegistrationOutbox";
     public const string AutopilotImports = "AutopilotImports";
     public const string FundingReports = "FundingReports";
+    public const string Inventory = "Inventory";
+    public const string InventoryManifests = "InventoryManifests";
 
-    public static readonly IReadOnlyList<string> All = [Schools, SchoolKeys, Devices, DeviceSerials, AuditEvents, RegistrationOutbox, AutopilotImports, FundingReports];
+    public static readonly IReadOnlyList<string> All = [Schools, SchoolKeys, Devices, DeviceSerials, AuditEvents, RegistrationOutbox, AutopilotImports, FundingReports, Inventory, InventoryManifests];
 }

@@ -1,20 +1,44 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Azure.Functions.Worker;
 using Sarthe.Enrolment.Auth;
 
 namespace Sarthe.Enrolment.Http;
 
 /// <summary>
-/// Catch-all route: literal routes always win over a catch-all, so this only answers paths no other
-/// function serves, with the contract's 404 problem+json instead of an empty host 404.
+/// Catch-all route: literal routes always win over a catch-all, so this only answers requests no other function
+/// serves: 405 problem+json with <c>Allow</c> when the path is a known route called with another method (HEAD and
+/// OPTIONS included), else the contract's 404 problem+json, instead of the host's empty answers.
 /// </summary>
 public sealed class NotFoundFunction
 {
+    private static readonly Lazy<IReadOnlyList<(TemplateMatcher Matcher, string[] Verbs)>> Routes = new(() =>
+        HttpFunctionCatalog.Discover(typeof(NotFoundFunction).Assembly)
+            .Where(r => !r.Route.Contains('*', StringComparison.Ordinal))
+            .Select(r => (new TemplateMatcher(TemplateParser.Parse(r.Route), new RouteValueDictionary()), r.Verbs))
+            .ToList());
+
     [Anonymous]
     [Function(nameof(UnknownRoute))]
     public IActionResult UnknownRoute(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "{*path}")] HttpRequest request,
-        string? path) =>
-        Problem.NotFound($"No route matches {request.Method} /api/{path}.");
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", "head", "options", Route = "{*path}")] HttpRequest request,
+        string? path)
+    {
+        var allowed = AllowedMethods(path ?? "");
+        return allowed.Count > 0
+            ? Problem.Create(StatusCodes.Status405MethodNotAllowed, "Method not allowed", $"{request.Method} is not allowed on /api/{path}; allowed: {string.Join(", ", allowed)}.")
+                .WithHeader("Allow", string.Join(", ", allowed))
+            : Problem.NotFound($"No route matches {request.Method} /api/{path}.");
+    }
+
+    /// <summary>The methods the functions serve on this path (empty when it is no route of theirs).</summary>
+    public static IReadOnlyList<string> AllowedMethods(string path) =>
+        Routes.Value
+            .Where(r => r.Matcher.TryMatch("/" + path.TrimStart('/'), new RouteValueDictionary()))
+            .SelectMany(r => r.Verbs)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Order(StringComparer.Ordinal)
+            .ToList();
 }

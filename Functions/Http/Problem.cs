@@ -44,6 +44,10 @@ public static class Problem
     public static ApiResult TooLarge(string detail) =>
         Create(StatusCodes.Status413PayloadTooLarge, "Payload too large", detail);
 
+    public static ApiResult TooManyRequests(string detail, TimeSpan retryAfter) =>
+        Create(StatusCodes.Status429TooManyRequests, "Too many requests", detail)
+            .WithHeader("Retry-After", Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     public static ApiResult ServiceUnavailable(string detail) =>
         Create(StatusCodes.Status503ServiceUnavailable, "Service unavailable", detail);
 
@@ -53,9 +57,11 @@ public static class Problem
         401 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2",
         403 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.4",
         404 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.5",
+        405 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.6",
         409 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.10",
         413 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14",
         415 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.16",
+        429 => "https://www.rfc-editor.org/rfc/rfc6585#section-4",
         503 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.4",
         _ => "about:blank",
     };

@@ -17,10 +17,11 @@ public sealed class StorageGuard(ILogger<StorageGuard> logger)
 
     public const int RetryAfterSeconds = 5;
 
-    public async Task<IActionResult> RunAsync(Func<CancellationToken, Task<IActionResult>> work, CancellationToken requestAborted)
+    /// <param name="longerDeadline">For the few requests whose work is long by nature (a manifest import), instead of <see cref="Deadline"/>.</param>
+    public async Task<IActionResult> RunAsync(Func<CancellationToken, Task<IActionResult>> work, CancellationToken requestAborted, TimeSpan? longerDeadline = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
-        deadline.CancelAfter(Deadline);
+        deadline.CancelAfter(longerDeadline ?? Deadline);
         try
         {
             return await work(deadline.Token);

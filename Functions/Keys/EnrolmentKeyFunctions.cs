@@ -9,12 +9,14 @@ using Sarthe.Enrolment.Schools;
 
 namespace Sarthe.Enrolment.Keys;
 
-/// <summary>School enrolment keys: issued (rotated) by an administrator, shown once.</summary>
-public sealed class EnrolmentKeyFunctions(AdminAuthenticator admins, SchoolStore schools, SchoolKeyStore keys, AuditPublisher audit, TimeProvider time)
+/// <summary>School enrolment keys: issued (rotated) by an administrator, shown once (alone, or in the school's provisioning bundle).</summary>
+public sealed class EnrolmentKeyFunctions(AdminAuthenticator admins, SchoolStore schools, SchoolKeyStore keys, SchoolKeyCache keyIds, AuditPublisher audit, TimeProvider time)
 {
-    [ApiOperation("Issue or rotate a school's enrolment key (shown once)")]
+    [ApiOperation("Issue or rotate a school's enrolment key (shown once), alone or in the school's provisioning bundle", Query = ["format", "endpoint"])]
     [RequiresRole(AdminRoles.Admin)]
     [ApiResponse(201, typeof(IssuedKey))]
+    [ApiResponse(201, null, ProvisioningBundle.ContentType)]
+    [ApiResponse(400)]
     [ApiResponse(404)]
     [Function(nameof(RotateEnrolmentKey))]
     public Task<IActionResult> RotateEnrolmentKey(
@@ -28,9 +30,19 @@ public sealed class EnrolmentKeyFunctions(AdminAuthenticator admins, SchoolStore
                 return Problem.UnknownSchool(uai);
             }
 
+            var (query, errors) = KeyIssueQuery.Parse(request);
+            if (query is null)
+            {
+                return Problem.Validation(errors);
+            }
+
             var issued = await keys.RotateAsync(school.Uai, ct);
+            keyIds.Forget(school.Uai);
             await audit.PublishAsync(AuditEvents.SchoolKeyRotated(school.Uai, issued.KeyId, issued.PreviousKeyValidUntil, administrator.Actor, time.GetUtcNow()), ct);
-            return ApiResult.Json(issued, StatusCodes.Status201Created);
+            return query.BundleEndpoint is { } endpoint
+                ? ApiResult.Bytes(ProvisioningBundle.Build(issued, endpoint), ProvisioningBundle.ContentType, StatusCodes.Status201Created)
+                    .WithHeader("Content-Disposition", $"attachment; filename=\"{ProvisioningBundle.FileNameFor(issued)}\"")
+                : ApiResult.Json(issued, StatusCodes.Status201Created);
         },
         cancellationToken);
 }

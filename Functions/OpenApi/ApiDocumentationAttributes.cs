@@ -6,8 +6,11 @@ public sealed class ApiOperationAttribute(string summary) : Attribute
 {
     public string Summary { get; } = summary;
 
-    /// <summary>Type of the JSON request body, if any.</summary>
+    /// <summary>Type of the request body, if any.</summary>
     public Type? RequestBody { get; init; }
+
+    /// <summary>The request body's media type, when it is not JSON (a CSV file).</summary>
+    public string RequestContentType { get; init; } = "application/json";
 
     /// <summary>Query parameters, by name.</summary>
     public string[] Query { get; init; } = [];

@@ -46,7 +46,7 @@ public static class OpenApiDocumentBuilder
                     [SignatureScheme] = new()
                     {
                         Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "X-Enrolment-Signature",
-                        Description = "v1= + hex HMAC-SHA256(school key, X-Enrolment-Timestamp + \".\" + body); with X-Enrolment-Timestamp (Unix seconds).",
+                        Description = "v1= + hex HMAC-SHA256(school key, X-Enrolment-Timestamp + \".\" + body), or + \".\" + METHOD + \" \" + path for a request without a body (then X-Enrolment-School names the school); with X-Enrolment-Timestamp (Unix seconds).",
                     },
                 },
             },
@@ -100,11 +100,20 @@ public static class OpenApiDocumentBuilder
         if (access is SignedByDeviceAttribute)
         {
             operation.Parameters.Add(new OpenApiParameter { Name = "X-Enrolment-Timestamp", In = ParameterLocation.Header, Required = true, Schema = new OpenApiSchema { Type = "string" } });
+            if (described.RequestBody is null)
+            {
+                // No body names the school: a header does, and the signature covers the request line.
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = "X-Enrolment-School", In = ParameterLocation.Header, Required = true, Schema = new OpenApiSchema { Type = "string" },
+                    Description = "UAI of the device's school, whose key signs \"{timestamp}.{METHOD} {path}\".",
+                });
+            }
         }
 
         if (described.RequestBody is { } body)
         {
-            operation.RequestBody = new OpenApiRequestBody { Required = true, Content = { ["application/json"] = new OpenApiMediaType { Schema = schemas.For(body) } } };
+            operation.RequestBody = new OpenApiRequestBody { Required = true, Content = { [described.RequestContentType] = new OpenApiMediaType { Schema = schemas.For(body) } } };
         }
 
         var (scheme, roles) = access switch

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Kiota.Abstractions;
 using Sarthe.Enrolment.Graph;
+using Sarthe.Enrolment.Hosting;
 
 namespace Sarthe.Enrolment.Registration;
 
@@ -23,6 +24,7 @@ public sealed class AutopilotSync(
     AutopilotWatcher watcher,
     ImportCleaner cleaner,
     GraphBudget budget,
+    PipelineGauges gauges,
     IOptions<RegistrationOptions> options,
     TimeProvider time,
     ILogger<AutopilotSync> logger)
@@ -43,6 +45,8 @@ public sealed class AutopilotSync(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // One span per run: the plans, sends and Graph calls of the run are its children.
+        using var span = EnrolmentTelemetry.Source.StartActivity("autopilot sync");
         var started = time.GetTimestamp();
         var settings = options.Value;
         Interlocked.Increment(ref _runs);
@@ -54,6 +58,7 @@ public sealed class AutopilotSync(
 
         try
         {
+            await gauges.MeasureIfDueAsync(cancellationToken);
             await RunPassesAsync(started, cancellationToken);
         }
         finally

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Hosting;
 
 namespace Sarthe.Enrolment.Registration;
 
@@ -33,6 +34,7 @@ public sealed class ImportPlanner(
             }
 
             var import = AutopilotImport.Plan(AutopilotImport.NewId(time.GetUtcNow()), batch.Select(p => p.Device), time.GetUtcNow());
+            using var span = EnrolmentTelemetry.StartPlan(import.ImportId, batch);
             await imports.AddAsync(import, cancellationToken);
             await MoveDevicesInAsync(import, cancellationToken);
             await outbox.RemoveAsync(batch, cancellationToken);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Graph;
+using Sarthe.Enrolment.Hosting;
 
 namespace Sarthe.Enrolment.Registration;
 
@@ -39,6 +40,8 @@ public sealed class ImportPoster(ImportStore imports, DeviceStore devices, Autop
         import.Stage = ImportStage.Posting;
         await SaveAsync(import, cancellationToken);
 
+        using var span = EnrolmentTelemetry.Source.StartActivity("post import")?
+            .SetTag("enrolment.import_id", import.ImportId).SetTag("enrolment.import_round", import.Round).SetTag("enrolment.devices", items.Count);
         var ids = await autopilot.ImportAsync(items.Select(i => i.Item).ToList(), import.GraphImportId, cancellationToken);
         import.RecordPosted(items.Select((item, index) => (item.Entry, ids[index])).ToList(), time.GetUtcNow());
         await SaveAsync(import, cancellationToken);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
@@ -31,6 +32,8 @@ public sealed class RegistrationOutbox(TableServiceClient tables)
                 ["SchoolUai"] = device.SchoolUai,
                 ["SerialNumber"] = device.SerialNumber,
                 ["Attempt"] = device.Attempt,
+                // The enrolment's trace: the sync run that imports the device links to it (HTTP → outbox → Graph).
+                ["TraceParent"] = Activity.Current?.Id,
             }, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -44,7 +47,8 @@ public sealed class RegistrationOutbox(TableServiceClient tables)
         var pending = new List<PendingRegistration>(count);
         await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == Partition, maxPerPage: count, cancellationToken: cancellationToken))
         {
-            pending.Add(new PendingRegistration(new DeviceRef(row.GetString("SerialNumber")!, row.GetString("SchoolUai")!, row.GetInt32("Attempt") ?? 1), row.RowKey));
+            pending.Add(new PendingRegistration(
+                new DeviceRef(row.GetString("SerialNumber")!, row.GetString("SchoolUai")!, row.GetInt32("Attempt") ?? 1), row.RowKey, row.GetString("TraceParent")));
             if (pending.Count == count)
             {
                 break;

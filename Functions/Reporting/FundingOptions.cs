@@ -14,15 +14,18 @@ public sealed class FundingOptions : IValidatableObject
     /// <summary>Share of eligible expenditure the ERDF co-finances (0..1).</summary>
     public decimal CofinancingRate { get; set; } = 0.5m;
 
-    /// <summary>Eligible unit cost per device type, in <see cref="Currency"/>.</summary>
-    public UnitCosts UnitCostsEur { get; set; } = new();
-
     /// <summary>The day of a report is a day of this time zone; its cut-off is that day's end here.</summary>
     public string TimeZone { get; set; } = "Europe/Paris";
 
     /// <summary>Local hour after which last night's report is due.</summary>
     [Range(0, 23)]
     public int BuildHour { get; set; } = 2;
+
+    /// <summary>
+    /// First day of the programme: no report is built or read for an earlier day (nor for a day after today in
+    /// <see cref="TimeZone"/>), so a mistyped date cannot become the latest report.
+    /// </summary>
+    public DateOnly ProgrammeStart { get; set; } = new(2024, 9, 1);
 
     /// <summary>Missed nights (host down) caught up at the next run, at most this many days back.</summary>
     [Range(0, 366)]
@@ -35,36 +38,9 @@ public sealed class FundingOptions : IValidatableObject
             yield return new ValidationResult("Funding:CofinancingRate must be between 0 and 1.", [nameof(CofinancingRate)]);
         }
 
-        foreach (var (type, cost) in UnitCostsEur.All)
-        {
-            if (cost < 0)
-            {
-                yield return new ValidationResult($"Funding:UnitCostsEur:{type} cannot be negative.", [nameof(UnitCostsEur)]);
-            }
-        }
-
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
         {
             yield return new ValidationResult($"Funding:TimeZone '{TimeZone}' is not a known time zone.", [nameof(TimeZone)]);
         }
     }
-}
-
-public sealed class UnitCosts
-{
-    public decimal Laptop { get; set; }
-
-    public decimal Desktop { get; set; }
-
-    public decimal Tablet { get; set; }
-
-    public IEnumerable<(string Type, decimal Cost)> All => [("laptop", Laptop), ("desktop", Desktop), ("tablet", Tablet)];
-
-    public decimal For(string deviceType) => deviceType switch
-    {
-        "laptop" => Laptop,
-        "desktop" => Desktop,
-        "tablet" => Tablet,
-        _ => 0m,
-    };
 }

@@ -18,6 +18,7 @@ public sealed record SchoolFunding(
     DevicesByType DevicesByType,
     int DevicesPending,
     int DevicesFailed,
+    int DevicesWithoutPurchaseRecord,
     bool Supported,
     decimal EligibleExpenditureEur,
     decimal ErdfAmountEur);
@@ -31,15 +32,22 @@ public sealed record FundingTotals(
     DevicesByType DevicesByType,
     int DevicesPending,
     int DevicesFailed,
+    int DevicesWithoutPurchaseRecord,
     decimal EligibleExpenditureEur,
     decimal ErdfAmountEur);
+
+/// <summary>One purchase order and invoice: devices bought on it, those registered at the cut-off and their invoiced cost.</summary>
+public sealed record PurchaseFunding(
+    string PurchaseOrder,
+    string InvoiceNumber,
+    int DevicesBought,
+    int DevicesRegistered,
+    decimal EligibleExpenditureEur);
 
 public sealed record FundingIndicators(
     [property: JsonPropertyName("CO35")] int Co35,
     [property: JsonPropertyName("RCO67")] int Rco67,
     [property: JsonPropertyName("RCO14")] int Rco14);
-
-public sealed record UnitCostsView(decimal Laptop, decimal Desktop, decimal Tablet);
 
 /// <summary>The contract's ERDF funding report.</summary>
 public sealed record FundingReport(
@@ -47,8 +55,8 @@ public sealed record FundingReport(
     DateTimeOffset GeneratedAt,
     string Currency,
     decimal CofinancingRate,
-    UnitCostsView UnitCostsEur,
     IReadOnlyList<SchoolFunding> Schools,
+    IReadOnlyList<PurchaseFunding> Purchases,
     FundingTotals Totals,
     FundingIndicators Indicators);
 

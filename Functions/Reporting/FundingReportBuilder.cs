@@ -1,16 +1,38 @@
 using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.Schools;
 
 namespace Sarthe.Enrolment.Reporting;
 
 /// <summary>
-/// The contract's definitions, in one pass over the devices with memory in the number of schools: each
-/// device is classified by its status just before the cut-off; money is decimal, rounded half-even to
-/// cents per school, and totals are sums of the per-school figures.
+/// The contract's definitions, in one pass over the inventory and one over the devices: each device is classified by
+/// its status just before the cut-off; a registered device adds the unit cost its inventory row was invoiced at (none:
+/// it counts as without purchase record and adds 0 €). Costs are whole cents, so eligible expenditure is exact and the
+/// purchases' sums equal the schools'; the ERDF share is rounded half-even to cents per school, and totals are sums of
+/// the per-school figures. Memory: a tally per school and per purchase, and one entry per inventory row (its cost).
 /// </summary>
 public sealed class FundingReportBuilder(FundingOptions options)
 {
     private readonly Dictionary<string, Tally> _tallies = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Order, string Invoice), PurchaseTally> _purchases = new();
+    private readonly Dictionary<string, (PurchaseTally Purchase, long Cents)> _costOf = new(StringComparer.Ordinal);
+
+    /// <summary>An inventory row; every row comes before the first device (<see cref="Add"/> looks its serial up).</summary>
+    public void AddPurchase(string serialNumber, Purchase? purchase)
+    {
+        if (purchase is null)
+        {
+            return; // in the inventory (an Autopilot CSV line) but never invoiced: no purchase record
+        }
+
+        if (!_purchases.TryGetValue((purchase.PurchaseOrder, purchase.InvoiceNumber), out var tally))
+        {
+            _purchases[(purchase.PurchaseOrder, purchase.InvoiceNumber)] = tally = new PurchaseTally();
+        }
+
+        tally.Bought++;
+        _costOf[serialNumber] = (tally, purchase.UnitCostCents);
+    }
 
     public void Add(DeviceReportFacts device, DateTimeOffset cutOff)
     {
@@ -35,6 +57,17 @@ public sealed class FundingReportBuilder(FundingOptions options)
                     case DeviceTypes.Tablet: tally.Tablet++; break;
                 }
 
+                if (_costOf.TryGetValue(device.SerialNumber, out var cost))
+                {
+                    tally.EligibleCents += cost.Cents;
+                    cost.Purchase.Registered++;
+                    cost.Purchase.EligibleCents += cost.Cents;
+                }
+                else
+                {
+                    tally.WithoutPurchaseRecord++;
+                }
+
                 break;
             case DeviceStatus.Failed:
                 tally.Failed++;
@@ -47,15 +80,19 @@ public sealed class FundingReportBuilder(FundingOptions options)
 
     public FundingReport Build(string reportDate, DateTimeOffset generatedAt, IEnumerable<School> schools)
     {
-        var costs = options.UnitCostsEur;
         var rows = schools.OrderBy(s => s.Uai, StringComparer.Ordinal).Select(school =>
         {
             var t = _tallies.GetValueOrDefault(school.Uai) ?? new Tally();
-            var eligible = Cents((t.Laptop * costs.Laptop) + (t.Desktop * costs.Desktop) + (t.Tablet * costs.Tablet));
+            var eligible = Purchase.Eur(t.EligibleCents);
             var erdf = Cents(eligible * options.CofinancingRate);
             return new SchoolFunding(school.Uai, school.Name, school.Commune, school.Pupils, t.Registered,
-                new DevicesByType(t.Laptop, t.Desktop, t.Tablet), t.Pending, t.Failed, t.Registered > 0, eligible, erdf);
+                new DevicesByType(t.Laptop, t.Desktop, t.Tablet), t.Pending, t.Failed, t.WithoutPurchaseRecord, t.Registered > 0, eligible, erdf);
         }).ToList();
+
+        var purchases = _purchases
+            .OrderBy(p => p.Key.Order, StringComparer.Ordinal).ThenBy(p => p.Key.Invoice, StringComparer.Ordinal)
+            .Select(p => new PurchaseFunding(p.Key.Order, p.Key.Invoice, p.Value.Bought, p.Value.Registered, Purchase.Eur(p.Value.EligibleCents)))
+            .ToList();
 
         var supported = rows.Where(r => r.Supported).ToList();
         var pupilsBenefiting = supported.Sum(r => r.Pupils);
@@ -68,11 +105,11 @@ public sealed class FundingReportBuilder(FundingOptions options)
             rows.Aggregate(DevicesByType.None, (sum, r) => sum.Add(r.DevicesByType)),
             rows.Sum(r => r.DevicesPending),
             rows.Sum(r => r.DevicesFailed),
+            rows.Sum(r => r.DevicesWithoutPurchaseRecord),
             Cents(rows.Sum(r => r.EligibleExpenditureEur)),
             Cents(rows.Sum(r => r.ErdfAmountEur)));
 
-        return new FundingReport(reportDate, generatedAt, options.Currency, options.CofinancingRate,
-            new UnitCostsView(costs.Laptop, costs.Desktop, costs.Tablet), rows, totals,
+        return new FundingReport(reportDate, generatedAt, options.Currency, options.CofinancingRate, rows, purchases, totals,
             new FundingIndicators(pupilsBenefiting, pupilsBenefiting, supported.Count));
     }
 
@@ -87,5 +124,14 @@ public sealed class FundingReportBuilder(FundingOptions options)
         public int Tablet;
         public int Pending;
         public int Failed;
+        public int WithoutPurchaseRecord;
+        public long EligibleCents;
+    }
+
+    private sealed class PurchaseTally
+    {
+        public int Bought;
+        public int Registered;
+        public long EligibleCents;
     }
 }

@@ -30,7 +30,7 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
         CancellationToken cancellationToken) =>
         admins.RunAsync(this, request, async (_, ct) => ApiResult.Json(await store.ListAsync(ct)), cancellationToken);
 
-    [ApiOperation("A funding report (a date or latest), JSON or CSV", Query = ["format"])]
+    [ApiOperation("A funding report (a date or latest), JSON or CSV (per school, or per purchase with view=purchases)", Query = ["format", "view"])]
     [RequiresRole(AdminRoles.Read)]
     [ApiResponse(200, typeof(FundingReport))]
     [ApiResponse(200, null, "text/csv")]
@@ -45,6 +45,12 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
 
     private async Task<ApiResult> GetReportAsync(HttpRequest request, string reportDate, CancellationToken cancellationToken)
     {
+        var view = request.Query["view"].ToString();
+        if (view is not ("" or "schools" or "purchases"))
+        {
+            return Problem.Validation("view", "view must be schools (the default) or purchases.");
+        }
+
         string date;
         if (string.Equals(reportDate, "latest", StringComparison.OrdinalIgnoreCase))
         {
@@ -55,13 +61,13 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
 
             date = newest.ReportDate;
         }
-        else if (ReportCalendar.ParseDate(reportDate) is { } parsed)
+        else if (ReportCalendar.ParseDate(reportDate) is { } parsed && reports.IsReportDay(parsed))
         {
             date = ReportCalendar.Format(parsed);
         }
         else
         {
-            return Problem.Validation("reportDate", "reportDate must be a date (yyyy-MM-dd) or 'latest'.");
+            return Problem.Validation("reportDate", $"reportDate {reports.ReportDayRule[..^1]}, or 'latest'.");
         }
 
         if (await store.GetAsync(date, cancellationToken) is not { } report)
@@ -69,9 +75,17 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
             return Problem.NotFound($"No funding report for {date}.");
         }
 
-        return WantsCsv(request)
-            ? ApiResult.Text(FundingCsv.Write(report), "text/csv; charset=utf-8").WithHeader("Content-Disposition", $"attachment; filename=\"erdf-funding-{report.ReportDate}.csv\"")
-            : ApiResult.Json(report);
+        if (!WantsCsv(request))
+        {
+            return ApiResult.Json(report);
+        }
+
+        var (csv, file) = view switch
+        {
+            "purchases" => (FundingCsv.WritePurchases(report), $"erdf-purchases-{report.ReportDate}.csv"),
+            _ => (FundingCsv.Write(report), $"erdf-funding-{report.ReportDate}.csv"),
+        };
+        return ApiResult.Text(csv, "text/csv; charset=utf-8").WithHeader("Content-Disposition", $"attachment; filename=\"{file}\"");
     }
 
     [ApiOperation("Build (or rebuild) the report of a date now", Query = ["date"])]
@@ -85,9 +99,9 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
         admins.RunAsync(this, request, async (administrator, ct) =>
         {
             var text = request.Query["date"].ToString();
-            if ((text.Length == 0 ? reports.Calendar.Today(time.GetUtcNow()) : ReportCalendar.ParseDate(text)) is not { } date)
+            if ((text.Length == 0 ? reports.Calendar.Today(time.GetUtcNow()) : ReportCalendar.ParseDate(text)) is not { } date || !reports.IsReportDay(date))
             {
-                return Problem.Validation("date", "date must be a date in the form yyyy-MM-dd.");
+                return Problem.Validation("date", "date " + reports.ReportDayRule);
             }
 
             var report = await reports.BuildAsync(date, administrator.Actor, ct);

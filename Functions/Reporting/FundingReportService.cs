@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Hosting;
+using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.Schools;
 
 namespace Sarthe.Enrolment.Reporting;
@@ -9,6 +11,7 @@ namespace Sarthe.Enrolment.Reporting;
 /// <summary>Builds, stores and audits ERDF funding reports; decides which nightly reports are due.</summary>
 public sealed class FundingReportService(
     DeviceStore devices,
+    InventoryStore inventory,
     SchoolStore schools,
     FundingReportStore store,
     AuditPublisher audit,
@@ -18,11 +21,26 @@ public sealed class FundingReportService(
 {
     public ReportCalendar Calendar { get; } = ReportCalendar.For(options.Value.TimeZone);
 
-    /// <summary>Builds the report of <paramref name="date"/> from every device, streamed, and replaces any earlier build.</summary>
+    /// <summary>The days a report can be built or read for: from the programme's start to today (in the report's time zone).</summary>
+    public bool IsReportDay(DateOnly date) => date >= options.Value.ProgrammeStart && date <= Calendar.Today(time.GetUtcNow());
+
+    public string ReportDayRule => $"must be a day from {ReportCalendar.Format(options.Value.ProgrammeStart)} (the programme's start) to today, in the form yyyy-MM-dd.";
+
+    /// <summary>
+    /// Builds the report of <paramref name="date"/> from the inventory and every device, streamed, and replaces any earlier
+    /// build. Devices are classified by their state at the cut-off; purchase data are the inventory's when the report is
+    /// built (an invoice loaded later counts in a rebuild).
+    /// </summary>
     public async Task<FundingReport> BuildAsync(DateOnly date, AuditActor actor, CancellationToken cancellationToken)
     {
+        using var span = EnrolmentTelemetry.Source.StartActivity("build funding report")?.SetTag("enrolment.report_date", ReportCalendar.Format(date));
         var cutOff = Calendar.CutOff(date);
         var builder = new FundingReportBuilder(options.Value);
+        await foreach (var (serial, _, purchase) in inventory.StreamFactsAsync(cancellationToken))
+        {
+            builder.AddPurchase(serial, purchase);
+        }
+
         await foreach (var device in devices.StreamReportFactsAsync(cancellationToken))
         {
             builder.Add(device, cutOff);
@@ -32,6 +50,7 @@ public sealed class FundingReportService(
         var report = builder.Build(reportDate, time.GetUtcNow(), await schools.ListAsync(cancellationToken));
         await store.SaveAsync(report, cancellationToken);
         await audit.PublishAsync(AuditEvents.FundingReportBuilt(reportDate, report.Totals.DevicesRegistered, report.Totals.ErdfAmountEur, actor, time.GetUtcNow()), cancellationToken);
+        EnrolmentTelemetry.ReportBuilt(nightly: actor == AuditActor.NightlyReport);
         logger.LogInformation("Funding report {ReportDate} built: {DevicesRegistered} devices registered, {ErdfAmount} {Currency} ERDF",
             reportDate, report.Totals.DevicesRegistered, report.Totals.ErdfAmountEur, report.Currency);
         return report;
@@ -53,6 +72,11 @@ public sealed class FundingReportService(
             first = lastEnded.AddDays(-options.Value.CatchUpDays);
         }
 
+        if (first < options.Value.ProgrammeStart)
+        {
+            first = options.Value.ProgrammeStart;
+        }
+
         var built = new List<string>();
         for (var date = first; date <= lastEnded; date = date.AddDays(1))
         {
@@ -62,6 +86,9 @@ public sealed class FundingReportService(
                 built.Add(ReportCalendar.Format(date));
             }
         }
+
+        // What the "report not built by 03:00" alert reads: is last night's report there after this check?
+        EnrolmentTelemetry.NightlyReportChecked(lastEnded < options.Value.ProgrammeStart || await store.ExistsAsync(ReportCalendar.Format(lastEnded), cancellationToken));
 
         return built;
     }

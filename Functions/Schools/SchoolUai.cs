@@ -28,6 +28,12 @@ public static class SchoolUai
             number = (number * 10) + (c - '0');
         }
 
+        // ASCII only: culture-free upper-casing maps other letters onto check letters too (the long s 'ſ' becomes 'S').
+        if (!char.IsAsciiLetter(value[7]))
+        {
+            return null;
+        }
+
         var letter = char.ToUpperInvariant(value[7]);
         return letter == CheckLetters[number % 23] ? string.Concat(value.AsSpan(0, 7), [letter]) : null;
     }

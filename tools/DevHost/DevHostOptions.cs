@@ -1,3 +1,4 @@
+using OpenTelemetry;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.GraphEmulator;
 
@@ -21,6 +22,22 @@ public sealed class DevHostOptions
         DeletionLag = TimeSpan.FromSeconds(5),
     };
 
+    /// <summary>
+    /// The issuer the dev token issuer names (default: its own address). Tests set an Entra ID one,
+    /// https://login.microsoftonline.com/{tenant}/v2.0, to check Entra's v1 and v2 token shapes.
+    /// </summary>
+    public string? TokenIssuer { get; set; }
+
+    /// <summary>Print every span, metric and log record on the console (OpenTelemetry's console exporter).</summary>
+    public bool ConsoleTelemetry { get; set; }
+
+    /// <summary>
+    /// More exporters for the same telemetry the Functions worker emits (tests add an in-memory one). Telemetry is
+    /// registered when this is set, <see cref="ConsoleTelemetry"/> is, or a setting names an exporter
+    /// (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c>).
+    /// </summary>
+    public Action<OpenTelemetryBuilder>? Telemetry { get; set; }
+
     /// <summary>Settings that win over everything else (tests, benchmarks).</summary>
     public Dictionary<string, string?> Settings { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -31,7 +48,7 @@ public sealed class DevHostOptions
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
 
     /// <summary>Settings without a section that the backend or ASP.NET Core reads: accepted as <c>--Name value</c>.</summary>
-    public static IReadOnlyList<string> TopLevelSettings { get; } = [StorageConnection.SettingName, .. new TriggerOptions().AsSettings().Keys, "urls"];
+    public static IReadOnlyList<string> TopLevelSettings { get; } = [StorageConnection.SettingName, .. new TriggerOptions().AsSettings().Keys, TelemetryRegistration.OtlpEndpointSetting, "urls"];
 
     /// <summary>
     /// Whether <c>--<paramref name="name"/> value</c> on the command line is a configuration setting: any

@@ -16,20 +16,27 @@ public sealed class DevTokenIssuer : IDisposable
     private readonly RsaSecurityKey _key;
     private readonly JsonWebTokenHandler _handler = new();
 
-    public DevTokenIssuer(string issuer, string audience = DefaultAudience)
+    /// <param name="address">Where its metadata and keys are served (http://localhost:port/dev).</param>
+    /// <param name="audience">The audience of its tokens.</param>
+    /// <param name="issuer">The issuer its metadata and tokens name; by default its address. Tests give an Entra ID one
+    /// (https://login.microsoftonline.com/{tenant}/v2.0) to play Entra's token versions.</param>
+    public DevTokenIssuer(string address, string audience = DefaultAudience, string? issuer = null)
     {
-        Issuer = issuer;
+        Address = address;
+        Issuer = issuer ?? address;
         Audience = audience;
         _key = new RsaSecurityKey(_rsa) { KeyId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) };
     }
+
+    public string Address { get; }
 
     public string Issuer { get; }
 
     public string Audience { get; }
 
-    public string MetadataAddress => $"{Issuer}/.well-known/openid-configuration";
+    public string MetadataAddress => $"{Address}/.well-known/openid-configuration";
 
-    public string JwksUri => $"{Issuer}/jwks";
+    public string JwksUri => $"{Address}/jwks";
 
     /// <summary>A signed access token; the optional overrides exist to test what validation rejects.</summary>
     public string CreateToken(
@@ -64,7 +71,7 @@ public sealed class DevTokenIssuer : IDisposable
     {
         ["issuer"] = Issuer,
         ["jwks_uri"] = JwksUri,
-        ["token_endpoint"] = $"{Issuer}/token",
+        ["token_endpoint"] = $"{Address}/token",
         ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
         ["response_types_supported"] = new[] { "token" },
         ["subject_types_supported"] = new[] { "public" },

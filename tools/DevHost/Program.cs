@@ -6,6 +6,9 @@ var command = new CommandLine("dotnet run --project tools/DevHost --",
     "Azurite and the Graph emulator (unless AzureWebJobsStorage or Graph:BaseUrl is configured).",
     "--Port 7072 --AutopilotSyncSchedule \"*/10 * * * * *\"");
 var port = command.Int("--Port", 7071, "HTTP port of the Functions routes; DEVHOST_PORT also sets it");
+var consoleTelemetry = command.Flag("--console-telemetry",
+    "print every span, metric and log record (OpenTelemetry console exporter);\n" +
+    "OTEL_EXPORTER_OTLP_ENDPOINT=<url> sends the same to an OTLP collector");
 command.AcceptSettings(DevHostOptions.IsSettingName, "--<Section:Key> <value>",
     "any configuration setting, as in any ASP.NET Core app: --Graph:BaseUrl <url>,\n" +
     "--Dashboard:RefreshSeconds 10, ...; and these, without a section:\n" +
@@ -15,7 +18,7 @@ if (!command.TryParse(args, out var exitCode))
     return exitCode;
 }
 
-var options = new DevHostOptions { Args = args };
+var options = new DevHostOptions { Args = args.Where(a => !string.Equals(a, "--console-telemetry", StringComparison.OrdinalIgnoreCase)).ToArray(), ConsoleTelemetry = consoleTelemetry.Value };
 if (port.IsSet)
 {
     options.Port = port.Value;

@@ -4,6 +4,9 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Azure.WebJobs;
 using Microsoft.Extensions.Configuration.Memory;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Dashboard;
 using Sarthe.Enrolment.Graph;
@@ -11,7 +14,6 @@ using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
-using Sarthe.Enrolment.Reporting;
 using Sarthe.GraphEmulator;
 using Sarthe.Tools;
 
@@ -70,10 +72,6 @@ public sealed class RunningDevHost : IAsyncDisposable
         // The dashboard's one-click sign-in posts this host's own token endpoint (never configured in Azure).
         [$"{DashboardOptions.Section}:{nameof(DashboardOptions.DevTokenUrl)}"] = "/dev/token",
         [$"{DashboardOptions.Section}:{nameof(DashboardOptions.RefreshSeconds)}"] = "5",
-        // Illustrative unit costs so a developer sees amounts; the real ones are the programme's settings.
-        [$"{FundingOptions.Section}:{nameof(FundingOptions.UnitCostsEur)}:{nameof(UnitCosts.Laptop)}"] = "429.00",
-        [$"{FundingOptions.Section}:{nameof(FundingOptions.UnitCostsEur)}:{nameof(UnitCosts.Desktop)}"] = "612.50",
-        [$"{FundingOptions.Section}:{nameof(FundingOptions.UnitCostsEur)}:{nameof(UnitCosts.Tablet)}"] = "289.90",
     };
 
     public static async Task<RunningDevHost> StartAsync(DevHostOptions options, CancellationToken cancellationToken = default)
@@ -132,7 +130,7 @@ public sealed class RunningDevHost : IAsyncDisposable
             defaults[$"{GraphOptions.Section}:{nameof(GraphOptions.Credential)}"] = nameof(GraphCredentialKind.Emulator);
         }
 
-        var tokens = new DevTokenIssuer($"{baseUrl}dev".TrimEnd('/'));
+        var tokens = new DevTokenIssuer($"{baseUrl}dev".TrimEnd('/'), issuer: options.TokenIssuer);
         defaults[$"{AdminAuthOptions.Section}:{nameof(AdminAuthOptions.MetadataAddress)}"] = tokens.MetadataAddress;
         defaults[$"{AdminAuthOptions.Section}:{nameof(AdminAuthOptions.Audience)}"] = tokens.Audience;
         defaults[$"{AdminAuthOptions.Section}:{nameof(AdminAuthOptions.RequireHttpsMetadata)}"] = "false";
@@ -177,6 +175,7 @@ public sealed class RunningDevHost : IAsyncDisposable
         // Ctrl+C and SIGTERM are the owner's to handle (the dev host's Program, a benchmark, the test host).
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.AddEnrolmentServices(configuration);
+        AddTelemetry(builder.Services, configuration, options);
         builder.Services.AddSingleton(tokens);
         AddWebJobs(builder);
 
@@ -206,6 +205,30 @@ public sealed class RunningDevHost : IAsyncDisposable
 
         owned.Insert(0, app);
         return new RunningDevHost(app, baseUrl, tokens, azurite, graph, owned);
+    }
+
+    /// <summary>
+    /// The worker's telemetry (<see cref="TelemetryRegistration"/>), with ASP.NET Core's server spans and metrics in
+    /// place of the Functions host's invocation spans; only when something exports it.
+    /// </summary>
+    private static void AddTelemetry(IServiceCollection services, IConfiguration configuration, DevHostOptions options)
+    {
+        if (!options.ConsoleTelemetry && options.Telemetry is null && !TelemetryRegistration.HasExporter(configuration))
+        {
+            return;
+        }
+
+        var telemetry = services.AddEnrolmentTelemetry(configuration)
+            .WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore"))
+            .WithMetrics(metrics => metrics.AddMeter("Microsoft.AspNetCore.Hosting"));
+        if (options.ConsoleTelemetry)
+        {
+            telemetry.WithTracing(tracing => tracing.AddConsoleExporter())
+                .WithMetrics(metrics => metrics.AddConsoleExporter())
+                .WithLogging(logging => logging.AddConsoleExporter());
+        }
+
+        options.Telemetry?.Invoke(telemetry);
     }
 
     /// <summary>Queue and timer triggers run under the WebJobs SDK, configured from host.json's extensions.queues.</summary>

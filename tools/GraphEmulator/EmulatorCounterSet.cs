@@ -20,6 +20,12 @@ public enum CounterKind
     BetaReads,
     DeviceUpdates,
     DeviceDeletes,
+    ImportAnswersDelayed,
+    StatusReadsDelayed,
+
+    // Gauges (added to and taken from): answers being held by a test hook right now.
+    ImportAnswersHeld,
+    StatusReadsHeld,
 }
 
 /// <summary>Thread-safe counters, one per <see cref="CounterKind"/>.</summary>

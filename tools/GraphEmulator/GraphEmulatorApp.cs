@@ -33,6 +33,30 @@ public static class GraphEmulatorApp
             state.EndOutage();
             return Results.NoContent();
         });
+
+        // Test hooks (GraphEmulatorOptions.ImportAnswerDelay, StatusReadDelay), switched at run time.
+        app.MapPost("/_emulator/delays", async (HttpRequest request) =>
+        {
+            var body = await JsonSerializer.DeserializeAsync<DelaysBody>(request.Body, GraphJson.Options) ?? new DelaysBody();
+            if (body.ImportAnswerSeconds is { } import)
+            {
+                state.Options.ImportAnswerDelay = TimeSpan.FromSeconds(import);
+            }
+
+            if (body.StatusReadSeconds is { } read)
+            {
+                state.Options.StatusReadDelay = TimeSpan.FromSeconds(read);
+            }
+
+            return Results.NoContent();
+        });
+        app.MapDelete("/_emulator/delays", () =>
+        {
+            state.Options.ImportAnswerDelay = TimeSpan.Zero;
+            state.Options.StatusReadDelay = TimeSpan.Zero;
+            return Results.NoContent();
+        });
+        app.MapGet("/_emulator/imports-by-serial", () => Results.Json(state.ImportsBySerial, GraphJson.Options));
     }
 
     /// <summary>The guard, then the route.</summary>

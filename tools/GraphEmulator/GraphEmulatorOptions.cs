@@ -166,6 +166,22 @@ public sealed class GraphEmulatorOptions
     /// <summary>Seed of the emulator's dice (faults, StorageError rate, Retry-After share), for repeatable runs. Default 1.</summary>
     public int RandomSeed { get; set; } = 1;
 
+    // ---- Test hooks: not Graph behaviours ------------------------------------------------------------------------
+
+    /// <summary>
+    /// Real time (not scaled) the emulator holds its answer to an import POST (create or import action) after it has
+    /// taken the import: a caller that dies meanwhile never learns that Graph has it. The chaos benchmark kills the
+    /// host in that window ("between import POST and its record"). Default 0. Also settable at run time
+    /// (<c>POST /_emulator/delays</c>).
+    /// </summary>
+    public TimeSpan ImportAnswerDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Real time the emulator waits before answering a read of imported identities (a list page or a GET by id): the
+    /// product's status checks, slowed so that a host can be killed during one. Default 0.
+    /// </summary>
+    public TimeSpan StatusReadDelay { get; set; } = TimeSpan.Zero;
+
     // ---- Former names, kept so code written against the first emulator still compiles ---------------------------
 
     /// <summary>Former name of <see cref="AppWritesPerWindow"/>.</summary>

@@ -74,6 +74,10 @@ public sealed class GraphEmulatorState
         MaxAppRequestsInWindow = Throttle.MaxAppRequestsInWindow,
         MaxAppWritesInWindow = Throttle.MaxAppWritesInWindow,
         ImportedIdentitiesStored = ImportedIdentitiesStored,
+        ImportAnswersDelayed = _counters[CounterKind.ImportAnswersDelayed],
+        ImportAnswersHeld = _counters[CounterKind.ImportAnswersHeld],
+        StatusReadsDelayed = _counters[CounterKind.StatusReadsDelayed],
+        StatusReadsHeld = _counters[CounterKind.StatusReadsHeld],
     };
 
     public void Count(CounterKind kind, long amount = 1) => _counters.Add(kind, amount);
@@ -171,6 +175,18 @@ public sealed class GraphEmulatorState
 
             Count(CounterKind.IdentitiesImported, job.Records.Count);
             return job.Records.Select(r => ToResource(r, DateTimeOffset.MinValue)).ToList();
+        }
+    }
+
+    /// <summary>State API: how many identities were ever imported, per serial number (records deleted since included).</summary>
+    public IReadOnlyDictionary<string, int> ImportsBySerial
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new Dictionary<string, int>(_importsBySerial, StringComparer.OrdinalIgnoreCase);
+            }
         }
     }
 

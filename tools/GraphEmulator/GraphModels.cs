@@ -163,6 +163,14 @@ public sealed class OutageBody
     public double? Seconds { get; set; }
 }
 
+/// <summary>POST /_emulator/delays: the test hooks' delays in real seconds (an absent one is left as it is).</summary>
+public sealed class DelaysBody
+{
+    public double? ImportAnswerSeconds { get; set; }
+
+    public double? StatusReadSeconds { get; set; }
+}
+
 /// <summary>An Autopilot device as the emulator holds it, for tests (not a Graph shape).</summary>
 public sealed record DeviceSnapshot(
     string Id,
@@ -233,4 +241,16 @@ public sealed record EmulatorCounters
 
     /// <summary>importedWindowsAutopilotDeviceIdentity records stored now.</summary>
     public long ImportedIdentitiesStored { get; init; }
+
+    /// <summary>Import POSTs whose answer was held by <see cref="GraphEmulatorOptions.ImportAnswerDelay"/> (a test hook).</summary>
+    public long ImportAnswersDelayed { get; init; }
+
+    /// <summary>Import POSTs taken whose answer is being held right now.</summary>
+    public long ImportAnswersHeld { get; init; }
+
+    /// <summary>Reads of imported identities slowed by <see cref="GraphEmulatorOptions.StatusReadDelay"/> (a test hook).</summary>
+    public long StatusReadsDelayed { get; init; }
+
+    /// <summary>Reads of imported identities being slowed right now.</summary>
+    public long StatusReadsHeld { get; init; }
 }

@@ -31,7 +31,54 @@ internal static class GraphRoutes
         // Bodies are small: read once here so that the routes stay plain expressions.
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync(context.RequestAborted);
-        await Route(context, state, segments, method, body).ExecuteAsync(context);
+        var importPost = IsImportPost(segments, method);
+        if (IsStatusRead(segments, method)
+            && !await HoldAsync(context, state, state.Options.StatusReadDelay, CounterKind.StatusReadsHeld, CounterKind.StatusReadsDelayed))
+        {
+            return;
+        }
+
+        var result = Route(context, state, segments, method, body);
+        // The import is taken before its answer is held: a caller that dies meanwhile leaves it in Graph, unrecorded.
+        if (importPost && !await HoldAsync(context, state, state.Options.ImportAnswerDelay, CounterKind.ImportAnswersHeld, CounterKind.ImportAnswersDelayed))
+        {
+            return;
+        }
+
+        await result.ExecuteAsync(context);
+    }
+
+    /// <summary>A create call or an import action (test hook <see cref="GraphEmulatorOptions.ImportAnswerDelay"/>).</summary>
+    private static bool IsImportPost(string[] s, string method) =>
+        Is(method, "POST") && s.Length is 3 or 4 && Is(s[0], V1) && Is(s[1], DeviceManagement) && Is(s[2], ImportedSet) && (s.Length == 3 || Is(s[3], ImportAction));
+
+    /// <summary>A list page or a GET of imported identities: the product's status checks (test hook <see cref="GraphEmulatorOptions.StatusReadDelay"/>).</summary>
+    private static bool IsStatusRead(string[] s, string method) =>
+        Is(method, "GET") && s.Length is 3 or 4 && Is(s[0], V1) && Is(s[1], DeviceManagement) && Is(s[2], ImportedSet);
+
+    /// <summary>Waits <paramref name="delay"/> (real time); false when the caller went away meanwhile (nobody reads the answer).</summary>
+    private static async Task<bool> HoldAsync(HttpContext context, GraphEmulatorState state, TimeSpan delay, CounterKind held, CounterKind delayed)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            return true;
+        }
+
+        state.Count(delayed);
+        state.Count(held);
+        try
+        {
+            await Task.Delay(delay, context.RequestAborted);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            state.Count(held, -1);
+        }
     }
 
     private static IResult Route(HttpContext context, GraphEmulatorState state, string[] s, string method, string body)

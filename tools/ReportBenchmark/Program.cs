@@ -15,6 +15,7 @@ using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Hosting;
+using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.Reporting;
 using Sarthe.Enrolment.Schools;
 using Sarthe.Tools;
@@ -49,9 +50,6 @@ static async Task<string> RunAsync(int count, CancellationToken cancellationToke
 {
     var options = new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Critical };
     options.Settings["AutopilotSyncSchedule"] = "0 0 0 1 1 *";
-    options.Settings["Funding:UnitCostsEur:Laptop"] = "429.00";
-    options.Settings["Funding:UnitCostsEur:Desktop"] = "612.50";
-    options.Settings["Funding:UnitCostsEur:Tablet"] = "289.90";
     Console.WriteLine($"[{count}] starting dev host (Azurite) ...");
     await using var host = await RunningDevHost.StartAsync(options, cancellationToken);
 
@@ -82,7 +80,7 @@ static async Task<string> RunAsync(int count, CancellationToken cancellationToke
     var scanRequests = counter.Count;
 
     var sp = host.Services;
-    var service = new FundingReportService(new DeviceStore(tables), new SchoolStore(tables), new FundingReportStore(tables),
+    var service = new FundingReportService(new DeviceStore(tables), new InventoryStore(tables, new DeviceStore(tables)), new SchoolStore(tables), new FundingReportStore(tables),
         sp.GetRequiredService<AuditPublisher>(), sp.GetRequiredService<IOptions<FundingOptions>>(), TimeProvider.System, NullLogger<FundingReportService>.Instance);
     GC.Collect();
     var baseline = GC.GetTotalMemory(forceFullCollection: true);

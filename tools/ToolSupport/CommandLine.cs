@@ -31,7 +31,7 @@ public sealed class CommandLine(string command, string summary, string example)
         Add(new Option<double>(name, "<x>", "a number", help, defaultValue, Format(defaultValue), TryParseDouble));
 
     public Option<string> Text(string name, string defaultValue, string help, string valueName = "<text>") =>
-        Add(new Option<string>(name, valueName, "a value", help, defaultValue, defaultValue, TryParseText));
+        Add(new Option<string>(name, valueName, "a value", help, defaultValue, defaultValue.Length == 0 ? null : defaultValue, TryParseText));
 
     public Option<IReadOnlyList<int>> IntList(string name, IReadOnlyList<int> defaultValue, string help) =>
         Add(new Option<IReadOnlyList<int>>(name, "<n,n,...>", "whole numbers (0 or more) separated by commas", help, defaultValue,

@@ -13,13 +13,15 @@ export function onSignedOut(handler) {
   showSignIn = handler;
 }
 
-export async function api(path, { method = "GET", accept = "application/json" } = {}) {
+export async function api(path, { method = "GET", accept = "application/json", body = undefined, contentType = undefined } = {}) {
   const token = await auth.token();
   if (!token) {
     showSignIn();
     throw new SignedOut();
   }
-  const response = await fetch(path, { method, headers: { Authorization: `Bearer ${token}`, Accept: accept }, cache: "no-store" });
+  const headers = { Authorization: `Bearer ${token}`, Accept: accept };
+  if (contentType) headers["Content-Type"] = contentType;
+  const response = await fetch(path, { method, headers, body, cache: "no-store" });
   if (response.status === 401) {
     auth.forget();
     showSignIn(t("sessionExpired"));

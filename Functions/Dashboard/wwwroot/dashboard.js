@@ -12,6 +12,7 @@ import { byTest, hideMessage, showMessage } from "./dom.js";
 import { loadFailedDevices, renderFailedDevices } from "./failed-devices.js";
 import { buildReport, downloadCsv, loadReport, renderReport } from "./funding.js";
 import { setLanguage, t, time, translatePage } from "./i18n.js";
+import { loadInventory, renderInventory, uploadManifest } from "./inventory.js";
 import { problemText } from "./problem.js";
 import { renderProgress } from "./progress.js";
 import { renderSchools } from "./schools.js";
@@ -49,6 +50,7 @@ async function showApp() {
   byTest("sign-out").hidden = false;
   document.getElementById("app").hidden = false;
   byTest("report-build").hidden = !auth.isAdmin();
+  document.getElementById("manifest-form").hidden = !auth.isAdmin();
   document.getElementById("read-only-note").hidden = auth.isAdmin();
   await refresh();
   clearInterval(timer);
@@ -71,6 +73,7 @@ async function refresh() {
     schools = await apiJson("schools");
     failed = await loadFailedDevices(schools);
     await loadReport();
+    await loadInventory();
     updatedAt = new Date();
     renderAll();
     if (byTest("message").classList.contains("refresh")) hideMessage();
@@ -86,6 +89,7 @@ function renderAll() {
   renderSchools(schools);
   renderFailedDevices(schools, failed, refresh);
   renderReport();
+  renderInventory(schools);
   renderTrail();
   if (updatedAt) byTest("updated").textContent = t("updatedAt", time(updatedAt));
 }
@@ -134,6 +138,11 @@ async function start() {
   });
   byTest("report-build").addEventListener("click", (e) => buildReport(e.currentTarget));
   byTest("report-csv").addEventListener("click", (e) => downloadCsv(e.currentTarget));
+  byTest("report-purchases-csv").addEventListener("click", (e) => downloadCsv(e.currentTarget, "purchases"));
+  document.getElementById("manifest-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    uploadManifest(e.currentTarget);
+  });
 
   await showApp();
 }

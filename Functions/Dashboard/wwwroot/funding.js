@@ -1,5 +1,6 @@
 // The ERDF funding report: the latest report's totals and indicators, a bar chart of the ERDF amount per
-// school, building a report now (administrators) and downloading it as CSV.
+// school, what each purchase order and invoice bought and claims, building a report now (administrators) and
+// downloading it as CSV (per school, or per purchase).
 import { api, SignedOut } from "./api.js";
 import { byTest, element, showMessage } from "./dom.js";
 import { dateTime, day, money, number, t } from "./i18n.js";
@@ -22,6 +23,7 @@ export function renderReport() {
   byTest("no-report").hidden = report !== null;
   byTest("report").hidden = report === null;
   byTest("report-csv").disabled = report === null;
+  byTest("report-purchases-csv").disabled = report === null;
   if (!report) return;
 
   const totals = report.totals;
@@ -33,16 +35,38 @@ export function renderReport() {
     kpi(t("pupilsBenefiting"), number(totals.pupilsBenefiting), "report-pupils"),
     kpi(t("registeredDevices"), number(totals.devicesRegistered), "report-devices"),
     kpi(t("eligible"), money(totals.eligibleExpenditureEur, report.currency), "report-eligible"),
+    kpi(t("withoutPurchaseRecord"), number(totals.devicesWithoutPurchaseRecord ?? 0), "report-without-purchase"),
     kpi(t("erdf"), money(totals.erdfAmountEur, report.currency), "report-erdf"),
     kpi("CO35 · RCO67 · RCO14", `${number(report.indicators.CO35)} · ${number(report.indicators.RCO67)} · ${number(report.indicators.RCO14)}`, "report-indicators"),
   );
   renderChart();
+  renderPurchases();
+}
+
+// One row per purchase order and invoice, then their sums (the eligible total equals the schools').
+function renderPurchases() {
+  const purchases = report.purchases ?? [];
+  byTest("no-purchases").hidden = purchases.length > 0;
+  byTest("report-purchases").hidden = purchases.length === 0;
+  const row = (cells, attrs) => element("tr", attrs, ...cells.map(([text, className]) => element("td", { className, text })));
+  const sum = (key) => purchases.reduce((total, p) => total + p[key], 0);
+  byTest("purchase-rows").replaceChildren(
+    ...purchases.map((p) =>
+      row([[p.purchaseOrder], [p.invoiceNumber], [number(p.devicesBought), "num"], [number(p.devicesRegistered), "num"], [money(p.eligibleExpenditureEur, report.currency), "num"]], {
+        "data-testid": "purchase-row",
+        "data-order": p.purchaseOrder,
+        "data-invoice": p.invoiceNumber,
+      }),
+    ),
+    row([[t("total")], [""], [number(sum("devicesBought")), "num"], [number(sum("devicesRegistered")), "num"], [money(sum("eligibleExpenditureEur"), report.currency), "num"]], { "data-testid": "purchase-total", className: "total" }),
+  );
 }
 
 // One horizontal bar per supported school, drawn as SVG (no chart library to ship).
 function renderChart() {
   const chart = byTest("report-chart");
-  const schools = report.schools.filter((s) => s.erdfAmountEur > 0).sort((a, b) => b.erdfAmountEur - a.erdfAmountEur);
+  // Every supported school, those without invoiced devices too (a bar of 0 EUR says purchase records are missing).
+  const schools = report.schools.filter((s) => s.supported).sort((a, b) => b.erdfAmountEur - a.erdfAmountEur || b.devicesRegistered - a.devicesRegistered);
   if (schools.length === 0) {
     chart.replaceChildren(element("p", { className: "empty", text: t("noSupported") }));
     return;
@@ -58,7 +82,7 @@ function renderChart() {
   const labelWidth = 260;
   const barWidth = 460;
   const width = labelWidth + barWidth + 120;
-  const max = Math.max(...schools.map((s) => s.erdfAmountEur));
+  const max = Math.max(...schools.map((s) => s.erdfAmountEur)) || 1;
   const svg = svgElement("svg", { viewBox: `0 0 ${width} ${schools.length * rowHeight + 4}`, role: "img", "aria-label": t("erdfBySchool") });
   schools.forEach((s, i) => {
     const y = i * rowHeight + 2;
@@ -91,10 +115,10 @@ export async function buildReport(button) {
   }
 }
 
-export async function downloadCsv(button) {
+export async function downloadCsv(button, view = "schools") {
   button.disabled = true;
   try {
-    const response = await api("reports/funding/latest?format=csv", { accept: "text/csv" });
+    const response = await api(`reports/funding/latest?format=csv&view=${view}`, { accept: "text/csv" });
     if (!response.ok) throw new Error(await problemText(response));
     const disposition = response.headers.get("Content-Disposition") ?? "";
     const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `erdf-funding-${report?.reportDate ?? "latest"}.csv`;

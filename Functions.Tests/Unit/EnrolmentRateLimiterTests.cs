@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Options;
+using Sarthe.Enrolment.Enrolment;
+using Sarthe.Enrolment.Tests.Graph;
+
+namespace Sarthe.Enrolment.Tests.Unit;
+
+public sealed class EnrolmentRateLimiterTests
+{
+    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 28, 8, 0, 0, TimeSpan.Zero));
+
+    private EnrolmentRateLimiter Limiter(int burst = 600, int perMinute = 60) =>
+        new(Options.Create(new EnrolmentLimitOptions { PerSourceBurst = burst, PerSourcePerMinute = perMinute }), _clock);
+
+    [Fact]
+    public void A_whole_school_booting_at_once_behind_one_address_is_never_refused()
+    {
+        var limiter = Limiter();
+
+        // 500 devices in ten minutes (the largest collège's roll-out), each sending its enrolment once.
+        for (var device = 0; device < 500; device++)
+        {
+            Assert.Null(limiter.TakeAttempt("192.0.2.10"));
+            _clock.Advance(TimeSpan.FromSeconds(600.0 / 500));
+        }
+    }
+
+    [Fact]
+    public void Past_its_burst_a_source_waits_for_the_next_token_and_is_told_how_long()
+    {
+        var limiter = Limiter(burst: 3, perMinute: 6);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Null(limiter.TakeAttempt("198.51.100.7"));
+        }
+
+        Assert.Equal(TimeSpan.FromSeconds(10), limiter.TakeAttempt("198.51.100.7")); // 6 a minute: one every 10 s
+
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Null(limiter.TakeAttempt("198.51.100.7"));
+        Assert.NotNull(limiter.TakeAttempt("198.51.100.7"));
+    }
+
+    [Fact]
+    public void One_source_past_its_limit_leaves_every_other_source_alone()
+    {
+        var limiter = Limiter(burst: 2, perMinute: 1);
+        limiter.TakeAttempt("203.0.113.1");
+        limiter.TakeAttempt("203.0.113.1");
+        Assert.NotNull(limiter.TakeAttempt("203.0.113.1"));
+
+        Assert.Null(limiter.TakeAttempt("203.0.113.2"));
+    }
+
+    [Fact]
+    public void A_school_has_its_own_limit_apart_from_its_sources()
+    {
+        var limiter = new EnrolmentRateLimiter(Options.Create(new EnrolmentLimitOptions { PerSchoolBurst = 2, PerSchoolPerMinute = 1 }), _clock);
+
+        Assert.Null(limiter.TakeSchoolAttempt("0720001K"));
+        Assert.Null(limiter.TakeSchoolAttempt("0720001K"));
+        Assert.Equal(TimeSpan.FromSeconds(60), limiter.TakeSchoolAttempt("0720001K"));
+        Assert.Null(limiter.TakeSchoolAttempt("0720002L"));
+        Assert.Null(limiter.TakeAttempt("192.0.2.10"));
+    }
+
+    [Fact]
+    public void The_default_school_limit_lets_the_largest_college_enrol_every_device_twice_at_once()
+    {
+        var limiter = Limiter();
+        var largest = File.ReadLines(Path.Combine(Sarthe.DevHost.RepositoryPaths.Root, "Functions", "Schools", "sarthe-colleges-2024.csv"))
+            .Skip(1).Max(line => int.Parse(line.Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture));
+
+        for (var attempt = 0; attempt < largest * 2; attempt++)
+        {
+            Assert.Null(limiter.TakeSchoolAttempt("0720001K"));
+        }
+    }
+
+    [Fact]
+    public void A_failing_signature_sends_a_school_back_to_storage_at_most_once_per_refresh_interval()
+    {
+        var limiter = Limiter();
+
+        Assert.True(limiter.MayRefreshKeys("0720001K"));
+        Assert.False(limiter.MayRefreshKeys("0720001K"));
+        Assert.True(limiter.MayRefreshKeys("0720002L")); // another school has its own pace
+
+        _clock.Advance(new EnrolmentLimitOptions().KeyRefreshInterval);
+        Assert.True(limiter.MayRefreshKeys("0720001K"));
+    }
+}

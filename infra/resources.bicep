@@ -1,0 +1,325 @@
+// What main.bicep puts in the resource group: the Function App (Flex Consumption, .NET 10 isolated) with a
+// user-assigned managed identity, a storage account without shared keys (locked against deletion: it holds the
+// 10-year audit trail and the funding data), Log Analytics + Application Insights, a Key Vault for the enrolment
+// master secret, and the diagnostic settings that send Key Vault's audit log, storage's logs and the function
+// logs to the workspace.
+targetScope = 'resourceGroup'
+
+param environmentName string
+param location string
+param tags object
+param tenantId string
+param adminAudience string
+param adminClientId string
+param dashboardClientId string
+param operatorGroupId string
+param maximumInstanceCount int
+param alwaysReadyHttpInstances int
+
+@description('The app settings operators tune (main.bicep\'s parameters), added to those this file derives from the resources.')
+param appSettings array
+
+var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+var deploymentContainer = 'app-package'
+
+// Built-in role definition ids: learn.microsoft.com/azure/role-based-access-control/built-in-roles.
+var appRoles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+var operatorRoles = {
+  storageQueueDataReader: '19e7f393-937e-4f77-808e-94535e297925'
+  storageTableDataReader: '76199698-9eea-4c19-bc75-cec21354c6b6'
+}
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-enrol-${token}'
+  location: location
+  tags: tags
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: 'stenrol${token}'
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_ZRS' }
+  properties: {
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    defaultToOAuthAuthentication: true
+  }
+}
+
+// The account holds the audit trail (ten years) and the funding data: deleting it, or its resource group, needs
+// this lock removed first, by someone allowed to (Owner or User Access Administrator):
+// learn.microsoft.com/azure/azure-resource-manager/management/lock-resources.
+resource storageLock 'Microsoft.Authorization/locks@2020-05-01' = {
+  scope: storage
+  name: 'do-not-delete-audit-trail'
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'Holds the 10-year audit trail and the ERDF funding data of the school device programme.'
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource packageContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainer
+}
+
+resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: 'log-enrol-${token}'
+  location: location
+  tags: tags
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: 90
+  }
+}
+
+resource insights 'Microsoft.Insights/components@2020-02-02' = {
+  name: 'appi-enrol-${token}'
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logs.id
+    DisableLocalAuth: true
+  }
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: 'kv-enrol-${token}'
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    enablePurgeProtection: true
+    softDeleteRetentionInDays: 90
+  }
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: 'plan-enrol-${token}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+// Settings derived from the resources; the tunable ones come from main.bicep (appSettings).
+var derivedSettings = [
+  // Storage through the managed identity: no connection string, no account key.
+  { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+  { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+  { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
+  // Telemetry: the host and the worker export to Application Insights with the identity (local auth is off).
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
+  { name: 'AuditQueueName', value: 'audit-events' }
+  { name: 'AdminAuth__MetadataAddress', value: '${environment().authentication.loginEndpoint}${tenantId}/v2.0/.well-known/openid-configuration' }
+  { name: 'AdminAuth__Audience', value: adminAudience }
+  { name: 'AdminAuth__ClientId', value: adminClientId }
+  // The dashboard signs administrators in with MSAL (authorization code + PKCE) for this API's scope.
+  { name: 'Dashboard__ClientId', value: dashboardClientId }
+  { name: 'Dashboard__Authority', value: '${environment().authentication.loginEndpoint}${tenantId}' }
+  { name: 'Dashboard__Scope', value: '${adminAudience}/.default' }
+  // The secret itself is created by the postprovision hook (tools/Bootstrap), never in a template or an output.
+  { name: 'Enrolment__MasterSecret', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=enrolment-master-secret)' }
+  { name: 'Graph__Credential', value: 'ManagedIdentity' }
+  { name: 'Graph__ClientId', value: identity.properties.clientId }
+]
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: 'func-enrol-${token}'
+  location: location
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identity.id}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identity.id
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainer}'
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identity.id }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: 2048
+        // Always-ready instances of the HTTP group ("http": every HTTP function) are warm and billed when idle:
+        // learn.microsoft.com/azure/azure-functions/flex-consumption-plan#always-ready-instances.
+        alwaysReady: alwaysReadyHttpInstances > 0 ? [{ name: 'http', instanceCount: alwaysReadyHttpInstances }] : []
+      }
+      runtime: { name: 'dotnet-isolated', version: '10.0' }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      appSettings: concat(derivedSettings, appSettings)
+    }
+  }
+}
+
+// No FTP or SCM basic-auth publishing: azd deploys with Entra ID (learn.microsoft.com/azure/app-service/
+// configure-basic-auth-disable).
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'scm'
+  properties: { allow: false }
+}
+
+// Diagnostic settings: who read or changed a secret (Key Vault's audit category group), every storage request
+// on the tables, queues and blobs, and the function logs, all in the workspace the alerts and workbook read
+// (learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings).
+resource vaultDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: vault
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: logs.id
+    logs: [{ categoryGroup: 'audit', enabled: true }]
+    metrics: [{ category: 'AllMetrics', enabled: true }]
+  }
+}
+
+resource storageDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: storage
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: logs.id
+    metrics: [{ category: 'Transaction', enabled: true }]
+  }
+}
+
+resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: tableService
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: logs.id
+    logs: [{ categoryGroup: 'allLogs', enabled: true }]
+    metrics: [{ category: 'Transaction', enabled: true }]
+  }
+}
+
+resource queueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: queueService
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: logs.id
+    logs: [{ categoryGroup: 'allLogs', enabled: true }]
+    metrics: [{ category: 'Transaction', enabled: true }]
+  }
+}
+
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: blobService
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: logs.id
+    logs: [{ categoryGroup: 'allLogs', enabled: true }]
+    metrics: [{ category: 'Transaction', enabled: true }]
+  }
+}
+
+resource appDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: app
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: logs.id
+    logs: [{ category: 'FunctionAppLogs', enabled: true }]
+  }
+}
+
+// Least privilege for the app's identity: data-plane roles on its own account and vault only.
+resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, identity.id, appRoles.storageBlobDataOwner)
+  properties: { principalId: identity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', appRoles.storageBlobDataOwner) }
+}
+
+resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, identity.id, appRoles.storageQueueDataContributor)
+  properties: { principalId: identity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', appRoles.storageQueueDataContributor) }
+}
+
+resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, identity.id, appRoles.storageTableDataContributor)
+  properties: { principalId: identity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', appRoles.storageTableDataContributor) }
+}
+
+resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: vault
+  name: guid(vault.id, identity.id, appRoles.keyVaultSecretsUser)
+  properties: { principalId: identity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', appRoles.keyVaultSecretsUser) }
+}
+
+resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: insights
+  name: guid(insights.id, identity.id, appRoles.monitoringMetricsPublisher)
+  properties: { principalId: identity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', appRoles.monitoringMetricsPublisher) }
+}
+
+// Operators read what the product holds (the audit queues, poison included, and the tables), and change nothing.
+resource operatorQueueReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorGroupId)) {
+  scope: storage
+  name: guid(storage.id, operatorGroupId, operatorRoles.storageQueueDataReader)
+  properties: { principalId: operatorGroupId, principalType: 'Group', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', operatorRoles.storageQueueDataReader) }
+}
+
+resource operatorTableReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorGroupId)) {
+  scope: storage
+  name: guid(storage.id, operatorGroupId, operatorRoles.storageTableDataReader)
+  properties: { principalId: operatorGroupId, principalType: 'Group', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', operatorRoles.storageTableDataReader) }
+}
+
+output functionAppName string = app.name
+output functionAppId string = app.id
+output functionUri string = 'https://${app.properties.defaultHostName}/api'
+output vaultName string = vault.name
+output vaultId string = vault.id
+output vaultUri string = vault.properties.vaultUri
+output storageName string = storage.name
+output identityPrincipalId string = identity.properties.principalId
+output insightsName string = insights.name
+output workspaceName string = logs.name
