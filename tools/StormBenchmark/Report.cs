@@ -24,6 +24,8 @@ public static class Report
         Console.WriteLine();
         Console.WriteLine("Times are seconds from the first acceptance (the product: its first device row; the baseline: its first POST), at time scale " +
                           $"{F(settings.TimeScale)} (× {F(settings.TimeScale)} for Intune's time). The baseline's accept latency is its POST to Graph, SDK retries included.");
+        Console.WriteLine($"The product's clients send each school's devices from the school's own address (X-Forwarded-For) and honour 429 + Retry-After: " +
+                          $"the enrolment route answered 429 {results[0].EnrolmentRefusals} times.");
         foreach (var r in results)
         {
             Console.WriteLine($"Failed ({r.Mode}): {(r.FailedByCode.Count == 0 ? "none" : string.Join(", ", r.FailedByCode.OrderByDescending(f => f.Value).Select(f => $"{f.Key} × {f.Value}")))}");

@@ -11,6 +11,9 @@ public sealed record RunResult
 
     public required int Accepted { get; init; }
 
+    /// <summary>429s the product's enrolment route answered (each honoured: the client waited Retry-After and sent again).</summary>
+    public long EnrolmentRefusals { get; init; }
+
     /// <summary>From the first request sent to the last answer of the accepting phase.</summary>
     public required double AcceptSeconds { get; init; }
 
