@@ -12,11 +12,15 @@ public static class Outages
         var firstServed = after.FirstOrDefault(s => s.Served > before.Served);
         var firstRegistration = after.FirstOrDefault(s => s.RegistrationServed > before.RegistrationServed);
         var answered503 = samples.Count > 0 ? samples[^1].Counters.Faults : 0;
+        // Graph serves nothing once the outage began: the first sample after its start holds what came before it.
+        var atStart = samples.FirstOrDefault(s => s.At >= started) ?? samples[^1];
         return new OutageResult(
             length,
             (started - origin).TotalSeconds,
             (ended - origin).TotalSeconds,
             acceptedWhenStarted,
+            atStart.Counters.ImportActions + atStart.Counters.IdentityCreates,
+            atStart.Counters.ImportedIdentitiesStored,
             answered503,
             firstServed is null ? null : (firstServed.At - ended).TotalSeconds,
             firstServed is null ? "none" : KindOf(before, firstServed),

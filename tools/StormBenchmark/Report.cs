@@ -24,8 +24,9 @@ public static class Report
         Console.WriteLine();
         Console.WriteLine("Times are seconds from the first acceptance (the product: its first device row; the baseline: its first POST), at time scale " +
                           $"{F(settings.TimeScale)} (× {F(settings.TimeScale)} for Intune's time). The baseline's accept latency is its POST to Graph, SDK retries included.");
-        Console.WriteLine($"The product's clients send each school's devices from the school's own address (X-Forwarded-For) and honour 429 + Retry-After: " +
-                          $"the enrolment route answered 429 {results[0].EnrolmentRefusals} times.");
+        Console.WriteLine("The product's clients send each school's devices from the school's own address (X-Forwarded-For) and try again as the device client does " +
+                          $"(429, 5xx, no answer: Retry-After, else 5 s doubling; real time): {results[0].EnrolmentThrottled} × 429, {results[0].EnrolmentUnavailable} × 5xx or no answer. " +
+                          "A device's accept latency runs from its first try to its 202, waits included.");
         foreach (var r in results)
         {
             Console.WriteLine($"Failed ({r.Mode}): {(r.FailedByCode.Count == 0 ? "none" : string.Join(", ", r.FailedByCode.OrderByDescending(f => f.Value).Select(f => $"{f.Key} × {f.Value}")))}");
@@ -122,7 +123,7 @@ public static class Report
         Console.WriteLine($"Lower bound ({r.Mode}; emulator at time scale {F(model.TimeScale)}: W = {model.Workers} workers, B = {model.MaxImportBatch} per import, " +
                           $"J = {F(model.JobFixed.TotalSeconds)} s, p = {F(model.JobPerIdentity.TotalSeconds, "0.####")} s, D(n) = J + n·p, L = {F(model.SyncLag.TotalSeconds)} s, P = {F(model.ProfileDelay.TotalSeconds)} s):");
         Console.WriteLine("  M(n) = ceil(n/(W·B))·J + ceil(n/W)·p; LB_registered = max over acceptances i of [τ_i + M(N − i + 1)] + L; LB_assigned = LB_registered + P" +
-                          (r.Outage is null ? "" : "; a device accepted during the outage counts from its end"));
+                          (r.Outage is null ? "" : "; during the outage [s, e] nothing is sent nor seen: a device accepted after s counts from e, and a bound within [s, e) becomes e"));
         Console.WriteLine($"  N = {lb.Devices}, t_first = {F(lb.FirstAccept)} s, t_last = {F(lb.LastAccept)} s: LB_registered = {F(lb.Registered)} s, LB_assigned = {F(lb.Assigned)} s " +
                           $"(the issue's max(t_last + D(1) + L, t_first + ceil(N/(B·W))·D(B) + L) = max({F(lb.IssueLastTerm)}, {F(lb.IssueFirstTerm)}) = {F(lb.IssueFormula)} s" +
                           (r.Outage is null ? "" : ", which leaves the outage out") +
@@ -175,7 +176,8 @@ public static class Report
         var tick = model.SyncTick.TotalSeconds;
         Console.WriteLine();
         Console.WriteLine($"Outage: {F(outage.Length.TotalMinutes * model.TimeScale)} min of Intune's time ({F(outage.Length.TotalSeconds)} s scaled) from {F(outage.StartedAt)} to {F(outage.EndedAt)} s " +
-                          $"({outage.AcceptedWhenStarted} devices accepted when it began); Graph answered 503 {outage.Answered503} times.");
+                          $"({outage.AcceptedWhenStarted} devices accepted, {outage.ImportsWhenStarted} import actions taken and {outage.IdentitiesInGraphWhenStarted} imported identity records in Graph when it began); " +
+                          $"Graph answered 503 {outage.Answered503} times.");
         Console.WriteLine($"  first Graph call served after its end: {F(outage.FirstServedAfter)} s ({outage.FirstServedKind}); first import or poll: {F(outage.FirstRegistrationCallAfter)} s after; " +
                           $"MaxGraphBackoff scaled {F(backoff)} s (+ one sync tick, {F(tick)} s): " +
                           Verdict(outage.FirstRegistrationCallAfter is { } after && after <= backoff + tick, "within one back-off"));

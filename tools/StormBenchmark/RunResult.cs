@@ -12,7 +12,10 @@ public sealed record RunResult
     public required int Accepted { get; init; }
 
     /// <summary>429s the product's enrolment route answered (each honoured: the client waited Retry-After and sent again).</summary>
-    public long EnrolmentRefusals { get; init; }
+    public long EnrolmentThrottled { get; init; }
+
+    /// <summary>5xx answers of the enrolment route, and requests without an answer (each tried again with back-off).</summary>
+    public long EnrolmentUnavailable { get; init; }
 
     /// <summary>From the first request sent to the last answer of the accepting phase.</summary>
     public required double AcceptSeconds { get; init; }
@@ -74,12 +77,16 @@ public sealed record RunResult
 
 /// <summary>The outage of the run and what followed it.</summary>
 /// <param name="AcceptedWhenStarted">Devices accepted when it began.</param>
+/// <param name="ImportsWhenStarted">Import actions Graph had taken when it began.</param>
+/// <param name="IdentitiesInGraphWhenStarted">Imported identity records Graph held when it began (imports in flight or not yet deleted).</param>
 /// <param name="FirstServedAfter">The first Graph call served after its end, and its kind.</param>
 public sealed record OutageResult(
     TimeSpan Length,
     double StartedAt,
     double EndedAt,
     int AcceptedWhenStarted,
+    long ImportsWhenStarted,
+    long IdentitiesInGraphWhenStarted,
     long Answered503,
     double? FirstServedAfter,
     string FirstServedKind,

@@ -17,7 +17,8 @@ namespace Sarthe.StormBenchmark;
 
 /// <summary>
 /// The product's storm: a fresh dev host (Azurite, the Graph emulator under Intune's model), N signed enrolments from C
-/// clients, an optional Graph outage once half the fleet is accepted, then the drain until every device is settled, every
+/// clients (each school's devices from the school's address, tried again as the device client does), an optional Graph
+/// outage once half the fleet is accepted or once Graph has taken so many imports, then the drain until every device is settled, every
 /// profile assigned and every imported identity record deleted. Times come from the device rows (the product's clock);
 /// the emulator's counters are sampled every 100 ms beside it.
 /// </summary>
@@ -47,8 +48,31 @@ public static class StormRun
         var latencies = new double[fleet.Count];
         var accepted = 0;
         var next = -1;
-        var outageAt = settings.OutageMinutes > 0 ? Math.Max(1, fleet.Count / 2) : -1;
+        var outageAt = settings.OutageMinutes > 0 && settings.OutageAfterImports == 0 ? Math.Max(1, fleet.Count / 2) : -1;
+        var acceptedWhenOutage = outageAt;
         DateTimeOffset? outageStarted = null;
+        void StartOutage(string when)
+        {
+            acceptedWhenOutage = Volatile.Read(ref accepted);
+            outageStarted = DateTimeOffset.UtcNow;
+            graph.StartOutage(TimeSpan.FromMinutes(settings.OutageMinutes));
+            Console.WriteLine($"[{Mode}]   Graph outage of {F(settings.OutageMinutes)} min ({F(model.Scaled(TimeSpan.FromMinutes(settings.OutageMinutes)).TotalSeconds)} s scaled) begins, " +
+                              $"{when}: {acceptedWhenOutage} devices accepted, {graph.Counters.ImportActions} import actions taken");
+        }
+
+        // Or in the middle of Graph's work: once it has taken that many import actions.
+        using var stopWatching = new CancellationTokenSource();
+        var outageWatch = settings.OutageMinutes > 0 && settings.OutageAfterImports > 0
+            ? Task.Run(async () =>
+            {
+                while (graph.Counters.ImportActions < settings.OutageAfterImports)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), stopWatching.Token);
+                }
+
+                StartOutage($"after import action {settings.OutageAfterImports}");
+            }, stopWatching.Token)
+            : Task.CompletedTask;
         var progress = new DrainProgress();
         var clock = Stopwatch.StartNew();
         await using var heartbeat = new Heartbeat(() => $"[{Mode}] {clock.Elapsed.TotalSeconds,6:F0} s  accepted {Volatile.Read(ref accepted)}/{fleet.Count}  {progress}  {Describe(graph)}");
@@ -60,7 +84,8 @@ public static class StormRun
                 var started = Stopwatch.GetTimestamp();
                 using var response = await EnrolAsync(http, fleet[i], keys[fleet[i].SchoolUai], addresses[fleet[i].SchoolUai], refusals, cancellationToken);
                 latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                if (response.StatusCode != HttpStatusCode.Accepted)
+                // 200: the device was already enrolled (a try that got a 503 had been stored after all); the contract answers a repeat with 200.
+                if (response.StatusCode is not (HttpStatusCode.Accepted or HttpStatusCode.OK))
                 {
                     Console.WriteLine($"[{Mode}]   unexpected {(int)response.StatusCode} for {fleet[i].Serial}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
                     continue;
@@ -68,9 +93,7 @@ public static class StormRun
 
                 if (Interlocked.Increment(ref accepted) == outageAt)
                 {
-                    outageStarted = DateTimeOffset.UtcNow;
-                    graph.StartOutage(TimeSpan.FromMinutes(settings.OutageMinutes));
-                    Console.WriteLine($"[{Mode}]   Graph outage of {F(settings.OutageMinutes)} min ({F(model.Scaled(TimeSpan.FromMinutes(settings.OutageMinutes)).TotalSeconds)} s scaled) begins, {outageAt} devices accepted");
+                    StartOutage("half the fleet accepted");
                 }
             }
         }));
@@ -96,6 +119,19 @@ public static class StormRun
             await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
         }
 
+        await stopWatching.CancelAsync();
+        try
+        {
+            await outageWatch;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        if (settings.OutageMinutes > 0 && outageStarted is null)
+        {
+            Console.WriteLine($"[{Mode}]   no outage: Graph took fewer than {settings.OutageAfterImports} import actions");
+        }
+
         sampler.Take();
         var rows = await ReadDevicesAsync(table, cancellationToken);
         var origin = rows.Count > 0 ? rows.Min(r => r.EnrolledAt) : DateTimeOffset.UtcNow;
@@ -111,7 +147,8 @@ public static class StormRun
         var counters = graph.Counters;
         if (refusals.Count > 0)
         {
-            Console.WriteLine($"[{Mode}]   the enrolment route answered 429 {refusals.Count} times; each client waited its Retry-After (at most {F(refusals.LongestWait.TotalSeconds)} s) and sent again");
+            Console.WriteLine($"[{Mode}]   tried again as the device client does: {refusals.Throttled} × 429, {refusals.Unavailable} × 5xx, {refusals.Unanswered} without an answer " +
+                              $"(longest wait {F(refusals.LongestWait.TotalSeconds)} s)");
         }
 
         return new RunResult
@@ -119,7 +156,8 @@ public static class StormRun
             Mode = Mode,
             Devices = fleet.Count,
             Accepted = accepted,
-            EnrolmentRefusals = refusals.Count,
+            EnrolmentThrottled = refusals.Throttled,
+            EnrolmentUnavailable = refusals.Unavailable + refusals.Unanswered,
             AcceptSeconds = acceptSeconds,
             P50Ms = Percentile(latencies, 0.50),
             P95Ms = Percentile(latencies, 0.95),
@@ -138,7 +176,7 @@ public static class StormRun
             LowerBound = LowerBound.Compute(model, acceptTimes, outageWindow),
             AcceptTimes = acceptTimes,
             Origin = origin,
-            Outage = outageStarted is { } start ? Outages.Describe(samples, start, outageLength, origin, outageAt) : null,
+            Outage = outageStarted is { } start ? Outages.Describe(samples, start, outageLength, origin, acceptedWhenOutage) : null,
             Graph = GraphMoments.From(graph.Devices, origin),
         };
     }
@@ -230,19 +268,42 @@ public static class StormRun
             .Select((uai, i) => (uai, Address: $"203.0.{113 + (i + 1) / 256}.{(i + 1) % 256}"))
             .ToDictionary(s => s.uai, s => s.Address);
 
-    /// <summary>429s the enrolment route answered, and the longest Retry-After among them.</summary>
+    /// <summary>The enrolment route's answers that the clients tried again (429, 5xx, no answer), and the longest wait among them.</summary>
     private sealed class Refusals
     {
-        private long _count;
+        private long _throttled;
+        private long _unavailable;
+        private long _unanswered;
         private long _longestTicks;
 
-        public long Count => Interlocked.Read(ref _count);
+        /// <summary>429s (the per-source or per-school limit).</summary>
+        public long Throttled => Interlocked.Read(ref _throttled);
+
+        /// <summary>5xx answers (e.g. 503 when storage does not answer in time).</summary>
+        public long Unavailable => Interlocked.Read(ref _unavailable);
+
+        /// <summary>Requests that got no answer (connection error, client timeout).</summary>
+        public long Unanswered => Interlocked.Read(ref _unanswered);
+
+        public long Count => Throttled + Unavailable + Unanswered;
 
         public TimeSpan LongestWait => TimeSpan.FromTicks(Interlocked.Read(ref _longestTicks));
 
-        public void Add(TimeSpan wait)
+        public void Add(HttpStatusCode? status, TimeSpan wait)
         {
-            Interlocked.Increment(ref _count);
+            if (status == HttpStatusCode.TooManyRequests)
+            {
+                Interlocked.Increment(ref _throttled);
+            }
+            else if (status is null)
+            {
+                Interlocked.Increment(ref _unanswered);
+            }
+            else
+            {
+                Interlocked.Increment(ref _unavailable);
+            }
+
             long seen;
             while (wait.Ticks > (seen = Interlocked.Read(ref _longestTicks)) && Interlocked.CompareExchange(ref _longestTicks, wait.Ticks, seen) != seen)
             {
@@ -250,23 +311,41 @@ public static class StormRun
         }
     }
 
+    /// <summary>The device client's tries (client/Enrol-Device.ps1: maxAttempts 8).</summary>
+    private const int MaxAttempts = 8;
+
     /// <summary>
-    /// One device's enrolment as the device client does it: a 429 is honoured (wait Retry-After, 1 s without one, then
-    /// send again, newly signed); any other answer is the outcome.
+    /// One device's enrolment as the device client does it (client/Enrol-Device.ps1, Invoke-WithRetry and Get-Wait): a
+    /// 429, a 5xx or no answer is tried again, newly signed, after the server's Retry-After (at least 1 s, at most 300 s)
+    /// or, without one, 5 s doubling up to 60 s; at most 8 tries. These waits are the device's own, in real time (not
+    /// scaled). Any other answer, or the last try's, is the outcome.
     /// </summary>
     private static async Task<HttpResponseMessage> EnrolAsync(HttpClient http, FleetDevice device, byte[] key, string address, Refusals refusals, CancellationToken cancellationToken)
     {
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
-            var response = await SendAsync(http, device, key, address, cancellationToken);
-            if (response.StatusCode != HttpStatusCode.TooManyRequests)
+            HttpResponseMessage? response = null;
+            try
+            {
+                response = await SendAsync(http, device, key, address, cancellationToken);
+            }
+            catch (HttpRequestException) when (attempt < MaxAttempts)
+            {
+            }
+            catch (TaskCanceledException) when (attempt < MaxAttempts && !cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            if (response is not null && (attempt == MaxAttempts || (response.StatusCode != HttpStatusCode.TooManyRequests && (int)response.StatusCode < 500)))
             {
                 return response;
             }
 
-            var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
-            response.Dispose();
-            refusals.Add(wait);
+            var wait = response?.Headers.RetryAfter?.Delta is { } delta
+                ? TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling(delta.TotalSeconds), 1, 300))
+                : TimeSpan.FromSeconds(Math.Min(60, 5 * Math.Pow(2, attempt - 1)));
+            refusals.Add(response?.StatusCode, wait);
+            response?.Dispose();
             await Task.Delay(wait, cancellationToken);
         }
     }

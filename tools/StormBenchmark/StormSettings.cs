@@ -15,6 +15,7 @@ public sealed record StormSettings(
     int BaselineDevices,
     int BaselineConcurrency,
     double OutageMinutes,
+    int OutageAfterImports,
     TimeSpan Timeout,
     int Seed,
     bool Probe,
@@ -32,7 +33,7 @@ public sealed record StormSettings(
             "with other apps' load on the tenant; the product's own delays are divided by the same scale. Beside it, a\n" +
             "per-device client that behaves like Get-WindowsAutopilotInfo -Online -Assign. Prints the tables of\n" +
             "docs/benchmarks.md; exit code 1 when a device is lost or an imported identity record is left behind.",
-            "--devices 8000 --time-scale 10 --outage-minutes 30");
+            "--devices 8000 --time-scale 10 --outage-minutes 30 --outage-after-imports 8");
         var devices = command.Int("--devices", 8000, "devices in the fleet, spread over the 56 collèges");
         var concurrency = command.Int("--concurrency", 64, "concurrent enrolment clients");
         var timeScale = command.Number("--time-scale", 10,
@@ -51,6 +52,9 @@ public sealed record StormSettings(
             "baseline devices running their script at once; 0: all of them, as each device runs its own");
         var outageMinutes = command.Number("--outage-minutes", 0,
             "a Graph outage of this many minutes (Intune's time, divided by --time-scale), started when half the fleet is accepted");
+        var outageAfterImports = command.Int("--outage-after-imports", 0,
+            "start the outage once Graph has taken this many import actions, so that it hits imports in flight\n" +
+            "(0: once half the fleet is accepted; 8 of the 16 imports of an 8,000-device storm: the middle of Graph's work)");
         var timeoutMinutes = command.Int("--timeout-minutes", 60, "stop waiting for devices to settle after this long (real time)");
         var seed = command.Int("--seed", 72, "seed of the generated fleet");
         var noProbe = command.Flag("--no-probe", "skip the raw Azurite throughput probe before the storm");
@@ -74,7 +78,7 @@ public sealed record StormSettings(
 
         settings = new StormSettings(
             devices.Value, Math.Max(1, concurrency.Value), timeScale.Value, batchSize.Value, backgroundWrites.Value, backgroundRequests.Value,
-            !noBaseline.Value, baselineDevices.Value, baselineConcurrency.Value == 0 ? Math.Max(1, baselineDevices.Value) : baselineConcurrency.Value, outageMinutes.Value,
+            !noBaseline.Value, baselineDevices.Value, baselineConcurrency.Value == 0 ? Math.Max(1, baselineDevices.Value) : baselineConcurrency.Value, outageMinutes.Value, outageAfterImports.Value,
             TimeSpan.FromMinutes(timeoutMinutes.Value), seed.Value,
             Probe: probeOnly.Value || !noProbe.Value, probeOnly.Value, queueProbe.Value, ReadProductSettings(args));
         return true;
