@@ -14,7 +14,7 @@ using Xunit.Abstractions;
 namespace Sarthe.Enrolment.Tests.Integration;
 
 /// <summary>
-/// 1,000 generated hostile requests to the administrators' routes (query strings, route parameters, bodies, content
+/// 1,000 generated hostile requests to the administrators' routes (reports, audit, schools, devices, keys, inventory) (query strings, route parameters, bodies, content
 /// types, tokens): never a 5xx, every error a problem, a mutating route given bad input answers 4xx, and nothing is
 /// written: no row appears or changes in the tables no background job writes, and no audit event names this test's
 /// administrator (every retry, key rotation and report build is audited with who did it).
@@ -110,6 +110,8 @@ public sealed class AdminInputFuzzTests(BackendFixture backend, ITestOutputHelpe
         Assert.Equal(before.SchoolKeys, after.SchoolKeys);
         Assert.Equal(before.Devices, after.Devices);
         Assert.Equal(before.DeviceSerials, after.DeviceSerials);
+        Assert.Equal(before.Inventory, after.Inventory);
+        Assert.Equal(before.Manifests, after.Manifests);
         // The hourly timer may build a missing past day meanwhile; no existing report may change.
         Assert.Superset(before.FundingReports, after.FundingReports);
         var fuzzedDates = cases.SelectMany(c => c.Dates).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -388,7 +390,7 @@ public sealed class AdminInputFuzzTests(BackendFixture backend, ITestOutputHelpe
             }
         }
 
-        var bucket = i % 25;
+        var bucket = i % 30;
         var (body, contentType) = Body();
         var dates = Array.Empty<string>();
         string route;
@@ -397,12 +399,15 @@ public sealed class AdminInputFuzzTests(BackendFixture backend, ITestOutputHelpe
         string target;
         var expect = Expect.Any;
         var admin = false;
+        // A dot segment or a slash in a route value: the request may reach another route or none, whatever the token.
+        var traversal = false;
         switch (bucket)
         {
             case 0 or 1 or 2 or 3:
             {
                 route = "GET /api/reports/funding/{reportDate}";
                 var moving = random.Next(10) == 0;
+                traversal = moving;
                 var date = moving ? Pick(["..", ".", "%2e%2e", "latest/..", "x/../..", "2025-01-01/..%2F"]) : PickForPath(badDates);
                 name = moving ? "report date traversal" : "bad report date";
                 target = $"api/reports/funding/{date}?{Query(random.Next(2) == 0 ? "format=csv" : null, Noise())}";
@@ -457,6 +462,7 @@ public sealed class AdminInputFuzzTests(BackendFixture backend, ITestOutputHelpe
             {
                 route = "GET /api/schools/{uai}/devices";
                 var moving = random.Next(10) == 0;
+                traversal = moving;
                 var badUai = random.Next(3) == 0;
                 var uai = moving ? Pick(movingUais) : badUai ? PickForPath(badUais) : Pick(realUais);
                 name = moving ? "school traversal" : badUai ? "bad school" : "bad device list query";
@@ -477,6 +483,7 @@ public sealed class AdminInputFuzzTests(BackendFixture backend, ITestOutputHelpe
             {
                 route = "GET /api/devices/{serialNumber}";
                 var moving = random.Next(8) == 0;
+                traversal = moving;
                 var serial = moving ? Pick(movingSerials) : PickForPath(badSerials);
                 name = moving ? "serial traversal" : "bad serial";
                 target = $"api/devices/{serial}?{Noise()}";
@@ -516,6 +523,58 @@ public sealed class AdminInputFuzzTests(BackendFixture backend, ITestOutputHelpe
                 break;
             }
 
+            case 25 or 26:
+            {
+                route = "GET /api/inventory";
+                var badUai = random.Next(2) == 0;
+                string?[] parts =
+                [
+                    badUai ? "schoolUai=" + Pick(badUais) : random.Next(2) == 0 ? "schoolUai=" + Pick(realUais) : null,
+                    random.Next(2) == 0 ? "purchaseOrder=" + Pick([E(Long('P')), "%00", E("' or PartitionKey ne '"), "BC-2026-0412", "%FF", E("\u202e")]) : null,
+                    random.Next(2) == 0 ? "pageSize=" + Pick(pageSizes) : null,
+                    random.Next(2) == 0 ? "continuationToken=" + BadToken(School) : null,
+                    Noise(),
+                ];
+                name = badUai ? "inventory of a bad school" : "bad inventory query";
+                target = $"api/inventory?{Query(parts.OrderBy(_ => random.Next()).ToArray())}";
+                expect = badUai ? Expect.Error : Expect.Any;
+                method = Get;
+                break;
+            }
+
+            case 27 or 28:
+            {
+                // Only files refused whole: a manifest with one good line would be stored (that is not bad input).
+                route = "POST /api/inventory/manifests";
+                const string autopilotHeader = "Device Serial Number,Windows Product ID,Hardware Hash\r\n";
+                (string Name, string Query, byte[] Body, string ContentType)[] uploads =
+                [
+                    ("empty file", "name=empty.csv", [], "text/csv"),
+                    ("unknown header", "name=x.csv", Encoding.UTF8.GetBytes("foo,bar\r\n1,2\r\n"), "text/csv"),
+                    ("half a header", "name=x.csv", Encoding.UTF8.GetBytes("serialNumber;schoolUai\r\nAFZ1;" + School + "\r\n"), "text/csv; charset=utf-8"),
+                    ("binary", "name=x.bin", body ?? [0xFF, 0xFE, 0x00, 0x01], "text/csv"),
+                    ("UTF-16", "name=x.csv", Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes(autopilotHeader + "AFZ1,,AAAA\r\n")).ToArray(), "text/csv"),
+                    ("Autopilot CSV without its school", "name=x.csv", Encoding.UTF8.GetBytes(autopilotHeader + "AFZ1,,AAAA\r\n"), "text/csv"),
+                    ("Autopilot CSV with a bad school", "name=x.csv&schoolUai=" + Pick(badUais), Encoding.UTF8.GetBytes(autopilotHeader + "AFZ1,,AAAA\r\n"), "text/csv"),
+                    ("not CSV", "name=x.json", Encoding.UTF8.GetBytes("{\"serialNumber\":\"AFZ1\"}"), Pick(["application/json", "text/plain", "multipart/form-data; boundary=zzz", "garbage", "text/csv; charset=utf-16"])),
+                    ("header only, bad name", "name=" + Pick(["", E(new string('n', 129)), "%00", "%0D%0A", "%20%20"]) + "&schoolUai=" + School, Encoding.UTF8.GetBytes(autopilotHeader), "text/csv"),
+                ];
+                var upload = Pick(uploads);
+                name = "manifest: " + upload.Name;
+                target = $"api/inventory/manifests?{upload.Query}";
+                (body, contentType) = (upload.Body, upload.ContentType);
+                expect = Expect.Error;
+                method = Post;
+                admin = true;
+                break;
+            }
+
+            case 29:
+                route = Pick(["GET /api/inventory/manifests", "GET /api/inventory/schools"]);
+                name = "inventory summary with junk";
+                target = $"{route[4..].TrimStart('/')}?{Noise()}";
+                method = Get;
+                break;
             case 23:
                 route = "GET /api/schools";
                 name = "school list with junk";
@@ -528,6 +587,7 @@ public sealed class AdminInputFuzzTests(BackendFixture backend, ITestOutputHelpe
                 {
                     route = "GET /api/schools/{uai}";
                     var moving = random.Next(8) == 0;
+                    traversal = moving;
                     var uai = moving ? Pick(movingUais) : PickForPath(badUais);
                     name = moving ? "school traversal" : "bad school";
                     target = $"api/schools/{uai}?{Noise()}";
@@ -554,7 +614,7 @@ public sealed class AdminInputFuzzTests(BackendFixture backend, ITestOutputHelpe
 
         // A slice of each route without a usable token (401) or with a valid one without the role (403): the role is
         // checked before the input, so the answer does not depend on it (unless a traversal led elsewhere).
-        var stays = Resolve(target) == PathOf(target);
+        var stays = !traversal && Resolve(target) == PathOf(target);
         switch (i / 25 % 10)
         {
             case 0:
@@ -603,7 +663,8 @@ public sealed class AdminInputFuzzTests(BackendFixture backend, ITestOutputHelpe
     private static bool IsUnderApi(string path) => path == "api" || path.StartsWith("api/", StringComparison.Ordinal);
 
     private sealed record Snapshot(
-        HashSet<string> Schools, HashSet<string> SchoolKeys, HashSet<string> Devices, HashSet<string> DeviceSerials, HashSet<string> FundingReports);
+        HashSet<string> Schools, HashSet<string> SchoolKeys, HashSet<string> Devices, HashSet<string> DeviceSerials, HashSet<string> FundingReports,
+        HashSet<string> Inventory, HashSet<string> Manifests);
 
     /// <summary>
     /// The rows of the tables only requests write (and the row versions where nothing in the background touches them):
@@ -622,7 +683,9 @@ public sealed class AdminInputFuzzTests(BackendFixture backend, ITestOutputHelpe
             await Rows(TableNames.SchoolKeys, versions: true),
             await Rows(TableNames.Devices, versions: false),
             await Rows(TableNames.DeviceSerials, versions: true),
-            await Rows(TableNames.FundingReports, versions: true));
+            await Rows(TableNames.FundingReports, versions: true),
+            await Rows(TableNames.Inventory, versions: true),
+            await Rows(TableNames.InventoryManifests, versions: true));
     }
 
     /// <summary>Waits (a while, at most) for the audit queue to be processed, so the trail holds what was published.</summary>

@@ -36,7 +36,7 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
     private const string TalliedSchool = "0721364S";
     private const string FloodedSchool = "0721365T";
     private const string KeyHolderSchool = "0721363R";
-    private const string NewKeySchool = "0721477P";
+    private const string NewKeySchool = "0721263G";
     private const string StatusTalliedSchool = "0721043T";
     private const string WaitingSchool = "0721044U";
 

@@ -83,12 +83,15 @@ public sealed class ToolCommandLineTests
         var azurite = devHost.Children().Where(p => p.CommandLine.Contains("azurite", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(azurite);
 
+        var signals = devHost.SignalState();
         devHost.SignalGroup("INT");
 
-        Assert.True(await devHost.WaitForExitAsync(TimeSpan.FromSeconds(15)), $"Still running 15 s after Ctrl+C: {devHost.Output}");
+        // 60 s, not the few the dev host needs alone: in a full run the machine is loaded and this test process reads
+        // the tool's output late (a run once saw nothing printed after 15 s, and the test alone passes in 3 s).
+        Assert.True(await devHost.WaitForExitAsync(TimeSpan.FromSeconds(60)), $"Still running 60 s after Ctrl+C (before it: {signals}): {devHost.Output}");
         Assert.True(devHost.ExitCode == 0, $"Exit code {devHost.ExitCode}: {devHost.Output}");
         Assert.Contains("Stopping: dev host, Graph emulator, Azurite (SIGINT).", devHost.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Exception", devHost.Output, StringComparison.Ordinal);
+        Assert.False(devHost.Output.Contains("Exception", StringComparison.Ordinal), devHost.Output);
         Assert.All(azurite, p => Assert.False(ToolProcess.IsRunning(p.Id, p.CommandLine), $"Azurite (pid {p.Id}) outlived the dev host."));
     }
 

@@ -75,7 +75,11 @@ internal sealed class ToolProcess : IAsyncDisposable
     {
         var start = StartInfo(tool, args);
         start.ArgumentList.Insert(0, start.FileName);
-        start.FileName = "/usr/bin/setsid"; // runs dotnet in its own process: the id stays the tool's
+        start.ArgumentList.Insert(0, "/usr/bin/setsid"); // runs dotnet in its own process: the id stays the tool's
+        // A terminal's tool takes Ctrl+C; a test run started in the background (`.ci/run &`) has SIGINT and SIGQUIT
+        // ignored, which children inherit and .NET respects: give the tool back the defaults a terminal gives it.
+        start.ArgumentList.Insert(0, "--default-signal=INT,QUIT");
+        start.FileName = "/usr/bin/env";
         return new ToolProcess(Process.Start(start)!);
     }
 
@@ -115,6 +119,20 @@ internal sealed class ToolProcess : IAsyncDisposable
     public void Signal(string name) => Kill("-" + name, Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Sends a signal to the tool's whole process group, as a terminal does on Ctrl+C.</summary>
+    /// <summary>The process's signal masks and its group, as /proc shows them: why a signal may not have arrived.</summary>
+    public string SignalState()
+    {
+        try
+        {
+            var status = File.ReadAllLines($"/proc/{Id}/status").Where(l => l.StartsWith("Sig", StringComparison.Ordinal) || l.StartsWith("NSpgid", StringComparison.Ordinal));
+            return string.Join("; ", status);
+        }
+        catch (IOException)
+        {
+            return "gone";
+        }
+    }
+
     public void SignalGroup(string name) => Kill("-" + name, "--", "-" + Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static void Kill(params string[] args)

@@ -11,11 +11,26 @@ public sealed class RegistrationFunctions(AutopilotSync sync, RegistrationSweepe
     public Task SyncAutopilot(
         [TimerTrigger(TriggerOptions.AutopilotSyncScheduleExpression)] TimerInfo timer,
         CancellationToken cancellationToken) =>
-        sync.RunAsync(cancellationToken);
+        UntilHostStopsAsync(sync.RunAsync, cancellationToken);
 
     [Function(nameof(SweepUnsettledDevices))]
     public Task SweepUnsettledDevices(
         [TimerTrigger(TriggerOptions.SweepScheduleExpression)] TimerInfo timer,
         CancellationToken cancellationToken) =>
-        sweeper.SweepAsync(cancellationToken);
+        UntilHostStopsAsync(sweeper.SweepAsync, cancellationToken);
+
+    /// <summary>
+    /// A run cut short by the host stopping is not a failure: what it did is stored, and the next run (here or on
+    /// another instance) goes on from there. Logging it as a failed execution would raise the alerts for nothing.
+    /// </summary>
+    private static async Task UntilHostStopsAsync(Func<CancellationToken, Task> run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await run(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
 }
