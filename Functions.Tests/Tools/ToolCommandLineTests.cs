@@ -39,6 +39,7 @@ public sealed class ToolCommandLineTests
     [InlineData("StormBenchmark", new[] { "--devices", "many" }, "--devices expects a whole number (0 or more), got 'many'; see --help")]
     [InlineData("StormBenchmark", new[] { "--no-baseline=yes" }, "--no-baseline takes no value; see --help")]
     [InlineData("StormBenchmark", new[] { "--time-scale", "0" }, "--time-scale must be above 0; see --help")]
+    [InlineData("StormBenchmark", new[] { "--outage-after-imports", "half" }, "--outage-after-imports expects a whole number (0 or more), got 'half'; see --help")]
     [InlineData("StormBenchmark", new[] { "--GraphEmulator:TimeScale", "1" }, "unknown option --GraphEmulator:TimeScale; see --help")]
     [InlineData("ReportBenchmark", new[] { "8000" }, "unexpected argument '8000'; see --help")]
     [InlineData("ManifestBenchmark", new[] { "--rows", "many" }, "--rows expects whole numbers (0 or more) separated by commas, got 'many'; see --help")]
