@@ -38,6 +38,9 @@ public sealed class ToolCommandLineTests
     [InlineData("StormBenchmark", new[] { "--devices" }, "--devices needs a value; see --help")]
     [InlineData("StormBenchmark", new[] { "--devices", "many" }, "--devices expects a whole number (0 or more), got 'many'; see --help")]
     [InlineData("StormBenchmark", new[] { "--no-baseline=yes" }, "--no-baseline takes no value; see --help")]
+    [InlineData("StormBenchmark", new[] { "--time-scale", "0" }, "--time-scale must be above 0; see --help")]
+    [InlineData("StormBenchmark", new[] { "--outage-after-imports", "half" }, "--outage-after-imports expects a whole number (0 or more), got 'half'; see --help")]
+    [InlineData("StormBenchmark", new[] { "--GraphEmulator:TimeScale", "1" }, "unknown option --GraphEmulator:TimeScale; see --help")]
     [InlineData("ReportBenchmark", new[] { "8000" }, "unexpected argument '8000'; see --help")]
     [InlineData("ManifestBenchmark", new[] { "--rows", "many" }, "--rows expects whole numbers (0 or more) separated by commas, got 'many'; see --help")]
     [InlineData("DevHost", new[] { "--Graph:BaseUrl" }, "--Graph:BaseUrl needs a value; see --help")]
@@ -56,9 +59,9 @@ public sealed class ToolCommandLineTests
     [Fact]
     public async Task The_storm_stops_on_SIGTERM_and_so_does_the_Azurite_it_started()
     {
-        // Time scale 0.1 stretches the pipeline's delays (first poll after 40 s): the storm is still running when signalled.
+        // Time scale 0.1 stretches Intune and the pipeline ten times (first look at an import after 10 min): the storm is still running when signalled.
         await using var storm = ToolProcess.Start("StormBenchmark", "--devices", "20", "--no-baseline", "--no-probe", "--time-scale", "0.1");
-        await storm.WaitForOutputAsync("[batched] storm: 20 devices", TimeSpan.FromSeconds(120));
+        await storm.WaitForOutputAsync("[product] storm: 20 devices", TimeSpan.FromSeconds(120));
         var azurite = storm.Children().Where(p => p.CommandLine.Contains("azurite", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(azurite);
 

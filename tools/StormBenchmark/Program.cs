@@ -12,9 +12,12 @@ return await stop.RunAsync(cancellationToken => RunAsync(settings, cancellationT
 
 static async Task<int> RunAsync(StormSettings settings, CancellationToken cancellationToken)
 {
+    var model = new RealisticModel(settings);
     var fleet = Fleet.Generate(settings.Devices, settings.Seed);
-    Console.WriteLine($"First-boot storm benchmark: {fleet.Count} devices over {fleet.Select(d => d.SchoolUai).Distinct().Count()} schools, " +
-                      $"{settings.Concurrency} clients, Intune throttling (100 writes / 1,000 requests per 20 s) at time scale {settings.TimeScale}, {Environment.ProcessorCount} cores.");
+    Console.WriteLine($"First-boot storm under Intune's model: {fleet.Count} devices over {fleet.Select(d => d.SchoolUai).Distinct().Count()} schools, " +
+                      $"{settings.Concurrency} clients, time scale {F(settings.TimeScale)}, other apps {settings.BackgroundWrites} writes / {settings.BackgroundRequests} requests " +
+                      $"per window, {Environment.ProcessorCount} cores, load average {LoadAverage()}.");
+    Console.WriteLine($"Product settings: {string.Join(", ", model.ProductSettings().Select(s => $"{s.Key}={s.Value}"))}");
 
     if (settings.QueueProbe)
     {
@@ -33,28 +36,20 @@ static async Task<int> RunAsync(StormSettings settings, CancellationToken cancel
         }
     }
 
-    var results = new List<StormResult> { await StormRun.RunAsync("batched", settings, settings.BatchSize, fleet, cancellationToken) };
+    var results = new List<RunResult> { await StormRun.RunAsync(settings, model, fleet, cancellationToken) };
     if (settings.Baseline)
     {
-        results.Add(await StormRun.RunAsync("per-device", settings, 1, fleet, cancellationToken));
+        var devices = fleet.Take(Math.Min(settings.BaselineDevices, fleet.Count)).ToList();
+        results.Add(await BaselineRun.RunAsync(settings, model, devices, cancellationToken));
     }
 
-    Console.WriteLine();
-    Console.WriteLine("| mode | devices | accepted/s | accept p50 ms | p95 ms | p99 ms | all settled after s | tail after last accept s | registered | failed | lost | Graph writes | writes/device | Graph requests | 429s | import actions |");
-    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    foreach (var r in results)
-    {
-        Console.WriteLine($"| {r.Mode} | {r.Devices} | {F(r.AcceptedPerSecond)} | {F(r.P50Ms)} | {F(r.P95Ms)} | {F(r.P99Ms)} | {F(r.DrainSeconds)} | {F(r.TailAfterLastAcceptSeconds)} | {r.Registered} | {r.Failed} | {r.Lost} | {r.GraphWrites} | {F(r.WritesPerDevice, "F4")} | {r.GraphRequests} | {r.Throttled} | {r.ImportActions} |");
-    }
-
-    if (results.Count == 2)
-    {
-        Console.WriteLine();
-        Console.WriteLine($"Drain ratio (per-device / batched): {F(results[1].DrainSeconds / results[0].DrainSeconds)}x; " +
-                          $"Graph writes ratio: {F((double)results[1].GraphWrites / Math.Max(1, results[0].GraphWrites))}x");
-    }
-
-    return results.Any(r => r.Lost != 0) ? 1 : 0;
+    Report.Print(settings, model, results);
+    Console.WriteLine($"Load average at the end: {LoadAverage()}.");
+    return results.Any(r => r.Lost != 0 || r.RecordsLeft != 0) ? 1 : 0;
 }
 
-static string F(double v, string format = "F1") => v.ToString(format, CultureInfo.InvariantCulture);
+// The machine is shared: the figures are only comparable with its load beside them.
+static string LoadAverage() =>
+    File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+static string F(double v, string format = "0.##") => v.ToString(format, CultureInfo.InvariantCulture);
