@@ -14,6 +14,9 @@ public enum DeviceStatus
 
     /// <summary>Registration failed with a reason (settled; an administrator can retry).</summary>
     Failed,
+
+    /// <summary>Not in the purchase inventory and held by the unknown-device policy: nothing is sent to Graph until an administrator approves.</summary>
+    Held,
 }
 
 /// <summary>The names statuses have on the wire and in storage (camelCase, as the contract writes them).</summary>
@@ -27,6 +30,7 @@ public static class DeviceStatusNames
         DeviceStatus.Registering => "registering",
         DeviceStatus.Registered => "registered",
         DeviceStatus.Failed => "failed",
+        DeviceStatus.Held => "held",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 
