@@ -110,12 +110,12 @@ public static class AuditEvents
         New(AuditEventTypes.ReportFundingBuilt, actor, null, null, now,
             new JsonObject { ["reportDate"] = reportDate, ["devicesRegistered"] = devicesRegistered, ["erdfAmountEur"] = erdfAmountEur });
 
-    /// <summary>A manifest import and what it did (the rows it added are in the inventory, named by the manifest id).</summary>
-    public static AuditEvent InventoryManifestImported(string manifestId, string name, string format, int rows, int accepted, int updated, int unchanged, int rejected, AuditActor administrator, DateTimeOffset now) =>
+    /// <summary>A manifest import and what it did (the rows it added are in the inventory, named by the manifest id; the devices it pre-registered or started again).</summary>
+    public static AuditEvent InventoryManifestImported(string manifestId, string name, string format, int rows, int accepted, int updated, int unchanged, int rejected, int preRegistered, AuditActor administrator, DateTimeOffset now) =>
         New(AuditEventTypes.InventoryManifestImported, administrator, null, null, now, new JsonObject
         {
             ["manifestId"] = manifestId, ["name"] = name, ["format"] = format, ["rows"] = rows, ["accepted"] = accepted,
-            ["updated"] = updated, ["unchanged"] = unchanged, ["rejected"] = rejected,
+            ["updated"] = updated, ["unchanged"] = unchanged, ["rejected"] = rejected, ["preRegistered"] = preRegistered,
         });
 
     /// <summary>A serial's purchase data changed by a manifest line: the changed fields before and after (a hash by its digest).</summary>

@@ -83,6 +83,7 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<FundingReportStore>();
         services.AddSingleton<FundingReportService>();
         services.AddSingleton<InventoryStore>();
+        services.AddSingleton<PreRegistration>();
         services.AddSingleton<ManifestImporter>();
         services.AddSingleton<DashboardAssets>();
         services.AddHostedService<StorageInitializer>();
