@@ -11,6 +11,7 @@ import { renderTrail, showTrail } from "./device-trail.js";
 import { byTest, hideMessage, showMessage } from "./dom.js";
 import { loadFailedDevices, renderFailedDevices } from "./failed-devices.js";
 import { buildReport, downloadCsv, loadReport, renderReport } from "./funding.js";
+import { loadHeldDevices, renderHeldDevices } from "./held-devices.js";
 import { setLanguage, t, time, translatePage } from "./i18n.js";
 import { loadInventory, renderInventory, uploadManifest } from "./inventory.js";
 import { problemText } from "./problem.js";
@@ -21,6 +22,7 @@ let config = null;
 // What the last refresh loaded; the funding report and the device trail keep theirs in their modules.
 let schools = [];
 let failed = [];
+let held = [];
 let updatedAt = null;
 let refreshing = false;
 let timer = 0;
@@ -72,6 +74,7 @@ async function refresh() {
   try {
     schools = await apiJson("schools");
     failed = await loadFailedDevices(schools);
+    held = await loadHeldDevices(schools);
     await loadReport();
     await loadInventory();
     updatedAt = new Date();
@@ -88,6 +91,7 @@ function renderAll() {
   renderProgress(schools, config.deviceTarget);
   renderSchools(schools);
   renderFailedDevices(schools, failed, refresh);
+  renderHeldDevices(schools, held, refresh);
   renderReport();
   renderInventory(schools);
   renderTrail();
