@@ -66,12 +66,7 @@ param rotationGracePeriod string = '7.00:00:00'
 @description('Enrolment__TimestampTolerance: allowed distance between a device\'s clock and the server\'s.')
 param timestampTolerance string = '00:05:00'
 
-@description('Enrolment__UnknownDevices: first enrolment of a serial not in the school\'s purchase inventory: accept, hold (until an administrator approves) or reject.')
-@allowed([
-  'accept'
-  'hold'
-  'reject'
-])
+@description('Enrolment__UnknownDevices: first enrolment of a serial not in the school\'s purchase inventory: accept, hold (until an administrator approves) or reject; any other value stops the app at start.')
 param unknownDevices string = 'accept'
 
 @description('EnrolmentLimits__PerSourceBurst: attempts one source address may make at once.')
