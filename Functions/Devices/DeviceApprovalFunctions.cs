@@ -2,14 +2,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Sarthe.Enrolment.Auth;
-using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.OpenApi;
 
 namespace Sarthe.Enrolment.Devices;
 
-/// <summary>The route by which an administrator approves a held device.</summary>
-public sealed class DeviceApprovalFunctions(DeviceApproval approval, InventoryStore inventory, AdminAuthenticator admins)
+/// <summary>The route by which an administrator approves a device that the unknown-device policy held.</summary>
+public sealed class DeviceApprovalFunctions(DeviceAdministration administration, InventoryStore inventory, AdminAuthenticator admins)
 {
     [ApiOperation("Approve a held device: it goes on to registration")]
     [RequiresRole(AdminRoles.Admin)]
@@ -22,11 +21,6 @@ public sealed class DeviceApprovalFunctions(DeviceApproval approval, InventorySt
         string serialNumber,
         CancellationToken cancellationToken) =>
         admins.RunAsync(this, request, async (administrator, ct) =>
-            await approval.ApproveAsync(serialNumber, administrator.Actor, ct) switch
-            {
-                DeviceActionOutcome.Done done => ApiResult.Json(await inventory.WithInventoryAsync(DeviceRecord.From(done.Device), ct), StatusCodes.Status202Accepted),
-                DeviceActionOutcome.NotAllowed refused => Problem.Conflict(refused.Detail),
-                _ => Problem.UnknownDevice(serialNumber),
-            },
+            await DeviceActionAnswer.ToResultAsync(await administration.ApproveAsync(serialNumber, administrator.Actor, ct), serialNumber, inventory, DeviceActionAnswer.Accepted, ct),
             cancellationToken);
 }

@@ -61,7 +61,6 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<SchoolKeyCache>();
         services.AddSingleton<DeviceStore>();
         services.AddSingleton<DeviceAdministration>();
-        services.AddSingleton<DeviceApproval>();
         services.AddSingleton<AuditPublisher>();
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<EnrolmentService>();

@@ -54,18 +54,7 @@ internal static class PreRegistrationDrain
             Console.WriteLine($"[drain {count}] writing the manifest ...");
             await ManifestFile.WriteAsync(path, count, hashBytes, prefix, cancellationToken);
 
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            var heapBaseline = GC.GetTotalMemory(forceFullCollection: true);
-            using var self = Process.GetCurrentProcess();
-            var workingSetBaseline = self.WorkingSet64;
-            long heapPeak = 0, workingSetPeak = 0;
-            await using var sampler = new Timer(_ =>
-            {
-                Interlocked.Exchange(ref heapPeak, Math.Max(Interlocked.Read(ref heapPeak), GC.GetTotalMemory(false)));
-                self.Refresh();
-                Interlocked.Exchange(ref workingSetPeak, Math.Max(Interlocked.Read(ref workingSetPeak), self.WorkingSet64));
-            }, null, 0, 50);
+            await using var memory = new MemoryPeaks(everyMilliseconds: 50);
 
             var clock = Stopwatch.StartNew();
             var imported = await ManifestFile.PostAsync(http, path, cancellationToken);
@@ -92,7 +81,7 @@ internal static class PreRegistrationDrain
             string F(double v, string format = "F2") => v.ToString(format, CultureInfo.InvariantCulture);
             return $"| {count:N0} | {F(importSeconds)} | {(registered + failed < count ? "not within " + F(timeout.TotalMinutes, "F0") + " min" : F(drainSeconds))} | {registered} | {failed} | " +
                    $"{counters.ImportActions} | {F((double)counters.ImportActions / count, "F4")} | {counters.Writes} | {counters.IdentityDeletes} | {counters.Requests} | {counters.ThrottledByApp + counters.ThrottledByTenant} | " +
-                   $"{F(Math.Max(0, heapPeak - heapBaseline) / 1048576.0)} | {F(Math.Max(0, workingSetPeak - workingSetBaseline) / 1048576.0)} |";
+                   $"{F(memory.HeapMb)} | {F(memory.WorkingSetMb)} |";
         }
         finally
         {

@@ -64,18 +64,7 @@ static async Task<string> MeasureAsync(HttpClient http, int count, int hashBytes
         await ManifestFile.WriteAsync(path, count, hashBytes, prefix, cancellationToken);
         var fileMb = new FileInfo(path).Length / 1_000_000.0;
 
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var heapBaseline = GC.GetTotalMemory(forceFullCollection: true);
-        using var self = Process.GetCurrentProcess();
-        var workingSetBaseline = self.WorkingSet64;
-        long heapPeak = 0, workingSetPeak = 0;
-        using var sampler = new Timer(_ =>
-        {
-            Interlocked.Exchange(ref heapPeak, Math.Max(Interlocked.Read(ref heapPeak), GC.GetTotalMemory(false)));
-            self.Refresh();
-            Interlocked.Exchange(ref workingSetPeak, Math.Max(Interlocked.Read(ref workingSetPeak), self.WorkingSet64));
-        }, null, 0, 20);
+        var memory = new MemoryPeaks(everyMilliseconds: 20);
 
         var clock = Stopwatch.StartNew();
         JsonElement first;
@@ -85,7 +74,7 @@ static async Task<string> MeasureAsync(HttpClient http, int count, int hashBytes
         }
 
         var importSeconds = clock.Elapsed.TotalSeconds;
-        await sampler.DisposeAsync();
+        await memory.DisposeAsync();
 
         clock.Restart();
         var again = await ManifestFile.PostAsync(http, path, cancellationToken);
@@ -93,8 +82,8 @@ static async Task<string> MeasureAsync(HttpClient http, int count, int hashBytes
 
         Console.WriteLine($"[{count}] {first.GetProperty("accepted").GetInt32()} accepted, {first.GetProperty("rejected").GetArrayLength()} rejected in {importSeconds:F1} s; again: {again.GetProperty("unchanged").GetInt32()} unchanged in {againSeconds:F1} s");
         string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
-        return $"| {count:N0} | {F(fileMb)} | {F(importSeconds)} | {F(count / importSeconds)} | {F(Math.Max(0, heapPeak - heapBaseline) / 1048576.0)} | " +
-               $"{F(Math.Max(0, workingSetPeak - workingSetBaseline) / 1048576.0)} | {F(againSeconds)} | {first.GetProperty("accepted").GetInt32()} / {again.GetProperty("unchanged").GetInt32()} |";
+        return $"| {count:N0} | {F(fileMb)} | {F(importSeconds)} | {F(count / importSeconds)} | {F(memory.HeapMb)} | " +
+               $"{F(memory.WorkingSetMb)} | {F(againSeconds)} | {first.GetProperty("accepted").GetInt32()} / {again.GetProperty("unchanged").GetInt32()} |";
     }
     finally
     {
