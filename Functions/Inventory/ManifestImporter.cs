@@ -144,7 +144,9 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
                 }
 
                 // Every stored line with a hash, new or not: pre-registration creates each device once, and completes a cut-short import.
-                var candidates = batch.Select((row, i) => row.HardwareHash is { } hash && applied[i].Stored is { } stored ? new PreRegistrationCandidate(stored, hash) : null)
+                var candidates = batch.Select((row, i) => row.HardwareHash is { } hash && applied[i].Stored is { } stored
+                        ? new PreRegistrationCandidate(stored, hash, claims?.ContainsKey(row.SerialNumber))
+                        : null)
                     .OfType<PreRegistrationCandidate>().ToList();
                 if (candidates.Count > 0)
                 {
