@@ -12,7 +12,8 @@ using Sarthe.Tools;
 var command = new CommandLine("dotnet run -c Release --project tools/ManifestBenchmark --",
     "Manifest import at scale: programme manifests with hardware hashes, generated to a temporary file and posted\n" +
     "over HTTP to one fresh dev host (Azurite in memory), smallest first as the baseline; for each, the import time,\n" +
-    "the managed heap and working set peaks during it, then the same file again (every line unchanged).",
+    "the managed heap and working set peaks during it, then the same file again (every line unchanged). With --drain,\n" +
+    "the pre-registration of such a file instead: from the import to every device registered in the Graph emulator.",
     "--rows 2000,20000   or   --drain 2000,20000");
 var sizes = command.IntList("--rows", [2000, 20_000], "lines per file, one import each, in this order (the first is the baseline)");
 var hashBytes = command.Int("--hash-bytes", 3000, "bytes of each random hardware hash (3,000 bytes are 4,000 characters of base64, as Get-WindowsAutopilotInfo writes)");
