@@ -6,10 +6,10 @@ namespace Sarthe.Enrolment.Tests.Domain;
 /// <summary>The transitions of the unknown-device policy (hold, approve) and of pre-registration, allowed and refused.</summary>
 public sealed class HeldAndPreRegisteredDeviceTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 28, 8, 0, 0, TimeSpan.Zero);
-    private static readonly DeviceKey Key = new("0720001K", "5CG1234XYZ");
-    private static readonly DeviceDescription Laptop = new("laptop", "HP", "ProBook 440 G8", "AAAA", "SARTHE-000123");
-    private static readonly AuditActor Admin = AuditActor.Administrator("admin-1");
+    private static readonly DateTimeOffset T0 = DeviceLifecycleTests.T0;
+    private static readonly DeviceKey Key = DeviceLifecycleTests.Key;
+    private static readonly DeviceDescription Laptop = DeviceLifecycleTests.Laptop;
+    private static readonly AuditActor Admin = DeviceLifecycleTests.Admin;
 
     [Fact]
     public void A_held_enrolment_is_stored_held_with_its_enrolment_and_held_events_and_is_not_on_its_way()
@@ -110,5 +110,5 @@ public sealed class HeldAndPreRegisteredDeviceTests
         Assert.Equal(Admin, replaced.Actor);
     }
 
-    private static string[] Types(Device device) => device.PendingEvents.Select(e => e.Type).ToArray();
+    private static string[] Types(Device device) => DeviceLifecycleTests.Types(device);
 }

@@ -46,7 +46,6 @@ internal static class PreRegistrationDrain
         await using var host = await RunningDevHost.StartAsync(options, cancellationToken);
         using var http = new HttpClient { BaseAddress = new Uri(host.BaseUrl, "api/"), Timeout = TimeSpan.FromMinutes(10) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", host.Tokens.CreateToken([AdminRoles.Admin]));
-        var devices = new TableServiceClient(host.StorageConnectionString).GetTableClient(TableNames.Devices);
 
         var path = Path.Combine(Path.GetTempPath(), $"manifest-drain-{Guid.NewGuid():N}.csv");
         try
@@ -66,7 +65,7 @@ internal static class PreRegistrationDrain
             while (registered + failed < count && clock.Elapsed < timeout)
             {
                 await Task.Delay(2000, cancellationToken);
-                (registered, failed) = await CountAsync(devices, cancellationToken);
+                (registered, failed) = await SettledDevices.CountAsync(host, cancellationToken);
                 if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(30))
                 {
                     lastReport = clock.Elapsed;
@@ -87,21 +86,6 @@ internal static class PreRegistrationDrain
         {
             File.Delete(path);
         }
-    }
-
-    private static async Task<(int Registered, int Failed)> CountAsync(TableClient devices, CancellationToken cancellationToken)
-    {
-        var (registered, failed) = (0, 0);
-        await foreach (var row in devices.QueryAsync<TableEntity>(maxPerPage: 1000, select: ["Status"], cancellationToken: cancellationToken))
-        {
-            switch (row.GetString("Status"))
-            {
-                case "registered": registered++; break;
-                case "failed": failed++; break;
-            }
-        }
-
-        return (registered, failed);
     }
 
     private static string Scaled(TimeSpan value, double scale) => TimeSpan.FromTicks((long)(value.Ticks / scale)).ToString();

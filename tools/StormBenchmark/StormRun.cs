@@ -85,7 +85,6 @@ public static class StormRun
         var acceptSeconds = clock.Elapsed.TotalSeconds;
         await progress.DisposeAsync();
 
-        var devices = new TableServiceClient(host.StorageConnectionString).GetTableClient(TableNames.Devices);
         var (registered, failed) = (0, 0);
         var deadline = clock.Elapsed + settings.Timeout;
         var lastReport = TimeSpan.Zero;
@@ -94,7 +93,7 @@ public static class StormRun
             var graph = host.Graph!.State.Counters;
             if (graph.IdentitiesImported >= fleet.Count || clock.Elapsed - lastReport > TimeSpan.FromSeconds(10))
             {
-                (registered, failed) = await CountSettledAsync(devices, cancellationToken);
+                (registered, failed) = await SettledDevices.CountAsync(host, cancellationToken);
                 if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(10))
                 {
                     lastReport = clock.Elapsed;
@@ -155,21 +154,6 @@ public static class StormRun
         request.Headers.Add(EnrolmentSignature.TimestampHeader, timestamp);
         request.Headers.Add(EnrolmentSignature.SignatureHeader, EnrolmentSignature.Sign(key, timestamp, body));
         return http.SendAsync(request, cancellationToken);
-    }
-
-    private static async Task<(int Registered, int Failed)> CountSettledAsync(TableClient devices, CancellationToken cancellationToken)
-    {
-        var (registered, failed) = (0, 0);
-        await foreach (var row in devices.QueryAsync<TableEntity>(maxPerPage: 1000, select: ["Status"], cancellationToken: cancellationToken))
-        {
-            switch (row.GetString("Status"))
-            {
-                case "registered": registered++; break;
-                case "failed": failed++; break;
-            }
-        }
-
-        return (registered, failed);
     }
 
     private static double Percentile(double[] sorted, double p) =>
