@@ -95,6 +95,8 @@ public sealed class PreRegistrationTests(BackendFixture backend)
     {
         var serial = Enroller.NewSerial("CLAIMED");
         await Manifests.ImportAsync(backend, $"{Header}\n{Line(serial)}\n");
+        // The sync's next run pre-registers it (seconds after the import), claiming the serial for its school.
+        await Eventually.MatchesAsync(() => backend.DeviceAsync(serial), d => d is not null, because: "pre-registered");
 
         using var elsewhere = await backend.Enroller.EnrolAsync(serial, Other);
 

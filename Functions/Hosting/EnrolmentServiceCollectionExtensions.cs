@@ -82,6 +82,7 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<FundingReportStore>();
         services.AddSingleton<FundingReportService>();
         services.AddSingleton<InventoryStore>();
+        services.AddSingleton<PreRegistrationQueue>();
         services.AddSingleton<PreRegistration>();
         services.AddSingleton<ManifestImporter>();
         services.AddSingleton<DashboardAssets>();

@@ -13,6 +13,7 @@ public static class TableNames
     public const string FundingReports = "FundingReports";
     public const string Inventory = "Inventory";
     public const string InventoryManifests = "InventoryManifests";
+    public const string PreRegistrations = "PreRegistrations";
 
-    public static readonly IReadOnlyList<string> All = [Schools, SchoolKeys, Devices, DeviceSerials, AuditEvents, RegistrationOutbox, AutopilotImports, FundingReports, Inventory, InventoryManifests];
+    public static readonly IReadOnlyList<string> All = [Schools, SchoolKeys, Devices, DeviceSerials, AuditEvents, RegistrationOutbox, AutopilotImports, FundingReports, Inventory, InventoryManifests, PreRegistrations];
 }

@@ -143,14 +143,14 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
                     await audit.PublishAsync(updated, stop.Token);
                 }
 
-                // Every stored line with a hash, new or not: pre-registration creates each device once, and completes a cut-short import.
+                // Every stored line with a hash, new or not, queued for pre-registration: it creates each device once, and completes a cut-short import.
                 var candidates = batch.Select((row, i) => row.HardwareHash is { } hash && applied[i].Stored is { } stored
                         ? new PreRegistrationCandidate(stored, hash, claims?.ContainsKey(row.SerialNumber))
                         : null)
                     .OfType<PreRegistrationCandidate>().ToList();
                 if (candidates.Count > 0)
                 {
-                    Interlocked.Add(ref run.PreRegistered, await preRegistration.RegisterAsync(candidates, run.ManifestId, run.Administrator, stop.Token));
+                    Interlocked.Add(ref run.PreRegistered, await preRegistration.QueueAsync(candidates, run.ManifestId, run.Administrator, stop.Token));
                 }
             }
 

@@ -23,8 +23,60 @@ public sealed record PreRegistrationCandidate(InventoryEntity Row, string Hardwa
 /// read, one range read each. A failed device whose line brings another hash starts again with it, as when the device
 /// itself sends one (<see cref="Device.TryReplaceHash"/>).
 /// </summary>
-public sealed class PreRegistration(DeviceStore devices, RegistrationOutbox outbox, DeviceEvents events, TimeProvider time, ILogger<PreRegistration> logger)
+public sealed class PreRegistration(
+    DeviceStore devices,
+    InventoryStore inventory,
+    PreRegistrationQueue queue,
+    RegistrationOutbox outbox,
+    DeviceEvents events,
+    TimeProvider time,
+    ILogger<PreRegistration> logger)
 {
+    /// <summary>Lines taken from the queue at once: one range read of devices per school of them, then their writes.</summary>
+    public const int BatchSize = 100;
+
+    /// <summary>
+    /// In the import request, after a batch is stored: its lines with a hash are queued (one transaction per 100 small
+    /// rows) for the Autopilot sync, which creates their devices (<see cref="DrainAsync"/>). Returns how many.
+    /// </summary>
+    public async Task<int> QueueAsync(IReadOnlyList<PreRegistrationCandidate> candidates, string manifestId, AuditActor importedBy, CancellationToken cancellationToken)
+    {
+        await queue.AddAsync(candidates.Select(c => new PendingPreRegistration(c.Row.SerialNumber, manifestId, importedBy)).ToList(), time.GetUtcNow(), cancellationToken);
+        return candidates.Count;
+    }
+
+    /// <summary>
+    /// In the Autopilot sync (one instance at a time): pre-registers queued lines, oldest first, up to
+    /// <paramref name="maxBatches"/> batches, each read again from the inventory (its current school and hash); a line
+    /// whose row went or lost its hash is dropped. Returns how many devices were created or started again.
+    /// </summary>
+    public async Task<int> DrainAsync(int maxBatches, CancellationToken cancellationToken)
+    {
+        var done = 0;
+        for (var i = 0; i < maxBatches && !cancellationToken.IsCancellationRequested; i++)
+        {
+            var pending = await queue.TakeOldestAsync(BatchSize, cancellationToken);
+            if (pending.Count == 0)
+            {
+                break;
+            }
+
+            var rows = new InventoryEntity?[pending.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, pending.Count), Options(SchoolsAtOnce * WritesPerSchool, cancellationToken),
+                async (j, ct) => rows[j] = await inventory.GetAsync(pending[j].SerialNumber, ct, withHash: true));
+            foreach (var manifest in pending.Select((line, j) => (line, row: rows[j])).Where(p => p.row is { HardwareHash: not null })
+                         .GroupBy(p => (p.line.ManifestId, p.line.ImportedBy)))
+            {
+                done += await RegisterAsync(manifest.Select(p => new PreRegistrationCandidate(p.row!, p.row!.HardwareHash!, null)).ToList(),
+                    manifest.Key.ManifestId, manifest.Key.ImportedBy, cancellationToken);
+            }
+
+            await queue.RemoveAsync(pending, cancellationToken);
+        }
+
+        return done;
+    }
+
     // Above this many devices in a batch's serial range of one school, its devices are read one by one.
     private const int MaxRangeRows = 1000;
 
@@ -33,7 +85,7 @@ public sealed class PreRegistration(DeviceStore devices, RegistrationOutbox outb
     private const int WritesPerSchool = 4;
 
     /// <summary>Pre-registers the candidates of one batch; returns how many devices it created or started again.</summary>
-    public async Task<int> RegisterAsync(IReadOnlyList<PreRegistrationCandidate> candidates, string manifestId, AuditActor importedBy, CancellationToken cancellationToken)
+    private async Task<int> RegisterAsync(IReadOnlyList<PreRegistrationCandidate> candidates, string manifestId, AuditActor importedBy, CancellationToken cancellationToken)
     {
         var queued = new ConcurrentBag<Device>();
         var replacedHashes = new ConcurrentBag<Device>();

@@ -23,12 +23,16 @@ public sealed class AutopilotSync(
     ImportMonitor monitor,
     AutopilotWatcher watcher,
     ImportCleaner cleaner,
+    Inventory.PreRegistration preRegistration,
     GraphBudget budget,
     PipelineGauges gauges,
     IOptions<RegistrationOptions> options,
     TimeProvider time,
     ILogger<AutopilotSync> logger)
 {
+    /// <summary>Manifest lines pre-registered per pass at the most (100 each): a 20,000-line file takes about ten passes.</summary>
+    private const int PreRegistrationBatchesPerPass = 20;
+
     private DateTimeOffset _nextImportCheck = DateTimeOffset.MinValue;
     private DateTimeOffset _nextAutopilotCheck = DateTimeOffset.MinValue;
     private DateTimeOffset _graphAvailableAt = DateTimeOffset.MinValue;
@@ -72,6 +76,8 @@ public sealed class AutopilotSync(
         var settings = options.Value;
         while (time.GetElapsedTime(started) < settings.MaxSyncRun && !cancellationToken.IsCancellationRequested)
         {
+            // Manifest lines waiting to be pre-registered become devices in the outbox first (storage only, bounded).
+            await preRegistration.DrainAsync(PreRegistrationBatchesPerPass, cancellationToken);
             var inFlight = await imports.ListAsync(cancellationToken);
             await FinishPlanningAsync(inFlight, cancellationToken);
             var ready = inFlight.Count(i => i.Stage is ImportStage.Ready or ImportStage.Planned);
