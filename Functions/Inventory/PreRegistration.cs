@@ -13,15 +13,14 @@ namespace Sarthe.Enrolment.Inventory;
 public sealed record PreRegistrationCandidate(InventoryEntity Row, string HardwareHash, bool? Claimed);
 
 /// <summary>
-/// Registration before first boot: the manifest lines of a batch that carry a hardware hash become devices of their
-/// school, received and in the registration outbox, as a first enrolment would make them (the same serial claim, so a
-/// later enrolment at another school is refused; the same pipeline, batched into Autopilot imports under the shared
-/// Graph budget). Run by the importer after each batch is stored, for every stored line with a hash, changed or not:
-/// a device is created once, so the same manifest again creates nothing, and what a crash left half-done is completed
-/// (a claim without its device; a device without its outbox row is driven again by the sweep). A device can exist
-/// only where a claim does (the claim is written first), so only the schools of claimed serials have their devices
-/// read, one range read each. A failed device whose line brings another hash starts again with it, as when the device
-/// itself sends one (<see cref="Device.TryReplaceHash"/>).
+/// Registration before first boot: the manifest lines that carry a hardware hash become devices of their school,
+/// received and in the registration outbox, as a first enrolment would make them (the same serial claim, so a later
+/// enrolment at another school is refused; the same pipeline, batched into Autopilot imports under the shared Graph
+/// budget). The import request only queues the lines (<see cref="QueueAsync"/>); the Autopilot sync drains them
+/// (<see cref="DrainAsync"/>). Every stored line with a hash is queued, changed or not, and a device is created once,
+/// so the same manifest again creates nothing and what a crash left half-done is completed (a claim without its
+/// device; a device without its outbox row is driven again by the sweep). A failed device whose line brings another
+/// hash starts again with it, as when the device itself sends one (<see cref="Device.TryReplaceHash"/>).
 /// </summary>
 public sealed class PreRegistration(
     DeviceStore devices,

@@ -13,7 +13,7 @@ namespace Sarthe.Enrolment.Registration;
 /// of a timer-triggered function is run across all instances": learn.microsoft.com/azure/azure-functions/
 /// functions-bindings-timer#scale-out). It owns every import in flight, so all instances together spend one Graph
 /// budget (<see cref="GraphBudget"/>) and each look at Graph serves every import at once.
-/// Each run: plan imports from the outbox, send what is ready, look at import states, look at Autopilot, delete
+/// Each run: pre-register queued manifest lines (storage only), plan imports from the outbox, send what is ready, look at import states, look at Autopilot, delete
 /// what is settled; while Graph fails or throttles it waits (doubling, up to MaxGraphBackoff) and abandons nothing.
 /// </summary>
 public sealed class AutopilotSync(
