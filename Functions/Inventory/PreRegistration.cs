@@ -34,6 +34,13 @@ public sealed class PreRegistration(
     /// <summary>Lines taken from the queue at once: one range read of devices per school of them, then their writes.</summary>
     public const int BatchSize = 100;
 
+    // Above this many rows in a batch's serial range (inventory, claims, or one school's devices), rows are read one by one.
+    private const int MaxRangeRows = 1000;
+
+    // Schools of a batch handled at once, and writes at once within each: 16 in flight, as the importer's own.
+    private const int SchoolsAtOnce = 4;
+    private const int WritesPerSchool = 4;
+
     /// <summary>
     /// In the import request, after a batch is stored: its lines with a hash are queued (one transaction per 100 small
     /// rows) for the Autopilot sync, which creates their devices (<see cref="DrainAsync"/>). Returns how many.
@@ -45,14 +52,17 @@ public sealed class PreRegistration(
     }
 
     /// <summary>
-    /// In the Autopilot sync (one instance at a time): pre-registers queued lines, oldest first, up to
-    /// <paramref name="maxBatches"/> batches, each read again from the inventory (its current school and hash); a line
-    /// whose row went or lost its hash is dropped. Returns how many devices were created or started again.
+    /// In the Autopilot sync (one instance at a time): pre-registers queued lines, oldest first, 100 at a time, starting
+    /// no batch after <paramref name="budget"/> (the sync's Graph work comes next). Each batch reads its lines'
+    /// inventory rows with their hashes (their current school and hash: a line whose row went or lost its hash is
+    /// dropped) and their serial claims, one range read each (a manifest's serials run in sequence), so that only the
+    /// schools of claimed serials have their devices read. Returns how many devices were created or started again.
     /// </summary>
-    public async Task<int> DrainAsync(int maxBatches, CancellationToken cancellationToken)
+    public async Task<int> DrainAsync(TimeSpan budget, CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         var done = 0;
-        for (var i = 0; i < maxBatches && !cancellationToken.IsCancellationRequested; i++)
+        while (time.GetElapsedTime(started) < budget && !cancellationToken.IsCancellationRequested)
         {
             var pending = await queue.TakeOldestAsync(BatchSize, cancellationToken);
             if (pending.Count == 0)
@@ -60,13 +70,15 @@ public sealed class PreRegistration(
                 break;
             }
 
-            var rows = new InventoryEntity?[pending.Count];
-            await Parallel.ForEachAsync(Enumerable.Range(0, pending.Count), Options(SchoolsAtOnce * WritesPerSchool, cancellationToken),
-                async (j, ct) => rows[j] = await inventory.GetAsync(pending[j].SerialNumber, ct, withHash: true));
-            foreach (var manifest in pending.Select((line, j) => (line, row: rows[j])).Where(p => p.row is { HardwareHash: not null })
-                         .GroupBy(p => (p.line.ManifestId, p.line.ImportedBy)))
+            var serials = pending.Select(p => p.SerialNumber).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var rangeRows = inventory.RangeAsync(serials[0], serials[^1], MaxRangeRows, cancellationToken, withHash: true);
+            var claims = devices.ClaimsInRangeAsync(serials[0], serials[^1], MaxRangeRows, cancellationToken);
+            var rows = await rangeRows ?? await PointReadsAsync(serials, cancellationToken);
+            var claimed = await claims;
+            foreach (var manifest in pending.Where(p => rows.GetValueOrDefault(p.SerialNumber) is { HardwareHash: not null })
+                         .DistinctBy(p => p.SerialNumber).GroupBy(p => (p.ManifestId, p.ImportedBy)))
             {
-                done += await RegisterAsync(manifest.Select(p => new PreRegistrationCandidate(p.row!, p.row!.HardwareHash!, null)).ToList(),
+                done += await RegisterAsync(manifest.Select(p => rows[p.SerialNumber]).Select(row => new PreRegistrationCandidate(row, row.HardwareHash!, claimed?.ContainsKey(row.SerialNumber))).ToList(),
                     manifest.Key.ManifestId, manifest.Key.ImportedBy, cancellationToken);
             }
 
@@ -76,12 +88,18 @@ public sealed class PreRegistration(
         return done;
     }
 
-    // Above this many devices in a batch's serial range of one school, its devices are read one by one.
-    private const int MaxRangeRows = 1000;
-
-    // Schools of a batch handled at once, and writes at once within each: 16 in flight per batch, as the importer's own.
-    private const int SchoolsAtOnce = 4;
-    private const int WritesPerSchool = 4;
+    private async Task<IReadOnlyDictionary<string, InventoryEntity>> PointReadsAsync(IReadOnlyList<string> serials, CancellationToken cancellationToken)
+    {
+        var rows = new ConcurrentDictionary<string, InventoryEntity>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(serials, Options(SchoolsAtOnce * WritesPerSchool, cancellationToken), async (serial, ct) =>
+        {
+            if (await inventory.GetAsync(serial, ct, withHash: true) is { } row)
+            {
+                rows[serial] = row;
+            }
+        });
+        return rows;
+    }
 
     /// <summary>Pre-registers the candidates of one batch; returns how many devices it created or started again.</summary>
     private async Task<int> RegisterAsync(IReadOnlyList<PreRegistrationCandidate> candidates, string manifestId, AuditActor importedBy, CancellationToken cancellationToken)

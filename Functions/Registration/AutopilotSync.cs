@@ -30,9 +30,6 @@ public sealed class AutopilotSync(
     TimeProvider time,
     ILogger<AutopilotSync> logger)
 {
-    /// <summary>Manifest lines pre-registered per pass at the most (100 each): a 20,000-line file takes about ten passes.</summary>
-    private const int PreRegistrationBatchesPerPass = 20;
-
     private DateTimeOffset _nextImportCheck = DateTimeOffset.MinValue;
     private DateTimeOffset _nextAutopilotCheck = DateTimeOffset.MinValue;
     private DateTimeOffset _graphAvailableAt = DateTimeOffset.MinValue;
@@ -77,7 +74,7 @@ public sealed class AutopilotSync(
         while (time.GetElapsedTime(started) < settings.MaxSyncRun && !cancellationToken.IsCancellationRequested)
         {
             // Manifest lines waiting to be pre-registered become devices in the outbox first (storage only, bounded).
-            await preRegistration.DrainAsync(PreRegistrationBatchesPerPass, cancellationToken);
+            await preRegistration.DrainAsync(settings.MaxSyncRun / 3, cancellationToken);
             var inFlight = await imports.ListAsync(cancellationToken);
             await FinishPlanningAsync(inFlight, cancellationToken);
             var ready = inFlight.Count(i => i.Stage is ImportStage.Ready or ImportStage.Planned);
