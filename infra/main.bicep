@@ -66,6 +66,9 @@ param rotationGracePeriod string = '7.00:00:00'
 @description('Enrolment__TimestampTolerance: allowed distance between a device\'s clock and the server\'s.')
 param timestampTolerance string = '00:05:00'
 
+@description('Enrolment__UnknownDevices: first enrolment of a serial not in the school\'s purchase inventory: accept, hold (until an administrator approves) or reject; any other value stops the app at start.')
+param unknownDevices string = 'accept'
+
 @description('EnrolmentLimits__PerSourceBurst: attempts one source address may make at once.')
 param perSourceBurst string = '600'
 
@@ -144,6 +147,7 @@ var tunedSettings = [
   { name: 'FundingReportSchedule', value: fundingReportSchedule }
   { name: 'Enrolment__RotationGracePeriod', value: rotationGracePeriod }
   { name: 'Enrolment__TimestampTolerance', value: timestampTolerance }
+  { name: 'Enrolment__UnknownDevices', value: unknownDevices }
   { name: 'EnrolmentLimits__PerSourceBurst', value: perSourceBurst }
   { name: 'EnrolmentLimits__PerSourcePerMinute', value: perSourcePerMinute }
   { name: 'EnrolmentLimits__PerSchoolBurst', value: perSchoolBurst }

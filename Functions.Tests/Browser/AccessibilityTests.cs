@@ -72,7 +72,7 @@ public sealed class AccessibilityTests(BrowserFixture backend)
         Assert.Empty(dashboard.Errors);
     }
 
-    private static async Task AssertNoViolationsAsync(DashboardPage dashboard, string state)
+    internal static async Task AssertNoViolationsAsync(DashboardPage dashboard, string state)
     {
         var result = await dashboard.Page.RunAxe(Wcag21AA);
         var violations = result.Violations.Select(v =>

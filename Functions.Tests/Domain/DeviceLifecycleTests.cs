@@ -6,10 +6,10 @@ namespace Sarthe.Enrolment.Tests.Domain;
 /// <summary>Every transition of <see cref="Device"/>, allowed and refused, with the audit event it records: plain objects, no storage.</summary>
 public sealed class DeviceLifecycleTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 28, 8, 0, 0, TimeSpan.Zero);
-    private static readonly DeviceKey Key = new("0720001K", "5CG1234XYZ");
-    private static readonly DeviceDescription Laptop = new("laptop", "HP", "ProBook 440 G8", "AAAA", "SARTHE-000123");
-    private static readonly AuditActor Admin = AuditActor.Administrator("admin-1");
+    internal static readonly DateTimeOffset T0 = new(2026, 11, 28, 8, 0, 0, TimeSpan.Zero);
+    internal static readonly DeviceKey Key = new("0720001K", "5CG1234XYZ");
+    internal static readonly DeviceDescription Laptop = new("laptop", "HP", "ProBook 440 G8", "AAAA", "SARTHE-000123");
+    internal static readonly AuditActor Admin = AuditActor.Administrator("admin-1");
 
     private static Device Received() => Device.Enrol(Key, Laptop, T0);
 
@@ -403,7 +403,7 @@ public sealed class DeviceLifecycleTests
         _ => throw new ArgumentOutOfRangeException(nameof(status)),
     };
 
-    private static string[] Types(Device device) => device.PendingEvents.Select(e => e.Type).ToArray();
+    internal static string[] Types(Device device) => device.PendingEvents.Select(e => e.Type).ToArray();
 
     private static string Snapshot(Device d) =>
         $"{d.Status}|{d.Attempt}|{d.UpdatedAt:O}|{d.ImportId}|{d.ImportedIdentityId}|{d.ImportStatus}|{d.AutopilotDeviceId}|{d.ProfileStatus}|{d.LastError}|{d.History}|{d.PendingEvents.Count}";

@@ -139,6 +139,20 @@ public sealed class FundingReportBuilderTests
         Assert.Contains(errors, e => e!.Contains("TimeZone"));
     }
 
+    [Fact]
+    public void A_held_device_is_neither_registered_nor_pending_and_counts_once_approved_and_registered()
+    {
+        var builder = new FundingReportBuilder(Options);
+        builder.AddPurchase("HELD-THEN-REGISTERED", new Purchase("BC-9", "F-9", 400_00));
+        Add(builder, "0720001K", "laptop", ("held", -300)); // still held at the cut-off
+        Add(builder, "0720001K", "HELD-THEN-REGISTERED", "laptop", ("held", -300), ("received", -200), ("registering", -150), ("registered", -100));
+        Add(builder, "0720001K", "laptop", ("held", -300), ("received", 60)); // approved after the cut-off
+
+        var a = builder.Build("2026-11-28", CutOff, Schools).Schools[0];
+
+        Assert.Equal((1, 0, 0, 400.00m), (a.DevicesRegistered, a.DevicesPending, a.DevicesFailed, a.EligibleExpenditureEur));
+    }
+
     private static void Add(FundingReportBuilder builder, string uai, string type, params (string Status, int MinutesFromCutOff)[] steps) =>
         Add(builder, uai, $"SN{Interlocked.Increment(ref _serials)}", type, steps);
 

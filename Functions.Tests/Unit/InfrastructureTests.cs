@@ -107,6 +107,7 @@ public sealed partial class InfrastructureTests
     [Theory]
     [InlineData("Enrolment__RotationGracePeriod")]
     [InlineData("Enrolment__TimestampTolerance")]
+    [InlineData("Enrolment__UnknownDevices")]
     [InlineData("EnrolmentLimits__PerSourceBurst")]
     [InlineData("EnrolmentLimits__PerSchoolBurst")]
     [InlineData("AutopilotSyncSchedule")]

@@ -12,6 +12,8 @@ public static class AuditEventTypes
     public const string DeviceRetryRequested = "device.retry_requested";
     public const string DeviceProfileAssigned = "device.profile_assigned";
     public const string DeviceHashReplaced = "device.hash_replaced";
+    public const string DeviceHeld = "device.held";
+    public const string DeviceApproved = "device.approved";
     public const string DeviceMoved = "device.moved";
     public const string DeviceDeregistered = "device.deregistered";
     public const string SchoolKeyRotated = "school.key_rotated";
@@ -23,6 +25,7 @@ public static class AuditEventTypes
     [
         DeviceEnrolled, DeviceReenrolled, DeviceEnrolmentRejected, DeviceRegistrationStarted, DeviceRegistered,
         DeviceRegistrationFailed, DeviceRetryRequested, DeviceProfileAssigned, DeviceHashReplaced, SchoolKeyRotated, ReportFundingBuilt,
+        DeviceHeld, DeviceApproved,
         InventoryManifestImported, InventoryUpdated, DeviceMoved, DeviceDeregistered,
     ];
 }

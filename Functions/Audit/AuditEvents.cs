@@ -81,9 +81,25 @@ public static class AuditEvents
     /// A failed device enrolled again with another hardware hash: a new attempt, by the device. Neither hash is written
     /// to the trail (the device row keeps the current one).
     /// </summary>
-    public static AuditEvent HashReplaced(Device device) =>
-        ForDeviceState(AuditEventTypes.DeviceHashReplaced, AuditActor.Device(device.SerialNumber), device, device.Attempt, device.RetryRequestedAt ?? device.UpdatedAt,
+    public static AuditEvent HashReplaced(Device device, AuditActor? importedBy = null) =>
+        ForDeviceState(AuditEventTypes.DeviceHashReplaced, importedBy ?? AuditActor.Device(device.SerialNumber), device, device.Attempt, device.RetryRequestedAt ?? device.UpdatedAt,
             new JsonObject { ["attempt"] = device.Attempt, ["previousError"] = device.LastError?.Code, ["enrolmentCount"] = device.EnrolmentCount });
+
+    /// <summary>
+    /// A device pre-registered from a manifest line (it has not booted yet): enrolled by whoever imported the manifest,
+    /// with the manifest's id.
+    /// </summary>
+    public static AuditEvent DevicePreRegistered(Device device, string manifestId, AuditActor importedBy) =>
+        ForDeviceState(AuditEventTypes.DeviceEnrolled, importedBy, device, 1, device.EnrolledAt,
+            new JsonObject { ["deviceType"] = device.DeviceType, ["manufacturer"] = device.Manufacturer, ["model"] = device.Model, ["manifestId"] = manifestId, ["preRegistered"] = true });
+
+    /// <summary>A first enrolment held by the unknown-device policy: its serial is not in the school's purchase inventory.</summary>
+    public static AuditEvent DeviceHeld(Device device) =>
+        ForDeviceState(AuditEventTypes.DeviceHeld, AuditActor.Device(device.SerialNumber), device, 1, device.EnrolledAt.AddMilliseconds(1),
+            new JsonObject { ["reason"] = "not_in_inventory" });
+
+    public static AuditEvent DeviceApproved(Device device, AuditActor administrator) =>
+        ForDeviceState(AuditEventTypes.DeviceApproved, administrator, device, device.Attempt, device.UpdatedAt, new JsonObject { ["attempt"] = device.Attempt });
 
     /// <summary>The key itself never reaches the audit trail, only its id.</summary>
     public static AuditEvent SchoolKeyRotated(string schoolUai, string keyId, DateTimeOffset? previousKeyValidUntil, AuditActor administrator, DateTimeOffset now) =>
@@ -94,12 +110,12 @@ public static class AuditEvents
         New(AuditEventTypes.ReportFundingBuilt, actor, null, null, now,
             new JsonObject { ["reportDate"] = reportDate, ["devicesRegistered"] = devicesRegistered, ["erdfAmountEur"] = erdfAmountEur });
 
-    /// <summary>A manifest import and what it did (the rows it added are in the inventory, named by the manifest id).</summary>
-    public static AuditEvent InventoryManifestImported(string manifestId, string name, string format, int rows, int accepted, int updated, int unchanged, int rejected, AuditActor administrator, DateTimeOffset now) =>
+    /// <summary>A manifest import and what it did (the rows it added are in the inventory, named by the manifest id; the devices it pre-registered or started again).</summary>
+    public static AuditEvent InventoryManifestImported(string manifestId, string name, string format, int rows, int accepted, int updated, int unchanged, int rejected, int preRegistered, AuditActor administrator, DateTimeOffset now) =>
         New(AuditEventTypes.InventoryManifestImported, administrator, null, null, now, new JsonObject
         {
             ["manifestId"] = manifestId, ["name"] = name, ["format"] = format, ["rows"] = rows, ["accepted"] = accepted,
-            ["updated"] = updated, ["unchanged"] = unchanged, ["rejected"] = rejected,
+            ["updated"] = updated, ["unchanged"] = unchanged, ["rejected"] = rejected, ["preRegistered"] = preRegistered,
         });
 
     /// <summary>A serial's purchase data changed by a manifest line: the changed fields before and after (a hash by its digest).</summary>

@@ -8,9 +8,9 @@ namespace Sarthe.Enrolment.Devices;
 /// A device and the rules of its life. Its state changes only through the transitions below, each of which
 /// checks its own preconditions and answers false, changing nothing, when they do not hold:
 /// <code>
-///   Enrol ──▶ received ──TryStartRegistration──▶ registering ──TryMarkRegistered──▶ registered ──TryRecordProfile
-///                │                                    └──────────TryFail──────────▶ failed
-///                └◀──────────TryRequestRetry, TryReplaceHash (attempt + 1)────────────┘
+///   Enrol, PreRegister ──▶ received ──TryStartRegistration──▶ registering ──TryMarkRegistered──▶ registered ──TryRecordProfile
+///   Hold ──▶ held ──TryApprove──┘  │                                    └──────────TryFail──────────▶ failed
+///                                 └◀──────────TryRequestRetry, TryReplaceHash (attempt + 1)────────────┘
 /// </code>
 /// Pipeline transitions name the registration <see cref="Attempt"/> and the import they belong to: news from an
 /// earlier attempt or another import (a stale or repeated step) changes nothing.
@@ -115,21 +115,32 @@ public sealed partial class Device
     /// <summary>A first enrolment: the device is received, attempt 1.</summary>
     public static Device Enrol(DeviceKey key, DeviceDescription description, DateTimeOffset now)
     {
-        var device = new Device(new DeviceEntity
-        {
-            PartitionKey = key.SchoolUai,
-            RowKey = key.SerialNumber,
-            DeviceType = description.DeviceType,
-            Manufacturer = description.Manufacturer,
-            Model = description.Model,
-            AssetTag = description.AssetTag,
-            HardwareHash = description.HardwareHash,
-            EnrolledAt = now,
-            UpdatedAt = now,
-            Status = DeviceStatus.Received.ToName(),
-            StatusHistory = Devices.StatusHistory.Empty.Append(DeviceStatus.Received, now).ToString(),
-        });
+        var device = Create(key, description, DeviceStatus.Received, now);
         device._pending.Add(AuditEvents.DeviceEnrolled(device));
+        return device;
+    }
+
+    /// <summary>
+    /// A first enrolment that the unknown-device policy holds (its serial is not in the school's purchase inventory): the
+    /// device is stored as held, and nothing goes to Graph until an administrator approves it (<see cref="TryApprove"/>).
+    /// </summary>
+    public static Device Hold(DeviceKey key, DeviceDescription description, DateTimeOffset now)
+    {
+        var device = Create(key, description, DeviceStatus.Held, now);
+        device._pending.Add(AuditEvents.DeviceEnrolled(device));
+        device._pending.Add(AuditEvents.DeviceHeld(device));
+        return device;
+    }
+
+    /// <summary>
+    /// Pre-registration: a device bought with its hardware hash (a manifest line) is received before it ever boots,
+    /// enrolled by whoever imported the manifest. Its count of enrolments stays 0 until the device's own first boot.
+    /// </summary>
+    public static Device PreRegister(DeviceKey key, DeviceDescription description, string manifestId, AuditActor importedBy, DateTimeOffset now)
+    {
+        var device = Create(key, description, DeviceStatus.Received, now);
+        device._row.EnrolmentCount = 0;
+        device._pending.Add(AuditEvents.DevicePreRegistered(device, manifestId, importedBy));
         return device;
     }
 
@@ -139,6 +150,37 @@ public sealed partial class Device
         _row.EnrolmentCount++;
         _row.UpdatedAt = now;
         _pending.Add(AuditEvents.DeviceReenrolled(this, now));
+    }
+
+    /// <summary>held → received: an administrator lets a held device go on to registration (the same attempt, its first).</summary>
+    public bool TryApprove(AuditActor administrator, DateTimeOffset now)
+    {
+        if (Status != DeviceStatus.Held)
+        {
+            return false;
+        }
+
+        MoveTo(DeviceStatus.Received, now);
+        _pending.Add(AuditEvents.DeviceApproved(this, administrator));
+        return true;
+    }
+
+    /// <summary>
+    /// A pre-registered device from an Autopilot CSV (no type, make or model) boots and says what it is: the empty
+    /// fields are filled, nothing else changes. False when it had them all.
+    /// </summary>
+    public bool TryDescribe(DeviceDescription description)
+    {
+        if (DeviceType.Length > 0 && Manufacturer.Length > 0 && Model.Length > 0)
+        {
+            return false;
+        }
+
+        _row.DeviceType = DeviceType.Length > 0 ? DeviceType : description.DeviceType;
+        _row.Manufacturer = Manufacturer.Length > 0 ? Manufacturer : description.Manufacturer;
+        _row.Model = Model.Length > 0 ? Model : description.Model;
+        _row.AssetTag ??= description.AssetTag;
+        return true;
     }
 
     /// <summary>
@@ -254,7 +296,11 @@ public sealed partial class Device
     /// imported is forgotten (its import deletes its imported identity, as for any processed one), its error kept until
     /// the outcome, and the new hash is what the next import sends. Counted as an enrolment of the device.
     /// </summary>
-    public bool TryReplaceHash(string hardwareHash, DateTimeOffset now)
+    /// <remarks>
+    /// A manifest line that brings another hash for a failed pre-registered device follows the same rule, by
+    /// <paramref name="importedBy"/> (who imported it); the device's count of enrolments does not change then.
+    /// </remarks>
+    public bool TryReplaceHash(string hardwareHash, DateTimeOffset now, AuditActor? importedBy = null)
     {
         if (Status != DeviceStatus.Failed || string.IsNullOrEmpty(hardwareHash) || string.Equals(hardwareHash, HardwareHash, StringComparison.Ordinal))
         {
@@ -263,8 +309,8 @@ public sealed partial class Device
 
         StartNewAttempt(now);
         _row.HardwareHash = hardwareHash;
-        _row.EnrolmentCount++;
-        _pending.Add(AuditEvents.HashReplaced(this));
+        _row.EnrolmentCount += importedBy is null ? 1 : 0;
+        _pending.Add(AuditEvents.HashReplaced(this, importedBy));
         return true;
     }
 
@@ -299,6 +345,21 @@ public sealed partial class Device
         _row.UpdatedAt = now;
         return true;
     }
+
+    private static Device Create(DeviceKey key, DeviceDescription description, DeviceStatus status, DateTimeOffset now) => new(new DeviceEntity
+    {
+        PartitionKey = key.SchoolUai,
+        RowKey = key.SerialNumber,
+        DeviceType = description.DeviceType,
+        Manufacturer = description.Manufacturer,
+        Model = description.Model,
+        AssetTag = description.AssetTag,
+        HardwareHash = description.HardwareHash,
+        EnrolledAt = now,
+        UpdatedAt = now,
+        Status = status.ToName(),
+        StatusHistory = Devices.StatusHistory.Empty.Append(status, now).ToString(),
+    });
 
     /// <summary>After its pending events were published: forget them (the store clears the row only if nothing changed since).</summary>
     internal void ClearPendingEvents() => _pending.Clear();

@@ -38,12 +38,7 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration ad
         string serialNumber,
         CancellationToken cancellationToken) =>
         admins.RunAsync(this, request, async (administrator, ct) =>
-            await administration.RetryAsync(serialNumber, administrator.Actor, ct) switch
-            {
-                DeviceActionOutcome.Done done => ApiResult.Json(await inventory.WithInventoryAsync(DeviceRecord.From(done.Device), ct), StatusCodes.Status202Accepted),
-                DeviceActionOutcome.NotAllowed refused => Problem.Conflict(refused.Detail),
-                _ => Problem.UnknownDevice(serialNumber),
-            },
+            await DeviceActionAnswer.ToResultAsync(await administration.RetryAsync(serialNumber, administrator.Actor, ct), serialNumber, inventory, DeviceActionAnswer.Accepted, ct),
             cancellationToken);
 
     [ApiOperation("A school's devices in serial order; or, with format=autopilot-csv (or Accept: text/csv), those with a hardware hash as the Windows Autopilot CSV", Query = ["status", "pageSize", "continuationToken", "format"])]

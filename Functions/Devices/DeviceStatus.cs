@@ -15,6 +15,9 @@ public enum DeviceStatus
     /// <summary>Registration failed with a reason (settled; an administrator can retry).</summary>
     Failed,
 
+    /// <summary>Not in the purchase inventory and held by the unknown-device policy: nothing is sent to Graph until an administrator approves.</summary>
+    Held,
+
     /// <summary>Removed from Autopilot by an administrator; the row and its history stay, the serial is free again.</summary>
     Deregistered,
 }
@@ -30,6 +33,7 @@ public static class DeviceStatusNames
         DeviceStatus.Registering => "registering",
         DeviceStatus.Registered => "registered",
         DeviceStatus.Failed => "failed",
+        DeviceStatus.Held => "held",
         DeviceStatus.Deregistered => "deregistered",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };

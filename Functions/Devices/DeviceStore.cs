@@ -309,4 +309,56 @@ public sealed partial class DeviceStore(TableServiceClient tables)
 
     private static DeviceReportFacts Facts(DeviceEntity row) =>
         new(row.PartitionKey, row.RowKey, row.DeviceType, StatusHistory.Restore(row), SchoolHistory.Parse(row.SchoolHistory));
+    /// <summary>
+    /// The statuses of a school's devices with serials from <paramref name="first"/> to <paramref name="last"/> (a
+    /// projected range read of its partition), or null when more than <paramref name="limit"/> are in the range.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, DeviceStatus>?> StatusesInRangeAsync(string uai, string first, string last, int limit, CancellationToken cancellationToken)
+    {
+        var statuses = new Dictionary<string, DeviceStatus>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {uai} and RowKey ge {first} and RowKey le {last}");
+        await foreach (var row in _devices.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", "Status"], cancellationToken: cancellationToken))
+        {
+            if (statuses.Count == limit)
+            {
+                return null;
+            }
+
+            if (DeviceStatusNames.Parse(row.GetString("Status")) is { } status)
+            {
+                statuses[row.RowKey] = status;
+            }
+        }
+
+        return statuses;
+    }
+
+    /// <summary>
+    /// Insert-if-absent of new devices of one school, 100 to a transaction; a transaction that meets a row already there
+    /// (a device that booted meanwhile) is done device by device. Returns the devices added.
+    /// </summary>
+    public async Task<IReadOnlyList<Device>> TryAddManyAsync(IReadOnlyList<Device> sameSchool, CancellationToken cancellationToken)
+    {
+        var added = new List<Device>(sameSchool.Count);
+        foreach (var chunk in sameSchool.Chunk(100))
+        {
+            try
+            {
+                await _devices.SubmitTransactionAsync(chunk.Select(d => new TableTransactionAction(TableTransactionActionType.Add, d.Row)), cancellationToken);
+                added.AddRange(chunk);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409)
+            {
+                foreach (var device in chunk)
+                {
+                    if (await TryAddAsync(device, cancellationToken))
+                    {
+                        added.Add(device);
+                    }
+                }
+            }
+        }
+
+        return added;
+    }
 }

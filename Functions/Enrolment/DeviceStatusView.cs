@@ -26,16 +26,26 @@ public sealed record DeviceStatusView(
         device.Status == DeviceStatus.Failed ? device.LastError?.Code : null,
         RetryAfter(device, pipeline, now) is { } wait ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : null);
 
+    /// <summary>How often a held device is told to ask again: an administrator's approval takes minutes at best.</summary>
+    public static readonly TimeSpan HeldCheckInterval = TimeSpan.FromMinutes(5);
+
     /// <summary>
     /// When asking again may tell something new: the pace at which the pipeline looks at Autopilot while the device is
-    /// on its way; for a failure the pipeline retries by itself, when it will; none when ready, nor when nothing will
-    /// change without someone (a failure it does not retry, a deployment profile that failed, a deregistered device).
+    /// on its way; for a held device, every few minutes (an administrator approves it); for a failure the pipeline
+    /// retries by itself, when it will; none when ready, nor when nothing will change without someone (a failure it
+    /// does not retry, a deployment profile that failed, a deregistered device).
     /// </summary>
     private static TimeSpan? RetryAfter(Device device, RegistrationOptions pipeline, DateTimeOffset now)
     {
         if (device.ReadyToProvision || device.Status == DeviceStatus.Deregistered || (device.Status == DeviceStatus.Registered && device.ProfileStatus == DeploymentProfileStatus.Failed))
         {
             return null;
+        }
+
+        if (device.Status == DeviceStatus.Held)
+        {
+            // Waiting for a person, not for the pipeline: no use asking at the pipeline's pace.
+            return HeldCheckInterval > pipeline.AutopilotCheckInterval ? HeldCheckInterval : pipeline.AutopilotCheckInterval;
         }
 
         if (device.Status != DeviceStatus.Failed)

@@ -24,6 +24,7 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
     [ApiResponse(202, typeof(DeviceRecord))]
     [ApiResponse(200, typeof(DeviceStatusView))]
     [ApiResponse(400)]
+    [ApiResponse(403)]
     [ApiResponse(409)]
     [ApiResponse(413)]
     [ApiResponse(415)]
@@ -69,7 +70,7 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
     private ApiResult Answer(EnrolmentOutcome outcome) =>
         outcome switch
         {
-            EnrolmentOutcome.Accepted accepted => ApiResult.Json(DeviceRecord.From(accepted.Device), StatusCodes.Status202Accepted)
+            EnrolmentOutcome.Accepted accepted => ApiResult.Json(DeviceRecord.From(accepted.Device) with { Inventory = accepted.Inventory }, StatusCodes.Status202Accepted)
                 .WithHeader("Location", $"/api/devices/{accepted.Device.SerialNumber}"),
             EnrolmentOutcome.AlreadyEnrolled repeat => StatusView(repeat.Device, StatusCodes.Status200OK),
             EnrolmentOutcome.HashReplaced replaced => StatusView(replaced.Device, StatusCodes.Status202Accepted)
@@ -78,6 +79,7 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
             EnrolmentOutcome.NotEnrolled missing => Problem.NotFound($"This school has no device with serial number '{missing.SerialNumber}'."),
             EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.BadSignature } refused => Problem.BadSignature(refused.Detail),
             EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.SerialEnrolledElsewhere } refused => Problem.Conflict(refused.Detail),
+            EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.NotInInventory } refused => Problem.Forbidden(refused.Detail),
             EnrolmentOutcome.Refused refused => Problem.Validation(refused.Errors ?? new Dictionary<string, string[]>(), refused.Detail),
             EnrolmentOutcome.TooManyAttempts limited => Problem.TooManyRequests("Too many enrolment attempts from this address or for this school; try again later.", limited.RetryAfter),
             var other => throw new InvalidOperationException($"Unexpected enrolment outcome {other.GetType().Name}."),

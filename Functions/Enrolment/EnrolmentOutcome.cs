@@ -5,8 +5,11 @@ namespace Sarthe.Enrolment.Enrolment;
 /// <summary>What became of a device's request (an enrolment, a status read): the enrolment functions turn each into its HTTP answer.</summary>
 public abstract record EnrolmentOutcome
 {
-    /// <summary>A first enrolment: the device is stored and in line for registration.</summary>
-    public sealed record Accepted(Device Device) : EnrolmentOutcome;
+    /// <summary>
+    /// A first enrolment: the device is stored and in line for registration, or held by the unknown-device policy; with
+    /// what the purchase inventory says of its serial, when it knows it.
+    /// </summary>
+    public sealed record Accepted(Device Device, Inventory.InventoryView? Inventory = null) : EnrolmentOutcome;
 
     /// <summary>The same serial at the same school again: counted, nothing duplicated.</summary>
     public sealed record AlreadyEnrolled(Device Device) : EnrolmentOutcome;
@@ -37,4 +40,7 @@ public enum EnrolmentRefusal
 
     /// <summary>The serial number belongs to another school.</summary>
     SerialEnrolledElsewhere,
+
+    /// <summary>The serial number is not in the school's purchase inventory and the unknown-device policy is reject.</summary>
+    NotInInventory,
 }

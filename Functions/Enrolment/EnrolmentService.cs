@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Schools;
@@ -21,6 +22,7 @@ public sealed class EnrolmentService(
     EnrolmentRateLimiter limiter,
     RejectionTally rejections,
     DeviceStore devices,
+    InventoryStore inventory,
     RegistrationRedriver registration,
     DeviceEvents events,
     AuditPublisher audit,
@@ -175,6 +177,17 @@ public sealed class EnrolmentService(
     private async Task<EnrolmentOutcome> EnrolAsync(EnrolmentRequest enrolment, CancellationToken cancellationToken)
     {
         var key = enrolment.Key;
+        // The unknown-device policy: a serial the purchase inventory gives to this school always enrols; any other (not
+        // bought, or bought for another school) is accepted, held or refused as the setting says. A device enrolled here
+        // already is a repeat, whatever the policy.
+        var bought = await inventory.GetAsync(key.SerialNumber, cancellationToken);
+        var policy = bought?.SchoolUai == key.SchoolUai ? UnknownDevicePolicy.Accept : keyOptions.Value.UnknownDevicePolicy;
+        if (policy == UnknownDevicePolicy.Reject && await devices.SchoolOfAsync(key.SerialNumber, cancellationToken) != key.SchoolUai)
+        {
+            await RejectedAsync(key.SchoolUai, key.SerialNumber, StatusCodes.Status403Forbidden, "not_in_inventory", cancellationToken);
+            return new EnrolmentOutcome.Refused(EnrolmentRefusal.NotInInventory, $"Serial number {key.SerialNumber} is not in this school's purchase inventory.");
+        }
+
         if (await devices.ClaimSerialAsync(key.SerialNumber, key.SchoolUai, cancellationToken) != key.SchoolUai)
         {
             // Never say which school holds it: that is another school's data.
@@ -182,13 +195,22 @@ public sealed class EnrolmentService(
             return new EnrolmentOutcome.Refused(EnrolmentRefusal.SerialEnrolledElsewhere, $"Serial number {key.SerialNumber} is already enrolled at another school.");
         }
 
-        var device = Device.Enrol(key, enrolment.Description, time.GetUtcNow());
+        var device = policy == UnknownDevicePolicy.Hold ? Device.Hold(key, enrolment.Description, time.GetUtcNow()) : Device.Enrol(key, enrolment.Description, time.GetUtcNow());
+        var bill = bought is null ? null : InventoryView.From(bought);
         if (await devices.TryAddAsync(device, cancellationToken))
         {
+            if (device.Status == DeviceStatus.Held)
+            {
+                // Nothing goes in line: a held device waits for an administrator, and its events are published now.
+                await events.PublishAsync(device, cancellationToken);
+                logger.LogInformation("Device {SerialNumber} of {SchoolUai} is not in the school's purchase inventory: held", key.SerialNumber, key.SchoolUai);
+                return new EnrolmentOutcome.Accepted(device, bill);
+            }
+
             // A table row, not a queue message per device: the planner batches them. The device.enrolled event waits
             // in the device's row and is published with the device's next change.
             await registration.QueueAsync(device, cancellationToken);
-            return new EnrolmentOutcome.Accepted(device);
+            return new EnrolmentOutcome.Accepted(device, bill);
         }
 
         // Same serial, same school: a device re-running first boot, or a retried request. One that has not moved for
@@ -216,6 +238,8 @@ public sealed class EnrolmentService(
             {
                 d.RecordReenrolment(time.GetUtcNow());
             }
+
+            d.TryDescribe(enrolment.Description); // a pre-registered device from an Autopilot CSV says what it is
 
             return true;
         }, cancellationToken);

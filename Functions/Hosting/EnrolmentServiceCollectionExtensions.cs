@@ -85,6 +85,8 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<FundingReportStore>();
         services.AddSingleton<FundingReportService>();
         services.AddSingleton<InventoryStore>();
+        services.AddSingleton<PreRegistrationQueue>();
+        services.AddSingleton<PreRegistration>();
         services.AddSingleton<ManifestImporter>();
         services.AddSingleton<DashboardAssets>();
         services.AddHostedService<StorageInitializer>();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Enrolment;
 using Sarthe.Enrolment.Registration;
 
@@ -51,12 +52,14 @@ public static class EnrolmentTelemetry
     {
         var (name, reason, device) = outcome switch
         {
+            EnrolmentOutcome.Accepted { Device.Status: DeviceStatus.Held } held => ("held", "", held.Device),
             EnrolmentOutcome.Accepted accepted => ("accepted", "", accepted.Device),
             EnrolmentOutcome.AlreadyEnrolled repeat => ("already_enrolled", "", repeat.Device),
             EnrolmentOutcome.Refused refused => ("refused", refused.Reason switch
             {
                 EnrolmentRefusal.BadSignature => "bad_signature",
                 EnrolmentRefusal.SerialEnrolledElsewhere => "serial_enrolled_elsewhere",
+                EnrolmentRefusal.NotInInventory => "not_in_inventory",
                 _ => "invalid_request",
             }, null),
             _ => ("too_many_attempts", "", null),

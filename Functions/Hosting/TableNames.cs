@@ -16,5 +16,7 @@ public static class TableNames
     public const string DeviceArchive = "DeviceArchive";
     public const string DeviceLifecycle = "DeviceLifecycle";
 
-    public static readonly IReadOnlyList<string> All = [Schools, SchoolKeys, Devices, DeviceSerials, AuditEvents, RegistrationOutbox, AutopilotImports, FundingReports, Inventory, InventoryManifests, DeviceArchive, DeviceLifecycle];
+    public const string PreRegistrations = "PreRegistrations";
+
+    public static readonly IReadOnlyList<string> All = [Schools, SchoolKeys, Devices, DeviceSerials, AuditEvents, RegistrationOutbox, AutopilotImports, FundingReports, Inventory, InventoryManifests, DeviceArchive, DeviceLifecycle, PreRegistrations];
 }

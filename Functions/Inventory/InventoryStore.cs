@@ -26,14 +26,14 @@ public sealed class InventoryStore(TableServiceClient tables, DeviceStore device
     }
 
     /// <summary>
-    /// The rows of the serials from <paramref name="first"/> to <paramref name="last"/> (without hashes), or null when
+    /// The rows of the serials from <paramref name="first"/> to <paramref name="last"/> (without hashes unless asked), or null when
     /// there are more than <paramref name="limit"/>: a range read serves a batch of serials in one request or a few.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, InventoryEntity>?> RangeAsync(string first, string last, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, InventoryEntity>?> RangeAsync(string first, string last, int limit, CancellationToken cancellationToken, bool withHash = false)
     {
         var rows = new Dictionary<string, InventoryEntity>(StringComparer.Ordinal);
         var filter = TableClient.CreateQueryFilter($"PartitionKey ge {first} and PartitionKey le {last} and RowKey eq {InventoryEntity.ItemRow}");
-        await foreach (var row in _items.QueryAsync<InventoryEntity>(filter, maxPerPage: 1000, select: InventoryEntity.WithoutHash, cancellationToken: cancellationToken))
+        await foreach (var row in _items.QueryAsync<InventoryEntity>(filter, maxPerPage: 1000, select: withHash ? null : InventoryEntity.WithoutHash, cancellationToken: cancellationToken))
         {
             if (rows.Count == limit)
             {

@@ -33,7 +33,7 @@ public abstract record ManifestOutcome
 /// change is read again and decided again. Memory holds a few batches and the serials seen (for duplicates), never
 /// the file. The header is checked before anything is written: a refused file writes nothing.
 /// </summary>
-public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devices, AuditPublisher audit, TimeProvider time, ILogger<ManifestImporter> logger)
+public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devices, PreRegistration preRegistration, AuditPublisher audit, TimeProvider time, ILogger<ManifestImporter> logger)
 {
     public const int Workers = 2;
     public const int BatchSize = 100;
@@ -118,9 +118,9 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
             run.Rejected.OrderBy(r => r.Line).ToList());
         await inventory.CompleteManifestAsync(manifest with { Rows = run.Rows, Incomplete = null }, cancellationToken);
         await audit.PublishAsync(AuditEvents.InventoryManifestImported(manifest.ManifestId, manifest.Name, format.Name, result.Rows, result.Accepted,
-            result.Updated, result.Unchanged, result.Rejected.Count, administrator, time.GetUtcNow()), cancellationToken);
-        logger.LogInformation("Manifest {ManifestId} ({Format}) imported: {Rows} rows, {Accepted} accepted, {Updated} updated, {Unchanged} unchanged, {Rejected} rejected",
-            manifest.ManifestId, format.Name, result.Rows, result.Accepted, result.Updated, result.Unchanged, result.Rejected.Count);
+            result.Updated, result.Unchanged, result.Rejected.Count, run.PreRegistered, administrator, time.GetUtcNow()), cancellationToken);
+        logger.LogInformation("Manifest {ManifestId} ({Format}) imported: {Rows} rows, {Accepted} accepted, {Updated} updated, {Unchanged} unchanged, {Rejected} rejected, {PreRegistered} devices pre-registered",
+            manifest.ManifestId, format.Name, result.Rows, result.Accepted, result.Updated, result.Unchanged, result.Rejected.Count, run.PreRegistered);
         return new ManifestOutcome.Imported(result);
     }
 
@@ -135,12 +135,22 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
             await foreach (var batch in batches.ReadAllAsync(stop.Token))
             {
                 var (rows, claims) = await KnownAsync(batch, stop.Token);
-                var events = new AuditEvent?[batch.Count];
+                var applied = new (AuditEvent? Event, InventoryEntity? Stored)[batch.Count];
                 await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count), new ParallelOptions { MaxDegreeOfParallelism = WritesPerBatch, CancellationToken = stop.Token },
-                    async (i, ct) => events[i] = await ApplyAsync(batch[i], run, Snapshot.Of(batch[i].SerialNumber, rows, claims), ct));
-                if (events.OfType<AuditEvent>().ToList() is { Count: > 0 } updated)
+                    async (i, ct) => applied[i] = await ApplyAsync(batch[i], run, Snapshot.Of(batch[i].SerialNumber, rows, claims), ct));
+                if (applied.Select(a => a.Event).OfType<AuditEvent>().ToList() is { Count: > 0 } updated)
                 {
                     await audit.PublishAsync(updated, stop.Token);
+                }
+
+                // Every stored line with a hash, new or not, queued for pre-registration: it creates each device once, and completes a cut-short import.
+                var candidates = batch.Select((row, i) => row.HardwareHash is { } hash && applied[i].Stored is { } stored
+                        ? new PreRegistrationCandidate(stored, hash, claims?.ContainsKey(row.SerialNumber))
+                        : null)
+                    .OfType<PreRegistrationCandidate>().ToList();
+                if (candidates.Count > 0)
+                {
+                    Interlocked.Add(ref run.PreRegistered, await preRegistration.QueueAsync(candidates, run.ManifestId, run.Administrator, stop.Token));
                 }
             }
 
@@ -173,8 +183,8 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
             rows is null || claims is null ? null : new Snapshot(rows.GetValueOrDefault(serial), claims.GetValueOrDefault(serial));
     }
 
-    /// <summary>Stores one line; returns its audit event when it changed a known serial's data.</summary>
-    private async Task<AuditEvent?> ApplyAsync(ManifestRow row, Run run, Snapshot? known, CancellationToken cancellationToken)
+    /// <summary>Stores one line; returns its audit event when it changed a known serial's data, and the row as stored (null when rejected).</summary>
+    private async Task<(AuditEvent? Event, InventoryEntity? Stored)> ApplyAsync(ManifestRow row, Run run, Snapshot? known, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -187,7 +197,7 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
                 {
                     [ManifestFields.SerialNumber] = [$"serialNumber {row.SerialNumber} is enrolled at another school ({school}); the line says {row.SchoolUai}."],
                 }));
-                return null;
+                return (null, null);
             }
 
             var now = time.GetUtcNow();
@@ -197,7 +207,7 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
                 if (await inventory.TryAddAsync(added, cancellationToken))
                 {
                     Interlocked.Increment(ref run.Accepted);
-                    return null;
+                    return (null, added);
                 }
 
                 continue; // another import stored it meanwhile: compare with that
@@ -207,13 +217,14 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
             if (before.Count == 0)
             {
                 Interlocked.Increment(ref run.Unchanged);
-                return null;
+                return (null, existing);
             }
 
-            if (await inventory.TryUpdateAsync(Apply(row, existing.Copy(), run.ManifestId, now), existing.ETag, cancellationToken))
+            var changed = Apply(row, existing.Copy(), run.ManifestId, now);
+            if (await inventory.TryUpdateAsync(changed, existing.ETag, cancellationToken))
             {
                 Interlocked.Increment(ref run.Updated);
-                return AuditEvents.InventoryUpdated(row.SchoolUai, row.SerialNumber, run.ManifestId, row.Line, before, after, run.Administrator, now);
+                return (AuditEvents.InventoryUpdated(row.SchoolUai, row.SerialNumber, run.ManifestId, row.Line, before, after, run.Administrator, now), changed);
             }
         }
     }
@@ -282,6 +293,7 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
         public int Accepted;
         public int Updated;
         public int Unchanged;
+        public int PreRegistered;
 
         public string ManifestId => manifestId;
 

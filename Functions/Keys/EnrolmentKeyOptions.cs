@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
+using Sarthe.Enrolment.Enrolment;
 
 namespace Sarthe.Enrolment.Keys;
 
-/// <summary>School enrolment keys (section <c>Enrolment</c>).</summary>
+/// <summary>School enrolment keys, and what happens to devices the purchase inventory does not know (section <c>Enrolment</c>).</summary>
 public sealed class EnrolmentKeyOptions : IValidatableObject
 {
     public const string Section = "Enrolment";
@@ -20,8 +21,23 @@ public sealed class EnrolmentKeyOptions : IValidatableObject
     /// <summary>Largest accepted difference between a device's timestamp and server time.</summary>
     public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromSeconds(300);
 
+    /// <summary>
+    /// What a first enrolment of a serial that is not in the school's purchase inventory does: <c>accept</c> (enrol as
+    /// any device), <c>hold</c> (stored as held, nothing sent to Graph until an administrator approves) or <c>reject</c>
+    /// (403, nothing stored but an audit entry).
+    /// </summary>
+    public string UnknownDevices { get; set; } = "accept";
+
+    /// <summary><see cref="UnknownDevices"/> as a policy (validated at start).</summary>
+    public UnknownDevicePolicy UnknownDevicePolicy => UnknownDevicePolicies.Parse(UnknownDevices) ?? UnknownDevicePolicy.Accept;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (UnknownDevicePolicies.Parse(UnknownDevices) is null)
+        {
+            yield return new ValidationResult($"Enrolment:UnknownDevices must be one of: {UnknownDevicePolicies.List} (not '{UnknownDevices}').", [nameof(UnknownDevices)]);
+        }
+
         byte[]? bytes = null;
         try
         {

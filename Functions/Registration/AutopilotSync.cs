@@ -13,8 +13,10 @@ namespace Sarthe.Enrolment.Registration;
 /// of a timer-triggered function is run across all instances": learn.microsoft.com/azure/azure-functions/
 /// functions-bindings-timer#scale-out). It owns every import in flight, so all instances together spend one Graph
 /// budget (<see cref="GraphBudget"/>) and each look at Graph serves every import at once.
-/// Each run: plan imports from the outbox, send what is ready, look at import states, look at Autopilot, delete
-/// what is settled, then the moves' group tags and the deregistrations (<see cref="LifecycleWorker"/>); while Graph fails or throttles it waits (doubling, up to MaxGraphBackoff) and abandons nothing.
+/// Each run: pre-register queued manifest lines (storage only), plan imports from the outbox, send what is ready,
+/// look at import states, look at Autopilot, delete what is settled, then the moves' group tags and the
+/// deregistrations (<see cref="LifecycleWorker"/>); while Graph fails or throttles it waits (doubling, up to
+/// MaxGraphBackoff) and abandons nothing.
 /// </summary>
 public sealed class AutopilotSync(
     ImportStore imports,
@@ -24,6 +26,7 @@ public sealed class AutopilotSync(
     AutopilotWatcher watcher,
     ImportCleaner cleaner,
     LifecycleWorker lifecycle,
+    Inventory.PreRegistration preRegistration,
     GraphBudget budget,
     PipelineGauges gauges,
     IOptions<RegistrationOptions> options,
@@ -73,6 +76,8 @@ public sealed class AutopilotSync(
         var settings = options.Value;
         while (time.GetElapsedTime(started) < settings.MaxSyncRun && !cancellationToken.IsCancellationRequested)
         {
+            // Manifest lines waiting to be pre-registered become devices in the outbox first (storage only, bounded).
+            await preRegistration.DrainAsync(settings.MaxSyncRun / 3, cancellationToken);
             var inFlight = await imports.ListAsync(cancellationToken);
             await FinishPlanningAsync(inFlight, cancellationToken);
             var ready = inFlight.Count(i => i.Stage is ImportStage.Ready or ImportStage.Planned);

@@ -74,6 +74,8 @@ public sealed class FundingReportBuilder(FundingOptions options)
             case DeviceStatus.Failed:
                 tally.Failed++;
                 break;
+            case DeviceStatus.Held:
+                break; // not in registration: waits for an administrator, counted nowhere
             default:
                 tally.Pending++;
                 break;

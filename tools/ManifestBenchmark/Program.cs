@@ -12,16 +12,27 @@ using Sarthe.Tools;
 var command = new CommandLine("dotnet run -c Release --project tools/ManifestBenchmark --",
     "Manifest import at scale: programme manifests with hardware hashes, generated to a temporary file and posted\n" +
     "over HTTP to one fresh dev host (Azurite in memory), smallest first as the baseline; for each, the import time,\n" +
-    "the managed heap and working set peaks during it, then the same file again (every line unchanged).",
-    "--rows 2000,20000");
+    "the managed heap and working set peaks during it, then the same file again (every line unchanged). With --drain,\n" +
+    "the pre-registration of such a file instead: from the import to every device registered in the Graph emulator.",
+    "--rows 2000,20000   or   --drain 2000,20000");
 var sizes = command.IntList("--rows", [2000, 20_000], "lines per file, one import each, in this order (the first is the baseline)");
 var hashBytes = command.Int("--hash-bytes", 3000, "bytes of each random hardware hash (3,000 bytes are 4,000 characters of base64, as Get-WindowsAutopilotInfo writes)");
+var drain = command.IntList("--drain", [], "instead of --rows: lines per file whose pre-registration is drained, one fresh dev host each, with the\n" +
+    "Autopilot sync on and the Graph emulator at Intune's model (budgets, import job and sync delays): time from the import to\n" +
+    "every device registered, Graph writes per device, heap and working set peaks");
+var timeScale = command.Number("--time-scale", 1, "with --drain: the emulator's durations and the pipeline's delays shortened this many times (1 = Intune's pace)");
+var timeout = command.Int("--timeout-minutes", 60, "with --drain: longest wait for every device to settle");
 if (!command.TryParse(args, out var exitCode))
 {
     return exitCode;
 }
 
 using var stop = new StopSignal("manifest benchmark, its dev host and Azurite");
+if (drain.Value.Count > 0)
+{
+    return await stop.RunAsync(cancellationToken => PreRegistrationDrain.RunAsync(drain.Value, hashBytes.Value, timeScale.Value, TimeSpan.FromMinutes(timeout.Value), cancellationToken));
+}
+
 return await stop.RunAsync(async cancellationToken =>
 {
     var options = new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Critical };
@@ -51,75 +62,32 @@ static async Task<string> MeasureAsync(HttpClient http, int count, int hashBytes
     try
     {
         Console.WriteLine($"[{count}] writing the manifest ...");
-        await WriteManifestAsync(path, count, hashBytes, prefix, cancellationToken);
+        await ManifestFile.WriteAsync(path, count, hashBytes, prefix, cancellationToken);
         var fileMb = new FileInfo(path).Length / 1_000_000.0;
 
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var heapBaseline = GC.GetTotalMemory(forceFullCollection: true);
-        using var self = Process.GetCurrentProcess();
-        var workingSetBaseline = self.WorkingSet64;
-        long heapPeak = 0, workingSetPeak = 0;
-        using var sampler = new Timer(_ =>
-        {
-            Interlocked.Exchange(ref heapPeak, Math.Max(Interlocked.Read(ref heapPeak), GC.GetTotalMemory(false)));
-            self.Refresh();
-            Interlocked.Exchange(ref workingSetPeak, Math.Max(Interlocked.Read(ref workingSetPeak), self.WorkingSet64));
-        }, null, 0, 20);
+        var memory = new MemoryPeaks(everyMilliseconds: 20);
 
         var clock = Stopwatch.StartNew();
         JsonElement first;
         await using (new Heartbeat(() => $"[{count}]   importing ({clock.Elapsed.TotalSeconds:F0} s)"))
         {
-            first = await PostAsync(http, path, cancellationToken);
+            first = await ManifestFile.PostAsync(http, path, cancellationToken);
         }
 
         var importSeconds = clock.Elapsed.TotalSeconds;
-        await sampler.DisposeAsync();
+        await memory.DisposeAsync();
 
         clock.Restart();
-        var again = await PostAsync(http, path, cancellationToken);
+        var again = await ManifestFile.PostAsync(http, path, cancellationToken);
         var againSeconds = clock.Elapsed.TotalSeconds;
 
         Console.WriteLine($"[{count}] {first.GetProperty("accepted").GetInt32()} accepted, {first.GetProperty("rejected").GetArrayLength()} rejected in {importSeconds:F1} s; again: {again.GetProperty("unchanged").GetInt32()} unchanged in {againSeconds:F1} s");
         string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
-        return $"| {count:N0} | {F(fileMb)} | {F(importSeconds)} | {F(count / importSeconds)} | {F(Math.Max(0, heapPeak - heapBaseline) / 1048576.0)} | " +
-               $"{F(Math.Max(0, workingSetPeak - workingSetBaseline) / 1048576.0)} | {F(againSeconds)} | {first.GetProperty("accepted").GetInt32()} / {again.GetProperty("unchanged").GetInt32()} |";
+        return $"| {count:N0} | {F(fileMb)} | {F(importSeconds)} | {F(count / importSeconds)} | {F(memory.HeapMb)} | " +
+               $"{F(memory.WorkingSetMb)} | {F(againSeconds)} | {first.GetProperty("accepted").GetInt32()} / {again.GetProperty("unchanged").GetInt32()} |";
     }
     finally
     {
         File.Delete(path);
-    }
-}
-
-static async Task<JsonElement> PostAsync(HttpClient http, string path, CancellationToken cancellationToken)
-{
-    await using var file = File.OpenRead(path);
-    using var content = new StreamContent(file, 64 * 1024);
-    content.Headers.ContentType = new MediaTypeHeaderValue("text/csv") { CharSet = "utf-8" };
-    using var response = await http.PostAsync($"inventory/manifests?name={Path.GetFileName(path)}", content, cancellationToken);
-    var body = await response.Content.ReadAsStringAsync(cancellationToken);
-    if (!response.IsSuccessStatusCode)
-    {
-        throw new InvalidOperationException($"Import answered {(int)response.StatusCode}: {body[..Math.Min(body.Length, 500)]}");
-    }
-
-    return JsonDocument.Parse(body).RootElement.Clone();
-}
-
-// As a French reseller's spreadsheet exports it: BOM, ';', CRLF, decimal comma; lines spread over the 56 collèges.
-static async Task WriteManifestAsync(string path, int count, int hashBytes, string prefix, CancellationToken cancellationToken)
-{
-    var schools = BundledSchoolRegistry.Load();
-    var random = new Random(count);
-    var hash = new byte[hashBytes];
-    await using var writer = new StreamWriter(path, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), 64 * 1024);
-    await writer.WriteAsync("serialNumber;schoolUai;deviceType;manufacturer;model;purchaseOrder;invoiceNumber;unitCostEur;hardwareHash\r\n");
-    for (var i = 0; i < count; i++)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        random.NextBytes(hash);
-        var school = schools[i % schools.Count].Uai;
-        await writer.WriteAsync($"5CG{prefix}{i:D7};{school};laptop;HP;ProBook 440 G8;BC-2026-{i / 500:D4};F-{i / 1000:D5};612,50;{Convert.ToBase64String(hash)}\r\n");
     }
 }

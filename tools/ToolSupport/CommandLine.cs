@@ -35,7 +35,7 @@ public sealed class CommandLine(string command, string summary, string example)
 
     public Option<IReadOnlyList<int>> IntList(string name, IReadOnlyList<int> defaultValue, string help) =>
         Add(new Option<IReadOnlyList<int>>(name, "<n,n,...>", "whole numbers (0 or more) separated by commas", help, defaultValue,
-            string.Join(",", defaultValue.Select(Format)), TryParseIntList));
+            defaultValue.Count == 0 ? null : string.Join(",", defaultValue.Select(Format)), TryParseIntList));
 
     /// <summary>An option without a value: true when given.</summary>
     public Option<bool> Flag(string name, string help) =>

@@ -12,6 +12,7 @@ import { renderTrail, showTrail } from "./device-trail.js";
 import { byTest, hideMessage, showMessage } from "./dom.js";
 import { loadFailedDevices, renderFailedDevices } from "./failed-devices.js";
 import { buildReport, downloadCsv, loadReport, renderReport } from "./funding.js";
+import { loadHeldDevices, renderHeldDevices } from "./held-devices.js";
 import { setLanguage, t, time, translatePage } from "./i18n.js";
 import { loadInventory, renderInventory, uploadManifest } from "./inventory.js";
 import { problemText } from "./problem.js";
@@ -22,6 +23,7 @@ let config = null;
 // What the last refresh loaded; the funding report and the device trail keep theirs in their modules.
 let schools = [];
 let failed = [];
+let held = [];
 let updatedAt = null;
 let refreshing = false;
 let timer = 0;
@@ -74,6 +76,7 @@ async function refresh() {
     schools = await apiJson("schools");
     deviceActions.setup(schools, showTrail);
     failed = await loadFailedDevices(schools);
+    held = await loadHeldDevices(schools);
     await loadReport();
     await loadInventory();
     updatedAt = new Date();
@@ -90,6 +93,7 @@ function renderAll() {
   renderProgress(schools, config.deviceTarget);
   renderSchools(schools);
   renderFailedDevices(schools, failed, refresh);
+  renderHeldDevices(schools, held, refresh);
   renderReport();
   renderInventory(schools);
   renderTrail();

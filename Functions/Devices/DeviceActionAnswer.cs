@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Http;
+using Sarthe.Enrolment.Http;
+using Sarthe.Enrolment.Inventory;
+
+namespace Sarthe.Enrolment.Devices;
+
+/// <summary>The HTTP answer to an administrator's action on a device: the record with its inventory, 409 with why not, or 404.</summary>
+public static class DeviceActionAnswer
+{
+    public static async Task<ApiResult> ToResultAsync(DeviceActionOutcome outcome, string routeSerial, InventoryStore inventory, int successStatus, CancellationToken cancellationToken) =>
+        outcome switch
+        {
+            DeviceActionOutcome.Done done => ApiResult.Json(await inventory.WithInventoryAsync(DeviceRecord.From(done.Device), cancellationToken), successStatus),
+            DeviceActionOutcome.NotAllowed refused => Problem.Conflict(refused.Detail),
+            _ => Problem.UnknownDevice(routeSerial),
+        };
+
+    /// <summary>The usual success of an action that puts a device in line: 202.</summary>
+    public const int Accepted = StatusCodes.Status202Accepted;
+}

@@ -1,0 +1,32 @@
+namespace Sarthe.Enrolment.Enrolment;
+
+/// <summary>
+/// What a first enrolment does when its serial is not in the school's purchase inventory (setting
+/// <c>Enrolment:UnknownDevices</c>). A serial that the inventory gives to this school always enrols.
+/// </summary>
+public enum UnknownDevicePolicy
+{
+    /// <summary>Enrol as any device (the default; the product before the inventory existed).</summary>
+    Accept,
+
+    /// <summary>Store the device as held: nothing is sent to Graph until an administrator approves it.</summary>
+    Hold,
+
+    /// <summary>Refuse it (403): nothing is stored but an audit entry.</summary>
+    Reject,
+}
+
+/// <summary>The policies' names in settings.</summary>
+public static class UnknownDevicePolicies
+{
+    private static readonly Dictionary<string, UnknownDevicePolicy> Names = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["accept"] = UnknownDevicePolicy.Accept,
+        ["hold"] = UnknownDevicePolicy.Hold,
+        ["reject"] = UnknownDevicePolicy.Reject,
+    };
+
+    public static string List => string.Join(", ", Names.Keys);
+
+    public static UnknownDevicePolicy? Parse(string? name) => name is not null && Names.TryGetValue(name.Trim(), out var policy) ? policy : null;
+}
