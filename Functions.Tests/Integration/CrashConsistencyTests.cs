@@ -82,6 +82,46 @@ public sealed class CrashConsistencyTests(CrashFixture backend) : IClassFixture<
     }
 
     [Fact]
+    public async Task Devices_two_imports_move_in_at_the_same_time_each_go_into_one_and_are_imported_once()
+    {
+        // The race: two plans took the same outbox rows (a rerun after a crash, a second host) and move their devices
+        // in at once, several writes in flight each; the ETag-guarded transition lets one import have each device.
+        var serials = Enumerable.Range(0, 24).Select(_ => Enroller.NewSerial("TWICE")).ToList();
+        var devices = new List<DeviceRef>();
+        foreach (var serial in serials)
+        {
+            devices.Add(DeviceRef.Of(await AddReceivedDeviceAsync(serial, DateTimeOffset.UtcNow)));
+        }
+
+        var first = AutopilotImport.Plan(AutopilotImport.NewId(DateTimeOffset.UtcNow), devices, DateTimeOffset.UtcNow);
+        var second = AutopilotImport.Plan(AutopilotImport.NewId(DateTimeOffset.UtcNow), Enumerable.Reverse(devices), DateTimeOffset.UtcNow);
+        var imports = Services.GetRequiredService<ImportStore>();
+        await imports.AddAsync(first, CancellationToken.None);
+        await imports.AddAsync(second, CancellationToken.None);
+        var planner = Services.GetRequiredService<ImportPlanner>();
+
+        await Task.WhenAll(planner.MoveDevicesInAsync(first, CancellationToken.None), planner.MoveDevicesInAsync(second, CancellationToken.None));
+
+        var store = Services.GetRequiredService<DeviceStore>();
+        foreach (var serial in serials)
+        {
+            var inFirst = first.Devices.Single(d => d.SerialNumber == serial).Stage == ImportedDeviceStage.Queued;
+            var inSecond = second.Devices.Single(d => d.SerialNumber == serial).Stage == ImportedDeviceStage.Queued;
+            Assert.True(inFirst ^ inSecond, $"{serial} is queued in {(inFirst ? "both imports" : "neither import")}");
+            var row = await store.GetAsync(new DeviceKey(School, serial), CancellationToken.None);
+            Assert.Equal(inFirst ? first.ImportId : second.ImportId, row!.ImportId);
+        }
+
+        foreach (var serial in serials)
+        {
+            Assert.Equal("registered", (await backend.SettledAsync(serial)).GetProperty("status").GetString());
+            Assert.Equal(1, backend.Host.Graph!.State.ImportsOf(serial));
+        }
+
+        await Task.WhenAll(serials.Select(serial => AssertTrailExactlyOnceAsync(serial, AuditEventTypes.DeviceRegistrationStarted, AuditEventTypes.DeviceRegistered)));
+    }
+
+    [Fact]
     public async Task A_repeat_enrolment_of_a_device_lost_before_its_line_drives_it_again()
     {
         // The crash: the device row is there, its outbox row never was (and its enrolled event never published).

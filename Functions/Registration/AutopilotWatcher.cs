@@ -34,18 +34,9 @@ public sealed class AutopilotWatcher(
         }
 
         var found = await FindAsync(waiting.Select(w => w.Device.SerialNumber).ToList(), cancellationToken);
-        var changed = new List<Device>();
-        foreach (var (import, entry) in waiting)
-        {
-            var device = entry.Stage == ImportedDeviceStage.Imported
-                ? await SeenImportedAsync(import, entry, found.GetValueOrDefault(entry.SerialNumber), cancellationToken)
-                : await SeenRegisteredAsync(entry, found.GetValueOrDefault(entry.SerialNumber), cancellationToken);
-            if (device is not null)
-            {
-                changed.Add(device);
-            }
-        }
-
+        var changed = await DeviceWrites.RunAsync(waiting, (w, ct) => w.Device.Stage == ImportedDeviceStage.Imported
+            ? SeenImportedAsync(w.Import, w.Device, found.GetValueOrDefault(w.Device.SerialNumber), ct)
+            : SeenRegisteredAsync(w.Device, found.GetValueOrDefault(w.Device.SerialNumber), ct), cancellationToken);
         await events.PublishAsync(changed, cancellationToken);
     }
 

@@ -46,24 +46,23 @@ public sealed class ImportPlanner(
     }
 
     /// <summary>
-    /// Moves each device into the import (or finds it there already), leaves out those that are elsewhere, and marks
-    /// the import ready. Also what finishes an import whose planning was cut short.
+    /// Moves each device into the import (or finds it there already; <see cref="DeviceWrites.Concurrency"/> at a time),
+    /// leaves out those that are elsewhere, and marks the import ready once every device's write is done. Also what
+    /// finishes an import whose planning was cut short.
     /// </summary>
     public async Task MoveDevicesInAsync(AutopilotImport import, CancellationToken cancellationToken)
     {
-        var moved = new List<Device>();
-        foreach (var entry in import.Devices.Where(d => d.Stage == ImportedDeviceStage.Queued))
+        var queued = import.Devices.Where(d => d.Stage == ImportedDeviceStage.Queued).ToList();
+        var moved = await DeviceWrites.RunAsync(queued, async (entry, ct) =>
         {
-            var (device, changed) = await devices.UpdateAsync(entry.Key, d => d.TryStartRegistration(entry.Attempt, import.ImportId, time.GetUtcNow()), cancellationToken);
-            if (changed)
-            {
-                moved.Add(device!);
-            }
-            else if (device is not { Status: DeviceStatus.Registering } || device.ImportId != import.ImportId || device.Attempt != entry.Attempt)
+            var (device, changed) = await devices.UpdateAsync(entry.Key, d => d.TryStartRegistration(entry.Attempt, import.ImportId, time.GetUtcNow()), ct);
+            if (!changed && (device is not { Status: DeviceStatus.Registering } || device.ImportId != import.ImportId || device.Attempt != entry.Attempt))
             {
                 entry.Stage = ImportedDeviceStage.Done; // stale, moving in another import, or gone: not this import's
             }
-        }
+
+            return changed ? device : null;
+        }, cancellationToken);
 
         await events.PublishAsync(moved, cancellationToken);
         import.Stage = ImportStage.Ready;

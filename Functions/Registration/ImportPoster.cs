@@ -17,9 +17,11 @@ public sealed class ImportPoster(ImportStore imports, DeviceStore devices, Autop
     public async Task PostAsync(AutopilotImport import, CancellationToken cancellationToken)
     {
         var items = new List<(ImportedDevice Entry, AutopilotImportItem Item)>();
-        foreach (var entry in import.Queued.ToList())
+        var queued = import.Queued.ToList();
+        var rows = await DeviceWrites.MapAsync(queued, (entry, ct) => devices.ResolveAsync(entry.Key, ct), cancellationToken);
+        foreach (var (entry, row) in queued.Zip(rows))
         {
-            if (await devices.ResolveAsync(entry.Key, cancellationToken) is { Status: DeviceStatus.Registering } device
+            if (row is { Status: DeviceStatus.Registering } device
                 && device.ImportId == import.ImportId && device.Attempt == entry.Attempt)
             {
                 items.Add((entry, new AutopilotImportItem(device.SerialNumber, device.HardwareHash, device.SchoolUai)));
