@@ -293,6 +293,14 @@ public sealed class RunningDevHost : IAsyncDisposable
         {
             if (item is WebApplication app)
             {
+                // Drain first, as the Functions host does when the platform takes an instance away: the listeners stop
+                // taking messages and let the invocations in flight finish. Stopped without it mid-storm, the WebJobs
+                // SDK's queue listener met its disposed token on a thread of its own and ended the process (exit 134).
+                if (app.Services.GetService<Microsoft.Azure.WebJobs.Host.IDrainModeManager>() is { } drain)
+                {
+                    await CollectFailureAsync(() => drain.EnableDrainModeAsync(CancellationToken.None), failures);
+                }
+
                 await CollectFailureAsync(() => app.StopAsync(), failures);
             }
 
