@@ -33,13 +33,7 @@ public sealed class DeviceLifecycleFunctions(DeviceLifecycleService lifecycle, I
                 return Problem.Validation("body", "The body must be a JSON object { \"schoolUai\": \"…\" } of at most 4 KiB, each member once.");
             }
 
-            return await lifecycle.MoveAsync(serialNumber, body.SchoolUai, administrator.Actor, ct) switch
-            {
-                DeviceActionOutcome.Done done => ApiResult.Json(await inventory.WithInventoryAsync(DeviceRecord.From(done.Device), ct)),
-                DeviceActionOutcome.Invalid invalid => Problem.Validation(invalid.Field, invalid.Message),
-                DeviceActionOutcome.NotAllowed refused => Problem.Conflict(refused.Detail),
-                _ => Problem.UnknownDevice(serialNumber),
-            };
+            return await DeviceActionAnswer.ToResultAsync(await lifecycle.MoveAsync(serialNumber, body.SchoolUai, administrator.Actor, ct), serialNumber, inventory, DeviceActionAnswer.Done, ct);
         },
         cancellationToken);
 
@@ -54,12 +48,7 @@ public sealed class DeviceLifecycleFunctions(DeviceLifecycleService lifecycle, I
         string serialNumber,
         CancellationToken cancellationToken) =>
         admins.RunAsync(this, request, async (administrator, ct) =>
-            await lifecycle.DeregisterAsync(serialNumber, administrator.Actor, ct) switch
-            {
-                DeviceActionOutcome.Done done => ApiResult.Json(await inventory.WithInventoryAsync(DeviceRecord.From(done.Device), ct), StatusCodes.Status202Accepted),
-                DeviceActionOutcome.NotAllowed refused => Problem.Conflict(refused.Detail),
-                _ => Problem.UnknownDevice(serialNumber),
-            },
+            await DeviceActionAnswer.ToResultAsync(await lifecycle.DeregisterAsync(serialNumber, administrator.Actor, ct), serialNumber, inventory, DeviceActionAnswer.Accepted, ct),
             cancellationToken);
 
     /// <summary>The move's body, or null when it is not a JSON object (with each member once) of at most 4 KiB.</summary>
