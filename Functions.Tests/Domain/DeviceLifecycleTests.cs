@@ -11,23 +11,23 @@ public sealed class DeviceLifecycleTests
     internal static readonly DeviceDescription Laptop = new("laptop", "HP", "ProBook 440 G8", "AAAA", "SARTHE-000123");
     internal static readonly AuditActor Admin = AuditActor.Administrator("admin-1");
 
-    private static Device Received() => Device.Enrol(Key, Laptop, T0);
+    internal static Device Received() => Device.Enrol(Key, Laptop, T0);
 
-    private static Device Registering()
+    internal static Device Registering()
     {
         var device = Received();
         Assert.True(device.TryStartRegistration(1, "import-1", T0.AddMinutes(1)));
         return device;
     }
 
-    private static Device Registered()
+    internal static Device Registered()
     {
         var device = Registering();
         Assert.True(device.TryMarkRegistered(1, "import-1", "identity-1", "autopilot-1", T0.AddMinutes(2)));
         return device;
     }
 
-    private static Device Failed()
+    internal static Device Failed()
     {
         var device = Registering();
         Assert.True(device.TryFail(1, "import-1", "identity-1", "ZtdDeviceAssignedToOtherTenant", "Another organisation holds it.", T0.AddMinutes(2)));

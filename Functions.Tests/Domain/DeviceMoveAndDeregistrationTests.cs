@@ -6,35 +6,21 @@ namespace Sarthe.Enrolment.Tests.Domain;
 /// <summary>The administrators' transitions of <see cref="Device"/> (move, deregistration), allowed and refused, and the school history.</summary>
 public sealed class DeviceMoveAndDeregistrationTests
 {
-    private const string From = "0720001K";
+    private static readonly string From = DeviceLifecycleTests.Key.SchoolUai;
     private const string To = "0720004N";
-    private static readonly DateTimeOffset T0 = new(2026, 11, 28, 8, 0, 0, TimeSpan.Zero);
-    private static readonly DeviceKey Key = new(From, "5CG1234XYZ");
-    private static readonly DeviceDescription Laptop = new("laptop", "HP", "ProBook 440 G8", "AAAA", "SARTHE-000123");
-    private static readonly AuditActor Admin = AuditActor.Administrator("admin-1");
 
-    private static Device Received() => Device.Enrol(Key, Laptop, T0);
+    // The devices and their moments are the lifecycle tests' own.
+    private static readonly DateTimeOffset T0 = DeviceLifecycleTests.T0;
+    private static readonly DeviceKey Key = DeviceLifecycleTests.Key;
+    private static readonly AuditActor Admin = DeviceLifecycleTests.Admin;
 
-    private static Device Registering()
-    {
-        var device = Received();
-        Assert.True(device.TryStartRegistration(1, "import-1", T0.AddMinutes(1)));
-        return device;
-    }
+    private static Device Received() => DeviceLifecycleTests.Received();
 
-    private static Device Registered()
-    {
-        var device = Registering();
-        Assert.True(device.TryMarkRegistered(1, "import-1", "identity-1", "autopilot-1", T0.AddMinutes(2)));
-        return device;
-    }
+    private static Device Registering() => DeviceLifecycleTests.Registering();
 
-    private static Device Failed()
-    {
-        var device = Registering();
-        Assert.True(device.TryFail(1, "import-1", "identity-1", "ZtdDeviceAssignedToOtherTenant", "Another organisation holds it.", T0.AddMinutes(2)));
-        return device;
-    }
+    private static Device Registered() => DeviceLifecycleTests.Registered();
+
+    private static Device Failed() => DeviceLifecycleTests.Failed();
 
     private static Device Deregistered()
     {
