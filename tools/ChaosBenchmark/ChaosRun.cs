@@ -188,17 +188,7 @@ public static class ChaosRun
             using var tokenResponse = await http.PostAsJsonAsync("dev/token", new { roles = new[] { "Enrolment.Admin" } }, cancellationToken);
             tokenResponse.EnsureSuccessStatusCode();
             var token = (await tokenResponse.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("accessToken").GetString();
-            var keys = new Dictionary<string, byte[]>();
-            foreach (var uai in schools)
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, $"api/schools/{uai}/enrolment-keys");
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                using var response = await http.SendAsync(request, cancellationToken);
-                response.EnsureSuccessStatusCode();
-                keys[uai] = Convert.FromBase64String((await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("key").GetString()!);
-            }
-
-            return keys;
+            return await BenchmarkKeys.IssueAsync(http, token!, schools, cancellationToken);
         }
 
         private async Task<FaultResult> RunFaultAsync(FaultKind fault, IReadOnlyList<int> wave, CancellationToken cancellationToken)

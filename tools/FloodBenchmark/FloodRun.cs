@@ -54,7 +54,7 @@ public static class FloodRun
         await using var host = await RunningDevHost.StartAsync(options, cancellationToken);
         using var real = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Clients * 2 }) { BaseAddress = host.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
         using var flood = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.FloodClients * 2 }) { BaseAddress = host.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
-        var keys = await IssueKeysAsync(real, host, schools, cancellationToken);
+        var keys = await BenchmarkKeys.IssueAsync(real, host.Tokens.CreateToken(["Enrolment.Admin"]), schools.Select(s => s.Uai), cancellationToken);
         var addresses = schools.Select((s, i) => (s.Uai, Address: $"10.72.{i}.1")).ToDictionary(s => s.Uai, s => s.Address);
 
         var random = new Random(settings.Seed);
@@ -193,22 +193,6 @@ public static class FloodRun
         // What Azure's front end appends: the client's address, as the product reads it.
         request.Headers.Add("X-Forwarded-For", address);
         return http.SendAsync(request, cancellationToken);
-    }
-
-    private static async Task<Dictionary<string, byte[]>> IssueKeysAsync(HttpClient http, RunningDevHost host, IEnumerable<School> schools, CancellationToken cancellationToken)
-    {
-        var keys = new Dictionary<string, byte[]>();
-        var token = host.Tokens.CreateToken(["Enrolment.Admin"]);
-        foreach (var school in schools)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/schools/{school.Uai}/enrolment-keys");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var response = await http.SendAsync(request, cancellationToken);
-            response.EnsureSuccessStatusCode();
-            keys[school.Uai] = Convert.FromBase64String((await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("key").GetString()!);
-        }
-
-        return keys;
     }
 
     /// <summary>The rejection entries of the trail, once the audit queue has delivered every count (or after two minutes).</summary>

@@ -39,7 +39,7 @@ public static class StormRun
         await using var host = await RunningDevHost.StartAsync(options, cancellationToken);
         var graph = host.Graph!.State;
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Concurrency * 2 }) { BaseAddress = host.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
-        var keys = await IssueKeysAsync(http, host, fleet.Select(d => d.SchoolUai).Distinct(), cancellationToken);
+        var keys = await BenchmarkKeys.IssueAsync(http, host.Tokens.CreateToken(["Enrolment.Admin"]), fleet.Select(d => d.SchoolUai).Distinct(), cancellationToken);
 
         Console.WriteLine($"[{Mode}] storm: {fleet.Count} devices, {settings.Concurrency} concurrent clients, import batch size {settings.BatchSize}");
         await using var sampler = new CounterSampler(graph);
@@ -240,22 +240,6 @@ public static class StormRun
         }
 
         return rows;
-    }
-
-    private static async Task<Dictionary<string, byte[]>> IssueKeysAsync(HttpClient http, RunningDevHost host, IEnumerable<string> schools, CancellationToken cancellationToken)
-    {
-        var keys = new Dictionary<string, byte[]>();
-        var token = host.Tokens.CreateToken(["Enrolment.Admin"]);
-        foreach (var uai in schools)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/schools/{uai}/enrolment-keys");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var response = await http.SendAsync(request, cancellationToken);
-            response.EnsureSuccessStatusCode();
-            keys[uai] = Convert.FromBase64String((await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("key").GetString()!);
-        }
-
-        return keys;
     }
 
     /// <summary>
