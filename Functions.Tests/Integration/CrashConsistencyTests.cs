@@ -38,8 +38,8 @@ public sealed class CrashConsistencyTests(CrashFixture backend) : IClassFixture<
     {
         // The crash: the import was marked Posting and Graph accepted the POST, but the answer was never recorded.
         var (import, serial) = await PlannedImportAsync("POSTED");
-        import.Stage = ImportStage.Posting;
-        Assert.True(await Services.GetRequiredService<ImportStore>().TrySaveAsync(import, CancellationToken.None));
+        Assert.True(import.TryStartPosting());
+        await Services.GetRequiredService<ImportStore>().SaveAsync(import, CancellationToken.None);
         var device = (await Services.GetRequiredService<DeviceStore>().GetAsync(new DeviceKey(School, serial), CancellationToken.None))!;
         await Services.GetRequiredService<AutopilotClient>().ImportAsync(
             [new AutopilotImportItem(serial, device.HardwareHash, School)], import.GraphImportId, CancellationToken.None);
@@ -55,8 +55,8 @@ public sealed class CrashConsistencyTests(CrashFixture backend) : IClassFixture<
     public async Task An_import_cut_short_before_graph_took_it_is_sent_once()
     {
         var (import, serial) = await PlannedImportAsync("UNSENT");
-        import.Stage = ImportStage.Posting;
-        Assert.True(await Services.GetRequiredService<ImportStore>().TrySaveAsync(import, CancellationToken.None));
+        Assert.True(import.TryStartPosting());
+        await Services.GetRequiredService<ImportStore>().SaveAsync(import, CancellationToken.None);
 
         var settled = await backend.SettledAsync(serial);
 
@@ -160,7 +160,7 @@ public sealed class CrashConsistencyTests(CrashFixture backend) : IClassFixture<
         await imports.AddAsync(import, CancellationToken.None);
         var (_, moved) = await Services.GetRequiredService<DeviceStore>().UpdateAsync(device.Key, d => d.TryStartRegistration(1, import.ImportId, DateTimeOffset.UtcNow), CancellationToken.None);
         Assert.True(moved);
-        import.Stage = ImportStage.Ready;
+        Assert.True(import.TryMarkReady());
         return (import, serial);
     }
 
@@ -168,8 +168,8 @@ public sealed class CrashConsistencyTests(CrashFixture backend) : IClassFixture<
     {
         var store = Services.GetRequiredService<DeviceStore>();
         var device = Device.Enrol(new DeviceKey(School, serial), new DeviceDescription("laptop", "HP", "ProBook", Convert.ToBase64String(Enroller.HashOf(serial)), null), at);
-        await store.ClaimSerialAsync(serial, School, CancellationToken.None);
-        Assert.True(await store.TryAddAsync(device, CancellationToken.None));
+        await Services.GetRequiredService<SerialClaims>().ClaimAsync(serial, School, CancellationToken.None);
+        Assert.True(await store.TryAddAsync(device, NewDeviceEvents.WithNextChange, CancellationToken.None));
         return device;
     }
 

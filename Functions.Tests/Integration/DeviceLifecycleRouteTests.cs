@@ -225,7 +225,7 @@ public sealed class DeviceLifecycleRouteTests(BackendFixture backend)
         Assert.Equal(CrashTo, read!.Value.GetProperty("schoolUai").GetString());
         Assert.Equal(1, await RowsOfAsync(serial));
         Assert.Contains(serial, await SerialsAsync(CrashTo));
-        Assert.Equal(CrashTo, await store.SchoolOfAsync(serial, CancellationToken.None));
+        Assert.Equal(CrashTo, await Services.GetRequiredService<SerialClaims>().SchoolHoldingRowAsync(serial, CancellationToken.None));
     }
 
     [Fact]
@@ -238,7 +238,7 @@ public sealed class DeviceLifecycleRouteTests(BackendFixture backend)
         // The crash: the copy is written under the new school, the claim still names the old one.
         await devices.AddEntityAsync(marked!.MovedRow());
         Assert.Equal(2, await RowsOfAsync(serial));
-        Assert.Equal(CrashFrom, await store.SchoolOfAsync(serial, CancellationToken.None));
+        Assert.Equal(CrashFrom, await Services.GetRequiredService<SerialClaims>().SchoolHoldingRowAsync(serial, CancellationToken.None));
 
         // A writer that still knows the old key (an import, the watcher) finishes the move and changes the device where it now is.
         var (updated, recorded) = await store.UpdateAsync(new DeviceKey(CrashFrom, serial), d => d.TryRecordProfile(d.Attempt, DeploymentProfileStatus.Failed, null, DateTimeOffset.UtcNow), CancellationToken.None);
@@ -246,7 +246,7 @@ public sealed class DeviceLifecycleRouteTests(BackendFixture backend)
         Assert.True(recorded);
         Assert.Equal(CrashTo, updated!.SchoolUai);
         Assert.Equal(1, await RowsOfAsync(serial));
-        Assert.Equal(CrashTo, await store.SchoolOfAsync(serial, CancellationToken.None));
+        Assert.Equal(CrashTo, await Services.GetRequiredService<SerialClaims>().SchoolHoldingRowAsync(serial, CancellationToken.None));
         Assert.Equal(DeploymentProfileStatus.Failed, (await backend.DeviceAsync(serial))!.Value.GetProperty("autopilot").GetProperty("deploymentProfile").GetProperty("status").GetString());
     }
 

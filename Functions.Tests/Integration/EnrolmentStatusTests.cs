@@ -142,7 +142,7 @@ public sealed class EnrolmentStatusTests(BackendFixture backend)
         using var failed = await Enroller.StatusAsync(serial, School);
         var failedView = await failed.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("failed", failedView.GetProperty("status").GetString());
-        Assert.Equal(ImportMonitor.InvalidHardwareHash, failedView.GetProperty("lastErrorCode").GetString());
+        Assert.Equal(ImportDecisions.InvalidHardwareHash, failedView.GetProperty("lastErrorCode").GetString());
         Assert.False(failedView.TryGetProperty("retryAfterSeconds", out _));
         Assert.Null(failed.Headers.RetryAfter);
 

@@ -209,7 +209,7 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
                 return;
             }
 
-            var store = backend.Host.Services.GetRequiredService<DeviceStore>();
+            var store = backend.Host.Services;
             await Seed(store, "0720001K", "RPT-A1", "laptop", ("received", -300), ("registering", -200), ("registered", -100));
             await Seed(store, "0720001K", "RPT-A2", "tablet", ("received", -300), ("registered", -1));
             await Seed(store, "0720001K", "RPT-A3", "laptop", ("received", -300), ("registering", -200), ("registered", 10));
@@ -237,7 +237,7 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
         }
     }
 
-    private static async Task Seed(DeviceStore store, string uai, string serial, string type, params (string Status, int MinutesFromCutOff)[] steps)
+    private static async Task Seed(IServiceProvider services, string uai, string serial, string type, params (string Status, int MinutesFromCutOff)[] steps)
     {
         // Any history, as years of retries could have left it: written to the row directly.
         var history = steps.Aggregate(StatusHistory.Empty, (h, step) => h.Append(DeviceStatusNames.Parse(step.Status)!.Value, CutOff.AddMinutes(step.MinutesFromCutOff)));
@@ -246,7 +246,7 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
             PartitionKey = uai, RowKey = serial, DeviceType = type, Manufacturer = "HP", Model = "Test", HardwareHash = "AAAA",
             Status = steps[^1].Status, StatusHistory = history.ToString(), EnrolledAt = CutOff.AddMinutes(steps[0].MinutesFromCutOff),
         };
-        await store.ClaimSerialAsync(serial, uai, CancellationToken.None);
-        Assert.True(await store.TryAddAsync(new Device(row), CancellationToken.None));
+        await services.GetRequiredService<SerialClaims>().ClaimAsync(serial, uai, CancellationToken.None);
+        Assert.True(await services.GetRequiredService<DeviceStore>().TryAddAsync(new Device(row), NewDeviceEvents.WithNextChange, CancellationToken.None));
     }
 }

@@ -26,9 +26,9 @@ public sealed class InterruptedEnrolmentTests(BackendFixture backend)
         // What a request leaves when storage wrote the device row and then failed it (503) before the line was written.
         var serial = Enroller.NewSerial("NOLINE");
         var store = backend.Host.Services.GetRequiredService<DeviceStore>();
-        await store.ClaimSerialAsync(serial, School, CancellationToken.None);
+        await backend.Host.Services.GetRequiredService<SerialClaims>().ClaimAsync(serial, School, CancellationToken.None);
         var description = new DeviceDescription("laptop", "HP", "ProBook 440 G8", Convert.ToBase64String(Enroller.HashOf(serial)), "SARTHE-000123");
-        Assert.True(await store.TryAddAsync(Device.Enrol(new DeviceKey(School, serial), description, DateTimeOffset.UtcNow), CancellationToken.None));
+        Assert.True(await store.TryAddAsync(Device.Enrol(new DeviceKey(School, serial), description, DateTimeOffset.UtcNow), NewDeviceEvents.WithNextChange, CancellationToken.None));
 
         // The device's retry, signed anew: a repeat (200), which puts the waiting device in line.
         using var retry = await backend.Enroller.EnrolAsync(serial, School);

@@ -114,7 +114,7 @@ public sealed class InventoryTests(BackendFixture backend)
     public async Task Each_bad_line_is_rejected_with_its_line_and_field_and_the_valid_lines_are_kept()
     {
         var (ok1, ok2, unknownSchool, badLetter, dup, elsewhere, negative, notANumber, badHash, split) = (S(), S(), S(), S(), S(), S(), S(), S(), S(), S());
-        await backend.Host.Services.GetRequiredService<DeviceStore>().ClaimSerialAsync(elsewhere, B, CancellationToken.None);
+        await backend.Host.Services.GetRequiredService<SerialClaims>().ClaimAsync(elsewhere, B, CancellationToken.None);
         var lines = new[]
         {
             Manifests.ProgrammeHeader + ",hardwareHash",

@@ -34,7 +34,7 @@ public sealed class LifecycleCrashTests(CrashFixture backend) : IClassFixture<Cr
         var schools = await Eventually.MatchesAsync(() => PartitionsOfAsync(TableNames.Devices, serial), p => p.SequenceEqual([To]), because: "the sweep finishes the move");
 
         Assert.Equal([To], schools);
-        Assert.Equal(To, await Store.SchoolOfAsync(serial, CancellationToken.None));
+        Assert.Equal(To, await Services.GetRequiredService<SerialClaims>().SchoolHoldingRowAsync(serial, CancellationToken.None));
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class LifecycleCrashTests(CrashFixture backend) : IClassFixture<Cr
         var serial = await RegisteredAsync("SWT");
         (await backend.Client.SendAsync(backend.Request(HttpMethod.Delete, $"api/devices/{serial}", AdminRoles.Admin))).Dispose();
         await Eventually.MatchesAsync(() => backend.StatusAsync(serial), s => s == "deregistered", because: "the device is deregistered");
-        await Eventually.MatchesAsync(() => Store.EnrolledSchoolOfAsync(serial, CancellationToken.None), s => s is null, because: "the serial is released");
+        await Eventually.MatchesAsync(() => Services.GetRequiredService<SerialClaims>().EnrolledSchoolAsync(serial, CancellationToken.None), s => s is null, because: "the serial is released");
 
         // The crash: the next enrolment archived the deregistered row, then stopped (the row and the released claim remain).
         var row = (await Services.GetRequiredService<TableServiceClient>().GetTableClient(TableNames.Devices).GetEntityAsync<DeviceEntity>(From, serial)).Value;

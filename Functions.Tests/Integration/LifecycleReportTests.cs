@@ -110,8 +110,8 @@ public sealed class LifecycleReportTests(LifecycleReportFixture backend) : IClas
             RegisteredAt = registeredAt, GroupTag = uai, AutopilotDeviceId = inAutopilot.Id, ImportStatus = Device.ImportComplete, ProfileStatus = "assigned",
         };
         var store = backend.Host.Services.GetRequiredService<DeviceStore>();
-        Assert.Equal(uai, await store.ClaimSerialAsync(serial, uai, CancellationToken.None));
-        Assert.True(await store.TryAddAsync(new Device(row), CancellationToken.None));
+        Assert.Equal(uai, await backend.Host.Services.GetRequiredService<SerialClaims>().ClaimAsync(serial, uai, CancellationToken.None));
+        Assert.True(await store.TryAddAsync(new Device(row), NewDeviceEvents.WithNextChange, CancellationToken.None));
     }
 
     private async Task<JsonElement> BuildAsync(string date)

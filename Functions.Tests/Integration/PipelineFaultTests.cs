@@ -133,10 +133,9 @@ public sealed class SweepTimerTests(FastSweepFixture backend) : IClassFixture<Fa
         var serial = Enroller.NewSerial("SWEPT");
         var store = backend.Host.Services.GetRequiredService<DeviceStore>();
         var now = DateTimeOffset.UtcNow;
-        await store.ClaimSerialAsync(serial, school, CancellationToken.None);
+        await backend.Host.Services.GetRequiredService<SerialClaims>().ClaimAsync(serial, school, CancellationToken.None);
         await store.TryAddAsync(
-            Device.Enrol(new DeviceKey(school, serial), new DeviceDescription("tablet", "Lenovo", "Tab", Convert.ToBase64String(Enroller.HashOf(serial)), null), now),
-            CancellationToken.None);
+            Device.Enrol(new DeviceKey(school, serial), new DeviceDescription("tablet", "Lenovo", "Tab", Convert.ToBase64String(Enroller.HashOf(serial)), null), now), NewDeviceEvents.WithNextChange, CancellationToken.None);
 
         var device = await backend.SettledAsync(serial, TimeSpan.FromSeconds(60));
 

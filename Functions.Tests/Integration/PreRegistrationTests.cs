@@ -168,7 +168,7 @@ public sealed class PreRegistrationCrashTests(CrashFixture backend) : IClassFixt
             }, CancellationToken.None));
         }
 
-        Assert.Equal(School, await Services.GetRequiredService<DeviceStore>().ClaimSerialAsync(claimed, School, CancellationToken.None));
+        Assert.Equal(School, await Services.GetRequiredService<SerialClaims>().ClaimAsync(claimed, School, CancellationToken.None));
 
         var again = await Manifests.ImportAsync(backend, csv);
 
@@ -187,8 +187,8 @@ public sealed class PreRegistrationCrashTests(CrashFixture backend) : IClassFixt
         var device = Device.PreRegister(new DeviceKey(School, serial), new DeviceDescription("laptop", "HP", "ProBook", Manifests.Hash(serial), null), "lost-line",
             AuditActor.Administrator("admin"), DateTimeOffset.UtcNow.AddMinutes(-1));
         var devices = Services.GetRequiredService<DeviceStore>();
-        Assert.Equal(School, await devices.ClaimSerialAsync(serial, School, CancellationToken.None));
-        Assert.True(await devices.TryAddAsync(device, CancellationToken.None));
+        Assert.Equal(School, await Services.GetRequiredService<SerialClaims>().ClaimAsync(serial, School, CancellationToken.None));
+        Assert.True(await devices.TryAddAsync(device, NewDeviceEvents.WithNextChange, CancellationToken.None));
 
         var settled = await backend.SettledAsync(serial);
 

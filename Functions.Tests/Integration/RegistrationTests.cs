@@ -67,7 +67,7 @@ public sealed class RegistrationTests(BackendFixture backend)
 
         Assert.Equal("failed", device.GetProperty("status").GetString());
         var error = device.GetProperty("lastError");
-        Assert.Equal(ImportMonitor.AssignedToOtherTenant, error.GetProperty("code").GetString());
+        Assert.Equal(ImportDecisions.AssignedToOtherTenant, error.GetProperty("code").GetString());
         Assert.Contains("808", error.GetProperty("message").GetString());
         Assert.Contains("another organisation", error.GetProperty("message").GetString());
         Assert.EndsWith("Z", error.GetProperty("at").GetString());
@@ -109,7 +109,7 @@ public sealed class RegistrationTests(BackendFixture backend)
         var device = await backend.SettledAsync(serial);
 
         Assert.Equal("failed", device.GetProperty("status").GetString());
-        Assert.Equal(ImportMonitor.InvalidHardwareHash, device.GetProperty("lastError").GetProperty("code").GetString());
+        Assert.Equal(ImportDecisions.InvalidHardwareHash, device.GetProperty("lastError").GetProperty("code").GetString());
         Assert.Contains("802", device.GetProperty("lastError").GetProperty("message").GetString());
     }
 
@@ -171,10 +171,9 @@ public sealed class RegistrationTests(BackendFixture backend)
         var serial = Enroller.NewSerial("LOST");
         var store = backend.Host.Services.GetRequiredService<DeviceStore>();
         var longAgo = DateTimeOffset.UtcNow.AddHours(-2);
-        await store.ClaimSerialAsync(serial, School, CancellationToken.None);
+        await backend.Host.Services.GetRequiredService<SerialClaims>().ClaimAsync(serial, School, CancellationToken.None);
         Assert.True(await store.TryAddAsync(
-            Device.Enrol(new DeviceKey(School, serial), new DeviceDescription("desktop", "Dell", "OptiPlex", Convert.ToBase64String(Enroller.HashOf(serial)), null), longAgo),
-            CancellationToken.None));
+            Device.Enrol(new DeviceKey(School, serial), new DeviceDescription("desktop", "Dell", "OptiPlex", Convert.ToBase64String(Enroller.HashOf(serial)), null), longAgo), NewDeviceEvents.WithNextChange, CancellationToken.None));
 
         var swept = await backend.Host.Services.GetRequiredService<RegistrationSweeper>().SweepAsync(CancellationToken.None);
 

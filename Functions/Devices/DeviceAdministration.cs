@@ -4,7 +4,7 @@ using Sarthe.Enrolment.Registration;
 namespace Sarthe.Enrolment.Devices;
 
 /// <summary>What administrators do to devices (retry a failed one, approve a held one), each change audited with who did it.</summary>
-public sealed class DeviceAdministration(DeviceStore devices, RegistrationRedriver registration, DeviceEvents events, TimeProvider time)
+public sealed class DeviceAdministration(DeviceStore devices, RegistrationRedriver registration, TimeProvider time)
 {
     /// <summary>A failed device goes back in line for registration as a new attempt.</summary>
     public Task<DeviceActionOutcome> RetryAsync(string routeSerial, AuditActor administrator, CancellationToken cancellationToken) =>
@@ -30,7 +30,6 @@ public sealed class DeviceAdministration(DeviceStore devices, RegistrationRedriv
         }
 
         await registration.QueueAsync(device!, cancellationToken);
-        await events.PublishAsync(device!, cancellationToken);
         return new DeviceActionOutcome.Done(device!);
     }
 }

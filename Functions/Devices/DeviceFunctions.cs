@@ -10,7 +10,7 @@ using Sarthe.Enrolment.Schools;
 namespace Sarthe.Enrolment.Devices;
 
 /// <summary>The administrators' device routes.</summary>
-public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration administration, SchoolStore schools, InventoryStore inventory, AdminAuthenticator admins)
+public sealed class DeviceFunctions(DeviceStore devices, DeviceQueries queries, DeviceAdministration administration, SchoolStore schools, InventoryStore inventory, AdminAuthenticator admins)
 {
     [ApiOperation("A device record")]
     [RequiresRole(AdminRoles.Read)]
@@ -61,12 +61,12 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceAdministration ad
 
             if (DeviceListQuery.WantsAutopilotCsv(request))
             {
-                return ApiResult.Streamed(AutopilotCsv.ContentType, (body, ct2) => AutopilotCsv.WriteAsync(body, devices.StreamExportableAsync(school.Uai, ct2), ct2))
+                return ApiResult.Streamed(AutopilotCsv.ContentType, (body, ct2) => AutopilotCsv.WriteAsync(body, queries.StreamExportableAsync(school.Uai, ct2), ct2))
                     .WithHeader("Content-Disposition", $"attachment; filename=\"autopilot-{school.Uai}.csv\"");
             }
 
             var (query, errors) = DeviceListQuery.Parse(school.Uai, request.Query);
-            return query is null ? Problem.Validation(errors) : ApiResult.Json(await inventory.WithInventoryAsync(await devices.ListAsync(query, ct), ct));
+            return query is null ? Problem.Validation(errors) : ApiResult.Json(await inventory.WithInventoryAsync(await queries.ListAsync(query, ct), ct));
         },
         cancellationToken);
 }

@@ -14,7 +14,6 @@ public sealed class DeviceLifecycleService(
     DeviceStore devices,
     SchoolStore schools,
     LifecycleOutbox lifecycle,
-    DeviceEvents events,
     TimeProvider time,
     ILogger<DeviceLifecycleService> logger)
 {
@@ -55,7 +54,6 @@ public sealed class DeviceLifecycleService(
         }
 
         var device = await devices.CompleteMoveAsync(marked!, cancellationToken) ?? throw new InvalidOperationException($"Device {found.SerialNumber} vanished during its move.");
-        await events.PublishAsync(device, cancellationToken);
         logger.LogInformation("Device {SerialNumber} moved from {FromUai} to {ToUai}", device.SerialNumber, found.SchoolUai, uai);
         return new DeviceActionOutcome.Done(device);
     }

@@ -53,7 +53,7 @@ public sealed record DeviceStatusView(
             return pipeline.AutopilotCheckInterval;
         }
 
-        var retriedByPipeline = device.LastError is { } error && RegistrationSweeper.TransientFailures.Contains(error.Code) && device.Attempt < pipeline.MaxAutomaticAttempts;
+        var retriedByPipeline = device.LastError is { } error && ImportDecisions.TransientFailures.Contains(error.Code) && device.Attempt < pipeline.MaxAutomaticAttempts;
         if (!retriedByPipeline)
         {
             return null;

@@ -22,9 +22,9 @@ public sealed class EnrolmentService(
     EnrolmentRateLimiter limiter,
     RejectionTally rejections,
     DeviceStore devices,
+    SerialClaims claims,
     InventoryStore inventory,
     RegistrationRedriver registration,
-    DeviceEvents events,
     AuditPublisher audit,
     IOptions<EnrolmentKeyOptions> keyOptions,
     TimeProvider time,
@@ -182,13 +182,13 @@ public sealed class EnrolmentService(
         // already is a repeat, whatever the policy.
         var bought = await inventory.GetAsync(key.SerialNumber, cancellationToken);
         var policy = bought?.SchoolUai == key.SchoolUai ? UnknownDevicePolicy.Accept : keyOptions.Value.UnknownDevicePolicy;
-        if (policy == UnknownDevicePolicy.Reject && await devices.SchoolOfAsync(key.SerialNumber, cancellationToken) != key.SchoolUai)
+        if (policy == UnknownDevicePolicy.Reject && await claims.SchoolHoldingRowAsync(key.SerialNumber, cancellationToken) != key.SchoolUai)
         {
             await RejectedAsync(key.SchoolUai, key.SerialNumber, StatusCodes.Status403Forbidden, "not_in_inventory", cancellationToken);
             return new EnrolmentOutcome.Refused(EnrolmentRefusal.NotInInventory, $"Serial number {key.SerialNumber} is not in this school's purchase inventory.");
         }
 
-        if (await devices.ClaimSerialAsync(key.SerialNumber, key.SchoolUai, cancellationToken) != key.SchoolUai)
+        if (await claims.ClaimAsync(key.SerialNumber, key.SchoolUai, cancellationToken) != key.SchoolUai)
         {
             // Never say which school holds it: that is another school's data.
             await RejectedAsync(key.SchoolUai, key.SerialNumber, StatusCodes.Status409Conflict, "serial_enrolled_elsewhere", cancellationToken);
@@ -197,18 +197,17 @@ public sealed class EnrolmentService(
 
         var device = policy == UnknownDevicePolicy.Hold ? Device.Hold(key, enrolment.Description, time.GetUtcNow()) : Device.Enrol(key, enrolment.Description, time.GetUtcNow());
         var bill = bought is null ? null : InventoryView.From(bought);
-        if (await devices.TryAddAsync(device, cancellationToken))
+        // A held device waits for an administrator: its events are published now. A received one goes in line (a table
+        // row, not a queue message per device: the planner batches them), and its device.enrolled event is published
+        // with its next change, the planner's.
+        if (await devices.TryAddAsync(device, device.Status == DeviceStatus.Held ? NewDeviceEvents.PublishNow : NewDeviceEvents.WithNextChange, cancellationToken))
         {
             if (device.Status == DeviceStatus.Held)
             {
-                // Nothing goes in line: a held device waits for an administrator, and its events are published now.
-                await events.PublishAsync(device, cancellationToken);
                 logger.LogInformation("Device {SerialNumber} of {SchoolUai} is not in the school's purchase inventory: held", key.SerialNumber, key.SchoolUai);
                 return new EnrolmentOutcome.Accepted(device, bill);
             }
 
-            // A table row, not a queue message per device: the planner batches them. The device.enrolled event waits
-            // in the device's row and is published with the device's next change.
             await registration.QueueAsync(device, cancellationToken);
             return new EnrolmentOutcome.Accepted(device, bill);
         }
@@ -254,7 +253,6 @@ public sealed class EnrolmentService(
             logger.LogInformation("Device {SerialNumber} of {SchoolUai} sent another hardware hash after failing: attempt {Attempt} starts", current.SerialNumber, current.SchoolUai, current.Attempt);
         }
 
-        await events.PublishAsync(current, cancellationToken);
         return replaced ? new EnrolmentOutcome.HashReplaced(current) : new EnrolmentOutcome.AlreadyEnrolled(current);
     }
 

@@ -60,6 +60,9 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<SchoolKeyStore>();
         services.AddSingleton<SchoolKeyCache>();
         services.AddSingleton<DeviceStore>();
+        services.AddSingleton<SerialClaims>();
+        services.AddSingleton<DeviceQueries>();
+        services.AddSingleton<DeviceSweepQueries>();
         services.AddSingleton<DeviceAdministration>();
         services.AddSingleton<DeviceLifecycleService>();
         services.AddSingleton<AuditPublisher>();

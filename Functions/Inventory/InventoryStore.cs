@@ -10,7 +10,7 @@ namespace Sarthe.Enrolment.Inventory;
 /// (<c>InventoryManifests</c>). Rows are written insert-if-absent or replaced under their ETag, so concurrent imports of
 /// overlapping files never lose a change. Enrolment policy, pre-registration and the report read it by serial.
 /// </summary>
-public sealed class InventoryStore(TableServiceClient tables, DeviceStore devices)
+public sealed class InventoryStore(TableServiceClient tables, DeviceQueries devices)
 {
     private const string ManifestPartition = "manifest";
     private const int Concurrency = 16;

@@ -33,7 +33,7 @@ public abstract record ManifestOutcome
 /// change is read again and decided again. Memory holds a few batches and the serials seen (for duplicates), never
 /// the file. The header is checked before anything is written: a refused file writes nothing.
 /// </summary>
-public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devices, PreRegistration preRegistration, AuditPublisher audit, TimeProvider time, ILogger<ManifestImporter> logger)
+public sealed class ManifestImporter(InventoryStore inventory, SerialClaims claims, PreRegistration preRegistration, AuditPublisher audit, TimeProvider time, ILogger<ManifestImporter> logger)
 {
     public const int Workers = 2;
     public const int BatchSize = 100;
@@ -172,8 +172,8 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
         var first = batch.Select(r => r.SerialNumber).Min(StringComparer.Ordinal)!;
         var last = batch.Select(r => r.SerialNumber).Max(StringComparer.Ordinal)!;
         var rows = inventory.RangeAsync(first, last, MaxRangeRows, cancellationToken);
-        var claims = devices.ClaimsInRangeAsync(first, last, MaxRangeRows, cancellationToken);
-        return (await rows, await claims);
+        var enrolled = claims.EnrolledSchoolsInRangeAsync(first, last, MaxRangeRows, cancellationToken);
+        return (await rows, await enrolled);
     }
 
     /// <summary>What a batch's range reads said of one serial; null when they could not say (the line reads it itself).</summary>
@@ -188,7 +188,7 @@ public sealed class ManifestImporter(InventoryStore inventory, DeviceStore devic
     {
         while (true)
         {
-            var enrolledAt = known is null ? devices.EnrolledSchoolOfAsync(row.SerialNumber, cancellationToken) : Task.FromResult(known.ClaimSchool);
+            var enrolledAt = known is null ? claims.EnrolledSchoolAsync(row.SerialNumber, cancellationToken) : Task.FromResult(known.ClaimSchool);
             var existing = known is null ? await inventory.GetAsync(row.SerialNumber, cancellationToken) : known.Row;
             known = null; // a second turn (a concurrent change met) reads again
             if (await enrolledAt is { } school && school != row.SchoolUai)

@@ -24,10 +24,11 @@ public sealed record PreRegistrationCandidate(InventoryEntity Row, string Hardwa
 /// </summary>
 public sealed class PreRegistration(
     DeviceStore devices,
+    DeviceQueries deviceQueries,
+    SerialClaims claims,
     InventoryStore inventory,
     PreRegistrationQueue queue,
     RegistrationOutbox outbox,
-    DeviceEvents events,
     TimeProvider time,
     ILogger<PreRegistration> logger)
 {
@@ -72,9 +73,9 @@ public sealed class PreRegistration(
 
             var serials = pending.Select(p => p.SerialNumber).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             var rangeRows = inventory.RangeAsync(serials[0], serials[^1], MaxRangeRows, cancellationToken, withHash: true);
-            var claims = devices.ClaimsInRangeAsync(serials[0], serials[^1], MaxRangeRows, cancellationToken);
+            var enrolled = claims.EnrolledSchoolsInRangeAsync(serials[0], serials[^1], MaxRangeRows, cancellationToken);
             var rows = await rangeRows ?? await PointReadsAsync(serials, cancellationToken);
-            var claimed = await claims;
+            var claimed = await enrolled;
             foreach (var manifest in pending.Where(p => rows.GetValueOrDefault(p.SerialNumber) is { HardwareHash: not null })
                          .DistinctBy(p => p.SerialNumber).GroupBy(p => (p.ManifestId, p.ImportedBy)))
             {
@@ -112,7 +113,7 @@ public sealed class PreRegistration(
             var claimed = lines.Where(c => c.Claimed != false).Select(c => c.Row.SerialNumber).ToList();
             var known = claimed.Count == 0
                 ? new Dictionary<string, DeviceStatus>()
-                : await devices.StatusesInRangeAsync(school.Key, claimed.Min(StringComparer.Ordinal)!, claimed.Max(StringComparer.Ordinal)!, MaxRangeRows, ct);
+                : await deviceQueries.StatusesInRangeAsync(school.Key, claimed.Min(StringComparer.Ordinal)!, claimed.Max(StringComparer.Ordinal)!, MaxRangeRows, ct);
             var created = new ConcurrentBag<Device>();
             await Parallel.ForEachAsync(lines, Options(WritesPerSchool, ct), async (line, lineCt) =>
             {
@@ -128,7 +129,7 @@ public sealed class PreRegistration(
                 }
                 else if (status is null)
                 {
-                    if (await devices.ClaimSerialAsync(key.SerialNumber, key.SchoolUai, lineCt) != key.SchoolUai)
+                    if (await claims.ClaimAsync(key.SerialNumber, key.SchoolUai, lineCt) != key.SchoolUai)
                     {
                         // Enrolled at another school since the batch was checked: that device keeps its school.
                         logger.LogWarning("Manifest {ManifestId}: serial {SerialNumber} was enrolled at another school meanwhile; not pre-registered at {SchoolUai}",
@@ -141,7 +142,7 @@ public sealed class PreRegistration(
                 }
             });
 
-            foreach (var device in await devices.TryAddManyAsync(created.OrderBy(d => d.SerialNumber, StringComparer.Ordinal).ToList(), ct))
+            foreach (var device in await devices.TryAddManyAsync(created.OrderBy(d => d.SerialNumber, StringComparer.Ordinal).ToList(), NewDeviceEvents.WithNextChange, ct))
             {
                 queued.Add(device);
             }
@@ -150,9 +151,8 @@ public sealed class PreRegistration(
         var inLine = queued.Concat(replacedHashes).ToList();
         if (inLine.Count > 0)
         {
-            // New devices' events wait in their rows (published when the planner takes them); a replaced hash's now.
+            // New devices' events wait in their rows (published when the planner takes them); a replaced hash's were published with it.
             await outbox.AddManyAsync(inLine.Select(DeviceRef.Of), time.GetUtcNow(), cancellationToken);
-            await events.PublishAsync(replacedHashes.ToList(), cancellationToken);
         }
 
         return inLine.Count;

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Graph;
 
@@ -38,7 +39,11 @@ public enum ImportedDeviceStage
     Done,
 }
 
-/// <summary>One device of an import, and what the import has learnt of it.</summary>
+/// <summary>
+/// One device of an import, and what the import has learnt of it: its identities in Graph (to follow, then delete),
+/// Intune's answer, and the import's own counters. Changed only through its transitions (and its import's); the
+/// device's progress itself is its row's (<see cref="Device"/>).
+/// </summary>
 public sealed class ImportedDevice
 {
     public required string SerialNumber { get; init; }
@@ -47,65 +52,174 @@ public sealed class ImportedDevice
 
     public required int Attempt { get; init; }
 
-    public ImportedDeviceStage Stage { get; set; }
+    [JsonInclude]
+    public ImportedDeviceStage Stage { get; private set; }
 
     /// <summary>The round (a POST of the import) its current identity belongs to.</summary>
-    public int Round { get; set; }
+    [JsonInclude]
+    public int Round { get; private set; }
 
     /// <summary>How many times it was sent (a StorageError or a lost identity sends it again).</summary>
-    public int Sends { get; set; }
+    [JsonInclude]
+    public int Sends { get; private set; }
 
-    public string? IdentityId { get; set; }
+    [JsonInclude]
+    public string? IdentityId { get; private set; }
 
-    public string? ImportStatus { get; set; }
+    [JsonInclude]
+    public string? ImportStatus { get; private set; }
 
-    public string? ErrorName { get; set; }
+    [JsonInclude]
+    public string? ErrorName { get; private set; }
 
-    public int? ErrorCode { get; set; }
+    [JsonInclude]
+    public int? ErrorCode { get; private set; }
 
     /// <summary>Intune said 806: the device is already registered in this tenant, to be found in Autopilot.</summary>
-    public bool AlreadyInTenant { get; set; }
+    [JsonInclude]
+    public bool AlreadyInTenant { get; private set; }
 
-    public string? AutopilotDeviceId { get; set; }
+    [JsonInclude]
+    public string? AutopilotDeviceId { get; private set; }
 
     /// <summary>Identities of this device that Graph still holds and that we must delete (every round's).</summary>
-    public List<string> IdentitiesToDelete { get; set; } = [];
+    [JsonInclude]
+    public List<string> IdentitiesToDelete { get; private set; } = [];
 
     /// <summary>Checks of the import state that found it still processing.</summary>
-    public int Polls { get; set; }
+    [JsonInclude]
+    public int Polls { get; private set; }
 
     /// <summary>Scans of Autopilot that did not find the device (or did not find its profile settled).</summary>
-    public int Scans { get; set; }
+    [JsonInclude]
+    public int Scans { get; private set; }
 
     public DeviceKey Key => new(SchoolUai, SerialNumber);
 
     public bool AwaitsImportState => Stage == ImportedDeviceStage.Posted;
 
     public bool AwaitsAutopilot => Stage is ImportedDeviceStage.Imported or ImportedDeviceStage.Registered;
+
+    /// <summary>Identities that can be deleted now: all but the one still being processed (its state is what the device waits for).</summary>
+    public IReadOnlyList<string> DeletableIdentities =>
+        IdentitiesToDelete.Where(id => Stage != ImportedDeviceStage.Posted || id != IdentityId).ToList();
+
+    /// <summary>The device is no longer this import's (retried, removed, moved on, or moving in another import): nothing more to follow.</summary>
+    public bool Release()
+    {
+        if (Stage == ImportedDeviceStage.Done)
+        {
+            return false;
+        }
+
+        Stage = ImportedDeviceStage.Done;
+        return true;
+    }
+
+    /// <summary>Graph deleted one of its identities.</summary>
+    public bool RecordDeleted(string identityId) => IdentitiesToDelete.Remove(identityId);
+
+    /// <summary>What Graph says of the identity being followed (a lost identity is not to be deleted: Graph has none).</summary>
+    public void RecordState(AutopilotImportState state)
+    {
+        ImportStatus = state.Status;
+        ErrorCode = state.ErrorCode;
+        ErrorName = state.ErrorName;
+        if (state.Status == AutopilotImportState.Missing && IdentityId is not null)
+        {
+            IdentitiesToDelete.Remove(IdentityId);
+        }
+    }
+
+    /// <summary>
+    /// Carries out what <see cref="ImportDecisions"/> decided for this device (a resend is its import's:
+    /// <see cref="AutopilotImport.Requeue"/>, all of a round together).
+    /// </summary>
+    public void Apply(ImportDecision decision)
+    {
+        switch (decision)
+        {
+            case ImportDecision.StillProcessing:
+                Polls++;
+                break;
+            case ImportDecision.LookUp lookUp:
+                Stage = ImportedDeviceStage.Imported;
+                AlreadyInTenant = lookUp.AlreadyInTenant;
+                break;
+            case ImportDecision.Fail:
+                Stage = ImportedDeviceStage.Done;
+                break;
+            case ImportDecision.NotListedYet:
+                Scans++;
+                break;
+            case ImportDecision.Registered registered:
+                AutopilotDeviceId = registered.Seen.Id;
+                Scans = 0;
+                Stage = registered.FollowProfile ? ImportedDeviceStage.Registered : ImportedDeviceStage.Done;
+                break;
+            case ImportDecision.ProfileSeen profile:
+                Scans++;
+                if (profile.Settled)
+                {
+                    Stage = ImportedDeviceStage.Done;
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Sent in <paramref name="round"/>: its identity is followed (and deleted once processed).</summary>
+    internal void RecordSent(string identityId, int round)
+    {
+        Stage = ImportedDeviceStage.Posted;
+        IdentityId = identityId;
+        Round = round;
+        Sends++;
+        ImportStatus = Device.ImportUnknown;
+        IdentitiesToDelete.Add(identityId);
+    }
+
+    /// <summary>Another identity Graph holds for it (a round sent twice): deleted like the others.</summary>
+    internal void RecordExtraIdentity(string identityId)
+    {
+        if (!IdentitiesToDelete.Contains(identityId, StringComparer.OrdinalIgnoreCase))
+        {
+            IdentitiesToDelete.Add(identityId);
+        }
+    }
+
+    internal void Queue()
+    {
+        Stage = ImportedDeviceStage.Queued;
+        IdentityId = null;
+        ImportStatus = null;
+        Polls = 0;
+    }
 }
 
 /// <summary>
 /// One Autopilot import of the pipeline: its devices and what Graph said of each. It is written before anything is
 /// sent (its id and devices), marked before each POST and after it, so a crash at any point is followed by the
 /// right step: a POST is never made twice without first finding out, with a documented list, whether Graph has it.
-/// Graph's <c>importId</c> of round r is <see cref="GraphImportId"/>: each round is told apart.
+/// Graph's <c>importId</c> of round r is <see cref="GraphImportId"/>: each round is told apart. Changed only through
+/// its transitions, saved only by <see cref="ImportStore.SaveAsync"/> (ETag).
 /// </summary>
 public sealed class AutopilotImport
 {
     public required string ImportId { get; init; }
 
-    public ImportStage Stage { get; set; }
+    public ImportStage Stage { get; private set; }
 
-    public int Round { get; set; }
+    public int Round { get; private set; }
 
     public DateTimeOffset CreatedAt { get; init; }
 
-    public DateTimeOffset? PostedAt { get; set; }
+    public DateTimeOffset? PostedAt { get; private set; }
 
-    public List<ImportedDevice> Devices { get; init; } = [];
+    public IReadOnlyList<ImportedDevice> Devices { get; private init; } = [];
 
     /// <summary>The store's version of the row (ETag), for conditional updates.</summary>
-    public string? Version { get; set; }
+    internal string? Version { get; set; }
 
     /// <summary>The import as the store last wrote or read it (to skip writing what did not change).</summary>
     internal string? Stored { get; set; }
@@ -113,6 +227,9 @@ public sealed class AutopilotImport
     public string GraphImportId => $"{ImportId}.{Round}";
 
     public IEnumerable<ImportedDevice> Queued => Devices.Where(d => d.Stage == ImportedDeviceStage.Queued);
+
+    /// <summary>Devices still to be sent: ready, or cut short while being sent.</summary>
+    public bool HasDevicesToSend => Stage is ImportStage.Ready or ImportStage.Posting && Queued.Any();
 
     /// <summary>Every device is done and every identity deleted: the import can go.</summary>
     public bool IsFinished => Devices.All(d => d.Stage == ImportedDeviceStage.Done && d.IdentitiesToDelete.Count == 0);
@@ -126,25 +243,67 @@ public sealed class AutopilotImport
         Devices = devices
             .GroupBy(d => d.Key)
             .Select(g => g.MaxBy(d => d.Attempt)!)
-            .Select(d => new ImportedDevice { SerialNumber = d.SerialNumber, SchoolUai = d.SchoolUai, Attempt = d.Attempt, Stage = ImportedDeviceStage.Queued })
+            .Select(d => new ImportedDevice { SerialNumber = d.SerialNumber, SchoolUai = d.SchoolUai, Attempt = d.Attempt })
             .ToList(),
     };
+
+    /// <summary>The import as its row holds it (<see cref="ImportStore"/>).</summary>
+    internal static AutopilotImport Restore(string importId, ImportStage stage, int round, DateTimeOffset createdAt, DateTimeOffset? postedAt, List<ImportedDevice> devices) => new()
+    {
+        ImportId = importId,
+        Stage = stage,
+        Round = round,
+        CreatedAt = createdAt,
+        PostedAt = postedAt,
+        Devices = devices,
+    };
+
+    /// <summary>Every device points at this import (or was let go): it can be sent. False when it is past planning.</summary>
+    public bool TryMarkReady()
+    {
+        if (Stage != ImportStage.Planned)
+        {
+            return false;
+        }
+
+        Stage = ImportStage.Ready;
+        return true;
+    }
+
+    /// <summary>About to POST its queued devices: marked first, so a crash or a lost answer is found out before sending again.</summary>
+    public bool TryStartPosting()
+    {
+        if (!HasDevicesToSend)
+        {
+            return false;
+        }
+
+        Stage = ImportStage.Posting;
+        return true;
+    }
 
     /// <summary>Graph answered the POST of the current round with these identities (in the order of <see cref="Queued"/>).</summary>
     public void RecordPosted(IReadOnlyList<(ImportedDevice Device, string IdentityId)> identities, DateTimeOffset now)
     {
         foreach (var (device, identityId) in identities)
         {
-            device.Stage = ImportedDeviceStage.Posted;
-            device.IdentityId = identityId;
-            device.Round = Round;
-            device.Sends++;
-            device.ImportStatus = Device.ImportUnknown;
-            device.IdentitiesToDelete.Add(identityId);
+            device.RecordSent(identityId, Round);
         }
 
         Stage = ImportStage.Posted;
         PostedAt = now;
+    }
+
+    /// <summary>Nothing of it is left to send (every queued device was let go, or Graph had them all): it is followed as posted.</summary>
+    public bool TryFinishSending()
+    {
+        if (Queued.Any() || Stage == ImportStage.Posted)
+        {
+            return false;
+        }
+
+        Stage = ImportStage.Posted;
+        return true;
     }
 
     /// <summary>
@@ -153,17 +312,12 @@ public sealed class AutopilotImport
     /// </summary>
     public void Requeue(IReadOnlyCollection<ImportedDevice> devices)
     {
-        var any = false;
         foreach (var device in devices)
         {
-            device.Stage = ImportedDeviceStage.Queued;
-            device.IdentityId = null;
-            device.ImportStatus = null;
-            device.Polls = 0;
-            any = true;
+            device.Queue();
         }
 
-        if (any)
+        if (devices.Count > 0)
         {
             Round++;
             Stage = ImportStage.Ready;
@@ -173,6 +327,10 @@ public sealed class AutopilotImport
     /// <summary>The device of a Graph identity of this import, if it is one we are waiting for.</summary>
     public ImportedDevice? DeviceOfIdentity(string identityId) =>
         Devices.FirstOrDefault(d => d.IdentityId is not null && string.Equals(d.IdentityId, identityId, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The entry of a serial number in this import, if it has one.</summary>
+    public ImportedDevice? DeviceOfSerial(string? serialNumber) =>
+        Devices.FirstOrDefault(d => string.Equals(d.SerialNumber, serialNumber, StringComparison.OrdinalIgnoreCase));
 
     public static string NewId(DateTimeOffset now) =>
         $"{now.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}"[..32];

@@ -1,7 +1,5 @@
-using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Kiota.Abstractions;
 using Sarthe.Enrolment.Graph;
 using Sarthe.Enrolment.Hosting;
 
@@ -96,7 +94,7 @@ public sealed class AutopilotSync(
                 return;
             }
 
-            if (!inFlight.Any(i => i.Stage is ImportStage.Ready or ImportStage.Posting && i.Queued.Any()) || !budget.Affords(1, 1))
+            if (!inFlight.Any(i => i.HasDevicesToSend) || !budget.Affords(1, 1))
             {
                 return; // nothing more to send now: the next tick comes back for the checks.
             }
@@ -161,10 +159,7 @@ public sealed class AutopilotSync(
     {
         foreach (var import in inFlight)
         {
-            if (!await imports.TrySaveAsync(import, cancellationToken))
-            {
-                throw new InvalidOperationException($"Import {import.ImportId} was changed by another writer.");
-            }
+            await imports.SaveAsync(import, cancellationToken);
         }
     }
 
@@ -180,7 +175,7 @@ public sealed class AutopilotSync(
             await step();
             return true;
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsGraphUnavailable(ex))
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ImportDecisions.IsGraphUnavailable(ex))
         {
             var settings = options.Value;
             var wait = GraphThrottle.Delay(ex, _graphFailures++, settings.GraphBackoff, settings.MaxGraphBackoff);
@@ -190,14 +185,4 @@ public sealed class AutopilotSync(
             return false;
         }
     }
-
-    /// <summary>Throttling, a server error, a timeout or no answer: worth trying again later. A 4xx other than 429 is a bug, and is thrown.</summary>
-    private static bool IsGraphUnavailable(Exception ex) => ex switch
-    {
-        AggregateException aggregate => aggregate.Flatten().InnerExceptions.All(IsGraphUnavailable),
-        ApiException api => api.ResponseStatusCode is 429 or >= 500 or 0,
-        HttpRequestException or TimeoutException or TaskCanceledException => true,
-        RequestFailedException => false,
-        _ => false,
-    };
 }

@@ -15,14 +15,13 @@ public sealed class ImportCleaner(AutopilotClient autopilot, ImportStore imports
     public async Task<int> CleanAsync(IReadOnlyList<AutopilotImport> inFlight, CancellationToken cancellationToken)
     {
         var deleted = 0;
-        var waitingToBeSent = inFlight.Any(i => i.Stage is ImportStage.Ready or ImportStage.Posting && i.Queued.Any());
+        var waitingToBeSent = inFlight.Any(i => i.HasDevicesToSend);
         foreach (var import in inFlight)
         {
             var before = deleted;
             foreach (var entry in import.Devices)
             {
-                // The identity still being processed is kept: its state is what the device waits for.
-                foreach (var identityId in entry.IdentitiesToDelete.Where(id => entry.Stage != ImportedDeviceStage.Posted || id != entry.IdentityId).ToList())
+                foreach (var identityId in entry.DeletableIdentities)
                 {
                     if (waitingToBeSent || !budget.Affords(1, 1))
                     {
@@ -30,7 +29,7 @@ public sealed class ImportCleaner(AutopilotClient autopilot, ImportStore imports
                     }
 
                     await autopilot.DeleteImportedAsync(identityId, cancellationToken);
-                    entry.IdentitiesToDelete.Remove(identityId);
+                    entry.RecordDeleted(identityId);
                     deleted++;
                 }
             }
@@ -40,9 +39,9 @@ public sealed class ImportCleaner(AutopilotClient autopilot, ImportStore imports
                 await imports.RemoveAsync(import, cancellationToken);
                 logger.LogInformation("Import {ImportId} finished: every device settled, every identity deleted", import.ImportId);
             }
-            else if (deleted > before && !await imports.TrySaveAsync(import, cancellationToken))
+            else if (deleted > before)
             {
-                throw new InvalidOperationException($"Import {import.ImportId} was changed by another writer.");
+                await imports.SaveAsync(import, cancellationToken);
             }
         }
 

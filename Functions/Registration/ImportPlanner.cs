@@ -16,7 +16,6 @@ public sealed class ImportPlanner(
     RegistrationOutbox outbox,
     ImportStore imports,
     DeviceStore devices,
-    DeviceEvents events,
     IOptions<RegistrationOptions> options,
     TimeProvider time,
     ILogger<ImportPlanner> logger)
@@ -46,27 +45,29 @@ public sealed class ImportPlanner(
     }
 
     /// <summary>
-    /// Moves each device into the import (or finds it there already; <see cref="DeviceWrites.Concurrency"/> at a time),
-    /// leaves out those that are elsewhere, and marks the import ready once every device's write is done. Also what
+    /// Moves each device into the import (or finds it there already; <see cref="DeviceStore.Concurrency"/> at a time),
+    /// lets go of those that are elsewhere, and marks the import ready once every device's write is done. Also what
     /// finishes an import whose planning was cut short.
     /// </summary>
     public async Task MoveDevicesInAsync(AutopilotImport import, CancellationToken cancellationToken)
     {
-        var queued = import.Devices.Where(d => d.Stage == ImportedDeviceStage.Queued).ToList();
-        var moved = await DeviceWrites.RunAsync(queued, async (entry, ct) =>
+        var queued = import.Queued.ToList();
+        var updates = await devices.UpdateManyAsync(queued.Select(entry => new DeviceChange(entry.Key,
+            d => d.TryStartRegistration(entry.Attempt, import.ImportId, time.GetUtcNow()))).ToList(), cancellationToken);
+        foreach (var (entry, update) in queued.Zip(updates))
         {
-            var (device, changed) = await devices.UpdateAsync(entry.Key, d => d.TryStartRegistration(entry.Attempt, import.ImportId, time.GetUtcNow()), ct);
-            if (!changed && (device is not { Status: DeviceStatus.Registering } || device.ImportId != import.ImportId || device.Attempt != entry.Attempt))
+            if (!ImportDecisions.Belongs(update.Device, import, entry))
             {
-                entry.Stage = ImportedDeviceStage.Done; // stale, moving in another import, or gone: not this import's
+                entry.Release(); // stale, moving in another import, or gone: not this import's
             }
+        }
 
-            return changed ? device : null;
-        }, cancellationToken);
-
-        await events.PublishAsync(moved, cancellationToken);
-        import.Stage = ImportStage.Ready;
-        if (!await imports.TrySaveAsync(import, cancellationToken))
+        import.TryMarkReady();
+        try
+        {
+            await imports.SaveAsync(import, cancellationToken);
+        }
+        catch (ImportChangedException)
         {
             logger.LogWarning("Import {ImportId} changed while it was planned; the next run reads it again", import.ImportId);
         }

@@ -16,37 +16,34 @@ public sealed class ImportPoster(ImportStore imports, DeviceStore devices, Autop
     /// <summary>Sends the import's queued devices (one Graph write). Throws what Graph throws; the import stays Posting then.</summary>
     public async Task PostAsync(AutopilotImport import, CancellationToken cancellationToken)
     {
-        var items = new List<(ImportedDevice Entry, AutopilotImportItem Item)>();
         var queued = import.Queued.ToList();
-        var rows = await DeviceWrites.MapAsync(queued, (entry, ct) => devices.ResolveAsync(entry.Key, ct), cancellationToken);
+        var rows = await devices.ResolveManyAsync(queued.Select(e => e.Key).ToList(), cancellationToken);
+        var items = new List<(ImportedDevice Entry, AutopilotImportItem Item)>();
         foreach (var (entry, row) in queued.Zip(rows))
         {
-            if (row is { Status: DeviceStatus.Registering } device
-                && device.ImportId == import.ImportId && device.Attempt == entry.Attempt)
+            if (ImportDecisions.Belongs(row, import, entry))
             {
-                items.Add((entry, new AutopilotImportItem(device.SerialNumber, device.HardwareHash, device.SchoolUai)));
+                items.Add((entry, new AutopilotImportItem(row!.SerialNumber, row.HardwareHash, row.SchoolUai)));
             }
             else
             {
-                entry.Stage = ImportedDeviceStage.Done; // retried, removed or moved on meanwhile: not this import's any more
+                entry.Release(); // retried, removed or moved on meanwhile: not this import's any more
             }
         }
 
-        if (items.Count == 0)
+        if (!import.TryStartPosting())
         {
-            import.Stage = ImportStage.Posted;
-            await SaveAsync(import, cancellationToken);
+            import.TryFinishSending();
+            await imports.SaveAsync(import, cancellationToken);
             return;
         }
 
-        import.Stage = ImportStage.Posting;
-        await SaveAsync(import, cancellationToken);
-
+        await imports.SaveAsync(import, cancellationToken);
         using var span = EnrolmentTelemetry.Source.StartActivity("post import")?
             .SetTag("enrolment.import_id", import.ImportId).SetTag("enrolment.import_round", import.Round).SetTag("enrolment.devices", items.Count);
         var ids = await autopilot.ImportAsync(items.Select(i => i.Item).ToList(), import.GraphImportId, cancellationToken);
         import.RecordPosted(items.Select((item, index) => (item.Entry, ids[index])).ToList(), time.GetUtcNow());
-        await SaveAsync(import, cancellationToken);
+        await imports.SaveAsync(import, cancellationToken);
         logger.LogInformation("Import {ImportId} round {Round} sent: {DeviceCount} devices", import.ImportId, import.Round, items.Count);
     }
 
@@ -68,7 +65,7 @@ public sealed class ImportPoster(ImportStore imports, DeviceStore devices, Autop
         // Identities Graph holds for this round beyond the first of each serial are ours too, and are deleted.
         foreach (var extra in ours.SelectMany(g => g.Skip(1)))
         {
-            import.Devices.FirstOrDefault(d => string.Equals(d.SerialNumber, extra.SerialNumber, StringComparison.OrdinalIgnoreCase))?.IdentitiesToDelete.Add(extra.IdentityId);
+            import.DeviceOfSerial(extra.SerialNumber)?.RecordExtraIdentity(extra.IdentityId);
         }
 
         if (found.Count > 0)
@@ -78,22 +75,9 @@ public sealed class ImportPoster(ImportStore imports, DeviceStore devices, Autop
 
         // What Graph does not have is sent again, in a new round, so that a late answer of the lost POST cannot be mistaken for it.
         import.Requeue(import.Queued.ToList());
-        if (!import.Queued.Any())
-        {
-            import.Stage = ImportStage.Posted;
-        }
-
+        import.TryFinishSending();
         logger.LogWarning("Import {ImportId} was cut short while being sent: Graph had {Found} of its identities; {Resent} to send again",
             import.ImportId, found.Count, import.Queued.Count());
-        await SaveAsync(import, cancellationToken);
-    }
-
-    private async Task SaveAsync(AutopilotImport import, CancellationToken cancellationToken)
-    {
-        if (!await imports.TrySaveAsync(import, cancellationToken))
-        {
-            // Only the Autopilot sync (a singleton) changes posted imports: another writer means another run is at it.
-            throw new InvalidOperationException($"Import {import.ImportId} was changed by another writer.");
-        }
+        await imports.SaveAsync(import, cancellationToken);
     }
 }

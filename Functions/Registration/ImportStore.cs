@@ -30,16 +30,17 @@ public sealed class ImportStore(TableServiceClient tables)
     }
 
     /// <summary>
-    /// Replaces the import if nobody changed it since it was read (true; also when there was nothing to write);
-    /// false when somebody did.
+    /// Replaces the import if nobody changed it since it was read (nothing is written when nothing changed). Only the
+    /// Autopilot sync (one instance at a time) changes imports, so another writer means another run is at it: the
+    /// change is refused with <see cref="ImportChangedException"/>, and the next run reads the import again.
     /// </summary>
-    public async Task<bool> TrySaveAsync(AutopilotImport import, CancellationToken cancellationToken)
+    public async Task SaveAsync(AutopilotImport import, CancellationToken cancellationToken)
     {
         var entity = ToEntity(import);
         var fingerprint = Fingerprint(entity);
         if (fingerprint == import.Stored)
         {
-            return true;
+            return;
         }
 
         try
@@ -47,11 +48,10 @@ public sealed class ImportStore(TableServiceClient tables)
             var response = await _table.UpdateEntityAsync(entity, new ETag(import.Version!), TableUpdateMode.Replace, cancellationToken);
             import.Version = response.Headers.ETag?.ToString();
             import.Stored = fingerprint;
-            return true;
         }
         catch (RequestFailedException ex) when (ex.Status is 412 or 404)
         {
-            return false;
+            throw new ImportChangedException(import.ImportId, ex);
         }
     }
 
@@ -108,16 +108,14 @@ public sealed class ImportStore(TableServiceClient tables)
             json.Append(chunk);
         }
 
-        var import = new AutopilotImport
-        {
-            ImportId = entity.RowKey,
-            Stage = Enum.Parse<ImportStage>(entity.GetString("Stage")!),
-            Round = entity.GetInt32("Round") ?? 0,
-            CreatedAt = entity.GetDateTimeOffset("CreatedAt") ?? default,
-            PostedAt = entity.GetDateTimeOffset("PostedAt"),
-            Devices = JsonSerializer.Deserialize<List<ImportedDevice>>(json.ToString(), ApiJson.Options) ?? [],
-            Version = entity.ETag.ToString(),
-        };
+        var import = AutopilotImport.Restore(
+            entity.RowKey,
+            Enum.Parse<ImportStage>(entity.GetString("Stage")!),
+            entity.GetInt32("Round") ?? 0,
+            entity.GetDateTimeOffset("CreatedAt") ?? default,
+            entity.GetDateTimeOffset("PostedAt"),
+            JsonSerializer.Deserialize<List<ImportedDevice>>(json.ToString(), ApiJson.Options) ?? []);
+        import.Version = entity.ETag.ToString();
         import.Stored = Fingerprint(ToEntity(import));
         return import;
     }
@@ -125,3 +123,7 @@ public sealed class ImportStore(TableServiceClient tables)
     private static string Fingerprint(TableEntity entity) =>
         string.Join("|", entity.Where(p => p.Key is not ("odata.etag" or "Timestamp")).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
 }
+
+/// <summary>An import was changed by another writer since it was read: the change is not saved.</summary>
+public sealed class ImportChangedException(string importId, Exception inner)
+    : InvalidOperationException($"Import {importId} was changed by another writer.", inner);

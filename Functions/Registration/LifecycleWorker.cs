@@ -15,7 +15,7 @@ namespace Sarthe.Enrolment.Registration;
 public sealed class LifecycleWorker(
     LifecycleOutbox outbox,
     DeviceStore devices,
-    DeviceEvents events,
+    SerialClaims claims,
     AutopilotClient autopilot,
     GraphBudget budget,
     IOptions<RegistrationOptions> options,
@@ -58,9 +58,9 @@ public sealed class LifecycleWorker(
     {
         if (device.Status == DeviceStatus.Deregistered)
         {
-            // Deregistered by an earlier run that stopped before releasing the serial.
-            await events.PublishAsync(device, cancellationToken);
-            await devices.ReleaseClaimAsync(device, cancellationToken);
+            // Deregistered by an earlier run that stopped before releasing the serial (its events, if a crash left them, first).
+            await devices.PublishLeftEventsAsync([device], cancellationToken);
+            await claims.ReleaseAsync(device, cancellationToken);
             return null;
         }
 
@@ -120,9 +120,8 @@ public sealed class LifecycleWorker(
             return now + options.Value.AutopilotCheckInterval; // it started registering meanwhile: wait for it
         }
 
-        // The event is published before the serial is released: a takeover deletes the row, and its pending events with it.
-        await events.PublishAsync(done, cancellationToken);
-        await devices.ReleaseClaimAsync(done, cancellationToken);
+        // The update published the event before the serial is released: a takeover deletes the row, and its pending events with it.
+        await claims.ReleaseAsync(done, cancellationToken);
         logger.LogInformation("Device {SerialNumber} of {SchoolUai} is deregistered", done.SerialNumber, done.SchoolUai);
         return null;
     }

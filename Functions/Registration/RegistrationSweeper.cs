@@ -12,37 +12,31 @@ namespace Sarthe.Enrolment.Registration;
 /// </summary>
 public sealed class RegistrationSweeper(
     DeviceStore devices,
+    DeviceSweepQueries sweep,
     RegistrationRedriver redriver,
-    DeviceEvents events,
     LifecycleOutbox lifecycle,
     IOptions<RegistrationOptions> options,
     TimeProvider time,
     ILogger<RegistrationSweeper> logger)
 {
-    /// <summary>Failures worth an automatic new attempt: they say nothing about the device itself.</summary>
-    public static readonly IReadOnlyCollection<string> TransientFailures =
-    [
-        ImportMonitor.StorageError, ImportMonitor.TimedOut, AutopilotWatcher.NotVisible, "ImportedIdentityNotFound", "RegistrationAbandoned",
-    ];
-
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var settings = options.Value;
 
         // Moves a crash cut short are finished; Autopilot work whose entry a crash lost is put back in line.
-        await foreach (var moving in devices.FindMovingAsync(cancellationToken))
+        await foreach (var moving in sweep.FindMovingAsync(cancellationToken))
         {
             await devices.CompleteMoveAsync(moving, cancellationToken);
         }
 
-        await foreach (var waiting in devices.FindWithLifecycleWorkAsync(cancellationToken))
+        await foreach (var waiting in sweep.FindWithLifecycleWorkAsync(cancellationToken))
         {
             await lifecycle.AddAsync(waiting.Key, now, cancellationToken);
         }
 
         var redriven = 0;
-        await foreach (var stuck in devices.FindUnsettledAsync(now - settings.StuckAfter, cancellationToken))
+        await foreach (var stuck in sweep.FindUnsettledAsync(now - settings.StuckAfter, cancellationToken))
         {
             if (await redriver.RedriveAsync(stuck, cancellationToken))
             {
@@ -51,15 +45,15 @@ public sealed class RegistrationSweeper(
         }
 
         var leftovers = new List<Device>();
-        await foreach (var device in devices.FindWithPendingEventsAsync(now - TimeSpan.FromMinutes(2), cancellationToken))
+        await foreach (var device in sweep.FindWithPendingEventsAsync(now - TimeSpan.FromMinutes(2), cancellationToken))
         {
             leftovers.Add(device);
         }
 
-        await events.PublishAsync(leftovers, cancellationToken);
+        await devices.PublishLeftEventsAsync(leftovers, cancellationToken);
 
         var retried = new List<Device>();
-        await foreach (var failed in devices.FindFailedAsync(TransientFailures, now - settings.AutomaticRetryAfter, cancellationToken))
+        await foreach (var failed in sweep.FindFailedAsync(ImportDecisions.TransientFailures, now - settings.AutomaticRetryAfter, cancellationToken))
         {
             if (failed.Attempt >= settings.MaxAutomaticAttempts)
             {
@@ -74,7 +68,6 @@ public sealed class RegistrationSweeper(
             }
         }
 
-        await events.PublishAsync(retried, cancellationToken);
         var result = new SweepResult(redriven, leftovers.Count, retried.Count);
         if (result != SweepResult.Nothing)
         {

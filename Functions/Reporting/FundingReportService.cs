@@ -10,7 +10,7 @@ namespace Sarthe.Enrolment.Reporting;
 
 /// <summary>Builds, stores and audits ERDF funding reports; decides which nightly reports are due.</summary>
 public sealed class FundingReportService(
-    DeviceStore devices,
+    DeviceQueries devices,
     InventoryStore inventory,
     SchoolStore schools,
     FundingReportStore store,

@@ -9,7 +9,7 @@ using Sarthe.Enrolment.OpenApi;
 namespace Sarthe.Enrolment.Schools;
 
 /// <summary>The administrators' school routes: the registry with live device counts.</summary>
-public sealed class SchoolsFunctions(SchoolStore schools, DeviceStore devices, AdminAuthenticator admins)
+public sealed class SchoolsFunctions(SchoolStore schools, DeviceQueries devices, AdminAuthenticator admins)
 {
     [ApiOperation("The schools with live device counts")]
     [RequiresRole(AdminRoles.Read)]

@@ -91,7 +91,8 @@ static async Task<(string Row, string? Export)> RunAsync(int count, int exportCo
     var scanRequests = counter.Count;
 
     var sp = host.Services;
-    var service = new FundingReportService(new DeviceStore(tables), new InventoryStore(tables, new DeviceStore(tables)), new SchoolStore(tables), new FundingReportStore(tables),
+    var queries = new DeviceQueries(tables, new SerialClaims(tables));
+    var service = new FundingReportService(queries, new InventoryStore(tables, queries), new SchoolStore(tables), new FundingReportStore(tables),
         sp.GetRequiredService<AuditPublisher>(), sp.GetRequiredService<IOptions<FundingOptions>>(), TimeProvider.System, NullLogger<FundingReportService>.Instance);
     GC.Collect();
     var baseline = GC.GetTotalMemory(forceFullCollection: true);
