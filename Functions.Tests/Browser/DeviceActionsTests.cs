@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Sarthe.Enrolment.DeviceAdmin;
 using Sarthe.Enrolment.Devices;
 using static Microsoft.Playwright.Assertions;
 

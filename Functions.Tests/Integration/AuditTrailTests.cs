@@ -9,6 +9,7 @@ using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Tests.Infrastructure;
+using Sarthe.Enrolment.Trail;
 
 namespace Sarthe.Enrolment.Tests.Integration;
 

@@ -173,7 +173,7 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
 
         var audit = backend.Host.Services.GetRequiredService<Azure.Data.Tables.TableServiceClient>().GetTableClient(Sarthe.Enrolment.Hosting.TableNames.AuditEvents);
         var entries = await Eventually.MatchesAsync(
-            () => audit.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == Sarthe.Enrolment.Audit.AuditTrail.ProgrammePartition).ToListAsync().AsTask(),
+            () => audit.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == Sarthe.Enrolment.Trail.AuditTrail.ProgrammePartition).ToListAsync().AsTask(),
             list => list.Any(e => e.GetString("Data")?.Contains("\"2026-10-21\"", StringComparison.Ordinal) == true),
             because: "the build reaches the trail");
 

@@ -57,6 +57,31 @@ public sealed class RegistrationTests(BackendFixture backend)
     }
 
     [Fact]
+    public async Task Devices_in_line_together_that_fit_one_import_are_registered_by_exactly_one_import()
+    {
+        // A manifest's lines with a hash are put in line by one pre-registration batch, so all 12 wait in the outbox
+        // together however the sync's ticks fall: they fit one import (500), and must be sent in exactly one.
+        var serials = Enumerable.Range(0, 12).Select(_ => Enroller.NewSerial("ONEIMP")).ToList();
+        var csv = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag\n" +
+                  string.Concat(serials.Select(s => $"{s},,{Manifests.Hash(s)},{School}\n"));
+        await Manifests.ImportAsync(backend, csv, "one-import.csv");
+        foreach (var serial in serials)
+        {
+            Assert.Equal("registered", (await backend.SettledAsync(serial)).GetProperty("status").GetString());
+        }
+
+        var store = backend.Host.Services.GetRequiredService<DeviceStore>();
+        var imports = new HashSet<string?>();
+        foreach (var serial in serials)
+        {
+            imports.Add((await store.GetAsync(new DeviceKey(School, serial), CancellationToken.None))!.ImportId);
+            Assert.Equal(1, backend.Host.Graph!.State.ImportsOf(serial));
+        }
+
+        Assert.Single(imports);
+    }
+
+    [Fact]
     public async Task Serial_owned_by_another_organisation_fails_with_808_and_says_what_to_do()
     {
         var serial = Enroller.NewSerial("OWNED");

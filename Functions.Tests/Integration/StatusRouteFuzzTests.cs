@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
+using Sarthe.Enrolment.Trail;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Keys;

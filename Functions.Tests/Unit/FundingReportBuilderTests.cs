@@ -66,6 +66,26 @@ public sealed class FundingReportBuilderTests
         Assert.Equal(t.DevicesRegistered - t.DevicesWithoutPurchaseRecord, report.Purchases.Sum(p => p.DevicesRegistered));
     }
 
+    [Fact]
+    public void The_totals_erdf_amount_is_the_sum_of_the_schools_rounded_amounts_not_the_rate_applied_to_the_summed_expenditure()
+    {
+        // Each school's 333.33 EUR gives 166.665, rounded to 166.66: the totals claim 333.32. The rate applied to the
+        // summed expenditure (666.66 × 0.5 = 333.33) would claim a cent no school's figure carries.
+        var builder = new FundingReportBuilder(Options);
+        builder.AddPurchase("A-1", new Purchase("BC-1", "F-1", 333_33));
+        builder.AddPurchase("B-1", new Purchase("BC-2", "F-2", 333_33));
+        Add(builder, "0720001K", "A-1", "laptop", ("received", -180), ("registered", -60));
+        Add(builder, "0720002L", "B-1", "laptop", ("received", -180), ("registered", -60));
+
+        var report = builder.Build("2026-11-28", CutOff, Schools);
+
+        Assert.Equal(666.66m, report.Totals.EligibleExpenditureEur);
+        Assert.Equal(333.32m, report.Totals.ErdfAmountEur);
+        Assert.Equal(report.Schools.Sum(s => s.ErdfAmountEur), report.Totals.ErdfAmountEur);
+        Assert.Equal(report.Schools.Sum(s => s.EligibleExpenditureEur), report.Totals.EligibleExpenditureEur);
+        Assert.Equal(report.Schools.Sum(s => s.DevicesRegistered), report.Totals.DevicesRegistered);
+    }
+
     [Theory]
     [InlineData("0.125", "0.12")]
     [InlineData("0.135", "0.14")]

@@ -51,7 +51,7 @@ public sealed partial class Device
         _row.UpdatedAt = now;
         _row.GroupTagWanted = Status is DeviceStatus.Registering or DeviceStatus.Registered ? toUai : null;
         _row.GroupTagRequestedAt = null;
-        _pending.Add(AuditEvents.DeviceMoved(this, from, toUai, administrator, now));
+        _pending.Add(DeviceAuditEvents.DeviceMoved(this, from, toUai, administrator, now));
         return true;
     }
 
@@ -139,7 +139,7 @@ public sealed partial class Device
         _row.DeregisteredAt = now;
         _row.GroupTagWanted = null;
         _row.GroupTagRequestedAt = null;
-        _pending.Add(AuditEvents.DeviceDeregistered(this, AuditActor.Administrator(_row.DeregistrationRequestedBy ?? "unknown")));
+        _pending.Add(DeviceAuditEvents.DeviceDeregistered(this, AuditActor.Administrator(_row.DeregistrationRequestedBy ?? "unknown")));
         return true;
     }
 

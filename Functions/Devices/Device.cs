@@ -116,7 +116,7 @@ public sealed partial class Device
     public static Device Enrol(DeviceKey key, DeviceDescription description, DateTimeOffset now)
     {
         var device = Create(key, description, DeviceStatus.Received, now);
-        device._pending.Add(AuditEvents.DeviceEnrolled(device));
+        device._pending.Add(DeviceAuditEvents.DeviceEnrolled(device));
         return device;
     }
 
@@ -127,8 +127,8 @@ public sealed partial class Device
     public static Device Hold(DeviceKey key, DeviceDescription description, DateTimeOffset now)
     {
         var device = Create(key, description, DeviceStatus.Held, now);
-        device._pending.Add(AuditEvents.DeviceEnrolled(device));
-        device._pending.Add(AuditEvents.DeviceHeld(device));
+        device._pending.Add(DeviceAuditEvents.DeviceEnrolled(device));
+        device._pending.Add(DeviceAuditEvents.DeviceHeld(device));
         return device;
     }
 
@@ -140,7 +140,7 @@ public sealed partial class Device
     {
         var device = Create(key, description, DeviceStatus.Received, now);
         device._row.EnrolmentCount = 0;
-        device._pending.Add(AuditEvents.DevicePreRegistered(device, manifestId, importedBy));
+        device._pending.Add(DeviceAuditEvents.DevicePreRegistered(device, manifestId, importedBy));
         return device;
     }
 
@@ -149,7 +149,7 @@ public sealed partial class Device
     {
         _row.EnrolmentCount++;
         _row.UpdatedAt = now;
-        _pending.Add(AuditEvents.DeviceReenrolled(this, now));
+        _pending.Add(DeviceAuditEvents.DeviceReenrolled(this, now));
     }
 
     /// <summary>held → received: an administrator lets a held device go on to registration (the same attempt, its first).</summary>
@@ -161,7 +161,7 @@ public sealed partial class Device
         }
 
         MoveTo(DeviceStatus.Received, now);
-        _pending.Add(AuditEvents.DeviceApproved(this, administrator));
+        _pending.Add(DeviceAuditEvents.DeviceApproved(this, administrator));
         return true;
     }
 
@@ -201,7 +201,7 @@ public sealed partial class Device
         _row.ImportedIdentityId = null;
         _row.ImportStatus = ImportUnknown;
         _row.GroupTag = SchoolUai;
-        _pending.Add(AuditEvents.RegistrationStarted(this, importId));
+        _pending.Add(DeviceAuditEvents.RegistrationStarted(this, importId));
         return true;
     }
 
@@ -225,7 +225,7 @@ public sealed partial class Device
         _row.LastErrorCode = null;
         _row.LastErrorMessage = null;
         _row.LastErrorAt = null;
-        _pending.Add(AuditEvents.Registered(this));
+        _pending.Add(DeviceAuditEvents.Registered(this));
         return true;
     }
 
@@ -247,7 +247,7 @@ public sealed partial class Device
         _row.LastErrorCode = code;
         _row.LastErrorMessage = message;
         _row.LastErrorAt = now;
-        _pending.Add(AuditEvents.RegistrationFailed(this));
+        _pending.Add(DeviceAuditEvents.RegistrationFailed(this));
         return true;
     }
 
@@ -268,7 +268,7 @@ public sealed partial class Device
         _row.UpdatedAt = now;
         if (newlyAssigned)
         {
-            _pending.Add(AuditEvents.ProfileAssigned(this));
+            _pending.Add(DeviceAuditEvents.ProfileAssigned(this));
         }
 
         return true;
@@ -286,7 +286,7 @@ public sealed partial class Device
         }
 
         StartNewAttempt(now);
-        _pending.Add(AuditEvents.RetryRequested(this, requestedBy));
+        _pending.Add(DeviceAuditEvents.RetryRequested(this, requestedBy));
         return true;
     }
 
@@ -310,7 +310,7 @@ public sealed partial class Device
         StartNewAttempt(now);
         _row.HardwareHash = hardwareHash;
         _row.EnrolmentCount += importedBy is null ? 1 : 0;
-        _pending.Add(AuditEvents.HashReplaced(this, importedBy));
+        _pending.Add(DeviceAuditEvents.HashReplaced(this, importedBy));
         return true;
     }
 

@@ -15,6 +15,8 @@ using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Reporting;
 using Sarthe.Enrolment.Schools;
+using Sarthe.Enrolment.Trail;
+using Sarthe.Enrolment.DeviceAdmin;
 
 namespace Sarthe.Enrolment.Hosting;
 

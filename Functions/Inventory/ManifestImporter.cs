@@ -33,7 +33,7 @@ public abstract record ManifestOutcome
 /// change is read again and decided again. Memory holds a few batches and the serials seen (for duplicates), never
 /// the file. The header is checked before anything is written: a refused file writes nothing.
 /// </summary>
-public sealed class ManifestImporter(InventoryStore inventory, SerialClaims claims, PreRegistration preRegistration, AuditPublisher audit, TimeProvider time, ILogger<ManifestImporter> logger)
+public sealed class ManifestImporter(InventoryStore inventory, SerialClaims claims, PreRegistrationQueue preRegistrations, AuditPublisher audit, TimeProvider time, ILogger<ManifestImporter> logger)
 {
     public const int Workers = 2;
     public const int BatchSize = 100;
@@ -150,7 +150,8 @@ public sealed class ManifestImporter(InventoryStore inventory, SerialClaims clai
                     .OfType<PreRegistrationCandidate>().ToList();
                 if (candidates.Count > 0)
                 {
-                    Interlocked.Add(ref run.PreRegistered, await preRegistration.QueueAsync(candidates, run.ManifestId, run.Administrator, stop.Token));
+                    await preRegistrations.AddAsync(candidates.Select(c => new PendingPreRegistration(c.Row.SerialNumber, run.ManifestId, run.Administrator)).ToList(), time.GetUtcNow(), stop.Token);
+                    Interlocked.Add(ref run.PreRegistered, candidates.Count);
                 }
             }
 

@@ -6,6 +6,12 @@ using Sarthe.Enrolment.Hosting;
 
 namespace Sarthe.Enrolment.Inventory;
 
+/// <summary>
+/// A stored manifest line that carries a hardware hash: its inventory row as stored, the line's hash, and whether the
+/// batch's read found the serial claimed (for the row's school; null when the batch could not say).
+/// </summary>
+public sealed record PreRegistrationCandidate(InventoryEntity Row, string HardwareHash, bool? Claimed);
+
 /// <summary>A stored manifest line with a hardware hash, waiting to be pre-registered: its serial, the manifest and who imported it.</summary>
 public sealed record PendingPreRegistration(string SerialNumber, string ManifestId, AuditActor ImportedBy, string RowKey = "");
 

@@ -24,7 +24,7 @@ public sealed class AutopilotSync(
     AutopilotWatcher watcher,
     ImportCleaner cleaner,
     LifecycleWorker lifecycle,
-    Inventory.PreRegistration preRegistration,
+    PreRegistration preRegistration,
     GraphBudget budget,
     PipelineGauges gauges,
     IOptions<RegistrationOptions> options,

@@ -12,6 +12,7 @@ using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Schools;
+using Sarthe.Enrolment.Trail;
 using Sarthe.Tools;
 
 var command = new CommandLine("dotnet run -c Release --project tools/AuditBenchmark --",

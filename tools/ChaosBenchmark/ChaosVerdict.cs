@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Hosting;
+using Sarthe.Enrolment.Trail;
 
 namespace Sarthe.ChaosBenchmark;
 

@@ -4,6 +4,7 @@ using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Reporting;
 using WorkerTimerInfo = Microsoft.Azure.Functions.Worker.TimerInfo;
+using Sarthe.Enrolment.Trail;
 
 namespace Sarthe.DevHost;
 

@@ -6,8 +6,9 @@ using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.OpenApi;
 using Sarthe.Enrolment.Schools;
+using Sarthe.Enrolment.Devices;
 
-namespace Sarthe.Enrolment.Devices;
+namespace Sarthe.Enrolment.DeviceAdmin;
 
 /// <summary>The administrators' device routes.</summary>
 public sealed class DeviceFunctions(DeviceStore devices, DeviceQueries queries, DeviceAdministration administration, SchoolStore schools, InventoryStore inventory, AdminAuthenticator admins)

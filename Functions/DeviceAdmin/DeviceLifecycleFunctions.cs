@@ -6,8 +6,9 @@ using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.OpenApi;
+using Sarthe.Enrolment.Devices;
 
-namespace Sarthe.Enrolment.Devices;
+namespace Sarthe.Enrolment.DeviceAdmin;
 
 /// <summary>The administrators' lifecycle routes: move a device to another school, deregister it.</summary>
 public sealed class DeviceLifecycleFunctions(DeviceLifecycleService lifecycle, InventoryStore inventory, AdminAuthenticator admins)

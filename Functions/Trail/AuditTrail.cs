@@ -6,8 +6,9 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Http;
+using Sarthe.Enrolment.Audit;
 
-namespace Sarthe.Enrolment.Audit;
+namespace Sarthe.Enrolment.Trail;
 
 /// <summary>
 /// The append-only <c>AuditEvents</c> table. Each event is written once per partition it is read from:

@@ -2,21 +2,15 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Devices;
-using Sarthe.Enrolment.Registration;
+using Sarthe.Enrolment.Inventory;
 
-namespace Sarthe.Enrolment.Inventory;
-
-/// <summary>
-/// A stored manifest line that carries a hardware hash: its inventory row as stored, the line's hash, and whether the
-/// batch's read found the serial claimed (for the row's school; null when the batch could not say).
-/// </summary>
-public sealed record PreRegistrationCandidate(InventoryEntity Row, string HardwareHash, bool? Claimed);
+namespace Sarthe.Enrolment.Registration;
 
 /// <summary>
 /// Registration before first boot: the manifest lines that carry a hardware hash become devices of their school,
 /// received and in the registration outbox, as a first enrolment would make them (the same serial claim, so a later
 /// enrolment at another school is refused; the same pipeline, batched into Autopilot imports under the shared Graph
-/// budget). The import request only queues the lines (<see cref="QueueAsync"/>); the Autopilot sync drains them
+/// budget). The import request only queues the lines (<see cref="PreRegistrationQueue"/>); the Autopilot sync drains them
 /// (<see cref="DrainAsync"/>). Every stored line with a hash is queued, changed or not, and a device is created once,
 /// so the same manifest again creates nothing and what a crash left half-done is completed (a claim without its
 /// device; a device without its outbox row is driven again by the sweep). A failed device whose line brings another
@@ -41,16 +35,6 @@ public sealed class PreRegistration(
     // Schools of a batch handled at once, and writes at once within each: 16 in flight, as the importer's own.
     private const int SchoolsAtOnce = 4;
     private const int WritesPerSchool = 4;
-
-    /// <summary>
-    /// In the import request, after a batch is stored: its lines with a hash are queued (one transaction per 100 small
-    /// rows) for the Autopilot sync, which creates their devices (<see cref="DrainAsync"/>). Returns how many.
-    /// </summary>
-    public async Task<int> QueueAsync(IReadOnlyList<PreRegistrationCandidate> candidates, string manifestId, AuditActor importedBy, CancellationToken cancellationToken)
-    {
-        await queue.AddAsync(candidates.Select(c => new PendingPreRegistration(c.Row.SerialNumber, manifestId, importedBy)).ToList(), time.GetUtcNow(), cancellationToken);
-        return candidates.Count;
-    }
 
     /// <summary>
     /// In the Autopilot sync (one instance at a time): pre-registers queued lines, oldest first, 100 at a time, starting

@@ -2,8 +2,9 @@ using System.Text.Json;
 using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Schools;
+using Sarthe.Enrolment.Audit;
 
-namespace Sarthe.Enrolment.Audit;
+namespace Sarthe.Enrolment.Trail;
 
 /// <summary>Decides whether a queue message is an audit event worth storing; says why when it is not.</summary>
 public static class AuditEventValidator

@@ -1,4 +1,5 @@
-namespace Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Devices;
+namespace Sarthe.Enrolment.DeviceAdmin;
 
 /// <summary>What an administrator's action on a device came to; the device functions turn each into HTTP.</summary>
 public abstract record DeviceActionOutcome

@@ -4,8 +4,9 @@ using Microsoft.Azure.Functions.Worker;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.OpenApi;
+using Sarthe.Enrolment.Devices;
 
-namespace Sarthe.Enrolment.Devices;
+namespace Sarthe.Enrolment.DeviceAdmin;
 
 /// <summary>The route by which an administrator approves a device that the unknown-device policy held.</summary>
 public sealed class DeviceApprovalFunctions(DeviceAdministration administration, InventoryStore inventory, AdminAuthenticator admins)

@@ -2,8 +2,9 @@ using Microsoft.Extensions.Logging;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Schools;
+using Sarthe.Enrolment.Devices;
 
-namespace Sarthe.Enrolment.Devices;
+namespace Sarthe.Enrolment.DeviceAdmin;
 
 /// <summary>
 /// An administrator moves a device to another school or deregisters it. Both change the row at once (audited with who

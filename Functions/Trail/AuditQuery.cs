@@ -4,7 +4,7 @@ using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Schools;
 
-namespace Sarthe.Enrolment.Audit;
+namespace Sarthe.Enrolment.Trail;
 
 /// <summary>
 /// <c>GET /api/audit?serialNumber=|schoolUai=&amp;from=&amp;to=&amp;pageSize=&amp;continuationToken=</c>: one device's or one

@@ -1,7 +1,8 @@
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Registration;
+using Sarthe.Enrolment.Devices;
 
-namespace Sarthe.Enrolment.Devices;
+namespace Sarthe.Enrolment.DeviceAdmin;
 
 /// <summary>What administrators do to devices (retry a failed one, approve a held one), each change audited with who did it.</summary>
 public sealed class DeviceAdministration(DeviceStore devices, RegistrationRedriver registration, TimeProvider time)

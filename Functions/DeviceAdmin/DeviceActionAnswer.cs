@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.Inventory;
+using Sarthe.Enrolment.Devices;
 
-namespace Sarthe.Enrolment.Devices;
+namespace Sarthe.Enrolment.DeviceAdmin;
 
 /// <summary>
 /// The HTTP answer to an administrator's action on a device: the record with its inventory, 400 naming the field, 409

@@ -1,7 +1,8 @@
 using System.Text;
 using Sarthe.Enrolment.Reporting;
+using Sarthe.Enrolment.Devices;
 
-namespace Sarthe.Enrolment.Devices;
+namespace Sarthe.Enrolment.DeviceAdmin;
 
 /// <summary>
 /// A school's devices as the Windows Autopilot CSV that Intune imports (memdocs autopilot/add-devices.md, "Ensure that the

@@ -9,8 +9,9 @@ using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Http;
 using Sarthe.Enrolment.OpenApi;
+using Sarthe.Enrolment.Audit;
 
-namespace Sarthe.Enrolment.Audit;
+namespace Sarthe.Enrolment.Trail;
 
 /// <summary>The audit trail: events from the queue into the table, and the administrators' read route.</summary>
 public sealed class AuditFunctions(
