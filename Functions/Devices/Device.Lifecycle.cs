@@ -55,7 +55,28 @@ public sealed partial class Device
         return true;
     }
 
-    /// <summary>Autopilot shows <paramref name="groupTag"/>, the one wanted: the change is done.</summary>
+    /// <summary>
+    /// A registered device that Autopilot shows under another group tag than its school's (registered earlier by a
+    /// reseller, by hand, or by another programme: Intune answered 806): the school's tag is wanted, and the device is
+    /// not ready to provision until Autopilot shows it (its profile follows the tag). Only a device of this programme's
+    /// pipeline gets here: enrolled with its school's key or pre-registered from its school's purchase inventory.
+    /// </summary>
+    public bool TryClaimGroupTag(string? shownTag, DateTimeOffset now)
+    {
+        if (Status != DeviceStatus.Registered || string.Equals(shownTag ?? "", SchoolUai, StringComparison.OrdinalIgnoreCase)
+            || GroupTagWanted is not null)
+        {
+            return false;
+        }
+
+        _row.GroupTagFound = shownTag ?? "";
+        _row.GroupTagWanted = SchoolUai;
+        _row.GroupTagRequestedAt = null;
+        _row.UpdatedAt = now;
+        return true;
+    }
+
+    /// <summary>Autopilot shows <paramref name="groupTag"/>, the one wanted: the change is done (a tag found on the device and replaced is audited).</summary>
     public bool TryRecordGroupTag(string? groupTag, DateTimeOffset now)
     {
         if (GroupTagWanted is null || !string.Equals(groupTag, GroupTagWanted, StringComparison.OrdinalIgnoreCase))
@@ -67,6 +88,12 @@ public sealed partial class Device
         _row.GroupTagWanted = null;
         _row.GroupTagRequestedAt = null;
         _row.UpdatedAt = now;
+        if (_row.GroupTagFound is { } found)
+        {
+            _row.GroupTagFound = null;
+            _pending.Add(DeviceAuditEvents.GroupTagCorrected(this, found.Length == 0 ? null : found, now));
+        }
+
         return true;
     }
 

@@ -90,7 +90,8 @@ public sealed partial class Device
     public DateTimeOffset? ProfileAssignedAt => _row.ProfileAssignedAt;
 
     /// <summary>Registered and its deployment profile assigned: the device may restart into Autopilot.</summary>
-    public bool ReadyToProvision => Status == DeviceStatus.Registered && ProfileStatus == DeploymentProfileStatus.Assigned;
+    /// <summary>Registered, its profile assigned, and Autopilot shows its school's group tag (no tag change pending).</summary>
+    public bool ReadyToProvision => Status == DeviceStatus.Registered && ProfileStatus == DeploymentProfileStatus.Assigned && GroupTagWanted is null;
 
     public DeviceError? LastError => _row.LastErrorCode is null ? null : new DeviceError(_row.LastErrorCode, _row.LastErrorMessage ?? "", _row.LastErrorAt ?? _row.UpdatedAt);
 

@@ -85,6 +85,11 @@ public static class DeviceAuditEvents
         AuditEvents.New(AuditEventTypes.DeviceDeregistered, requestedBy, device.SchoolUai, device.SerialNumber, device.DeregisteredAt ?? device.UpdatedAt,
             new JsonObject { ["autopilotDeviceId"] = device.AutopilotDeviceId, ["requestedAt"] = device.DeregistrationRequestedAt });
 
+    /// <summary>Autopilot now shows the school's group tag on a device it held under another (<paramref name="foundTag"/>): the profile follows the school's.</summary>
+    public static AuditEvent GroupTagCorrected(Device device, string? foundTag, DateTimeOffset now) =>
+        ForDeviceState(AuditEventTypes.DeviceGroupTagCorrected, AuditActor.Registration, device, device.Attempt, now,
+            new JsonObject { ["from"] = foundTag, ["to"] = device.SchoolUai, ["autopilotDeviceId"] = device.AutopilotDeviceId });
+
     private static AuditEvent ForDeviceState(string type, AuditActor actor, Device device, int attempt, DateTimeOffset occurredAt, JsonObject data) =>
         new(AuditEvents.StableId($"{type}|{device.SchoolUai}|{device.SerialNumber}|{attempt}"), occurredAt, type, actor, device.SchoolUai, device.SerialNumber, data);
 }

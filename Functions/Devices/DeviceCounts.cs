@@ -11,18 +11,18 @@ public sealed record DeviceCounts(int Received, int Registering, int Registered,
 
     public int Total => Received + Registering + Registered + Failed + Held;
 
-    public static DeviceCounts Of(IEnumerable<(DeviceStatus Status, string? ProfileStatus)> devices)
+    public static DeviceCounts Of(IEnumerable<Device> devices)
     {
         int received = 0, registering = 0, registered = 0, failed = 0, ready = 0, held = 0;
-        foreach (var (status, profile) in devices)
+        foreach (var device in devices)
         {
-            switch (status)
+            switch (device.Status)
             {
                 case DeviceStatus.Received: received++; break;
                 case DeviceStatus.Registering: registering++; break;
                 case DeviceStatus.Registered:
                     registered++;
-                    ready += profile == DeploymentProfileStatus.Assigned ? 1 : 0;
+                    ready += device.ReadyToProvision ? 1 : 0;
                     break;
                 case DeviceStatus.Failed: failed++; break;
                 case DeviceStatus.Held: held++; break;

@@ -15,6 +15,9 @@ public sealed partial class DeviceEntity
     /// <summary>When updateDeviceProperties was last sent for <see cref="GroupTagWanted"/>.</summary>
     public DateTimeOffset? GroupTagRequestedAt { get; set; }
 
+    /// <summary>The group tag Autopilot showed when the device was found registered under another one (a reseller's, an earlier owner's), until the school's replaces it.</summary>
+    public string? GroupTagFound { get; set; }
+
     public DateTimeOffset? DeregistrationRequestedAt { get; set; }
 
     /// <summary>The administrator who asked for the deregistration (Entra object id).</summary>

@@ -51,20 +51,20 @@ public sealed class DeviceQueries(TableServiceClient tables, SerialClaims claims
         return new DevicePage(items, more ? query.ContinuationAfter(items[^1].SerialNumber) : null);
     }
 
-    /// <summary>Device counts of one school: a projected read of its partition (status and profile only).</summary>
+    /// <summary>Device counts of one school: a projected read of its partition (status, profile and pending tag only).</summary>
     public async Task<DeviceCounts> CountAsync(string uai, CancellationToken cancellationToken)
     {
-        var statuses = new List<(DeviceStatus, string?)>();
-        await foreach (var row in _devices.QueryAsync<TableEntity>(
-                           TableClient.CreateQueryFilter($"PartitionKey eq {uai}"), maxPerPage: 1000, select: ["Status", "ProfileStatus", "MovingTo"], cancellationToken: cancellationToken))
+        var devices = new List<Device>();
+        await foreach (var row in _devices.QueryAsync<DeviceEntity>(
+                           TableClient.CreateQueryFilter($"PartitionKey eq {uai}"), maxPerPage: 1000, select: ["PartitionKey", "RowKey", "Status", "ProfileStatus", "GroupTagWanted", "MovingTo"], cancellationToken: cancellationToken))
         {
-            if (row.GetString("MovingTo") is null && DeviceStatusNames.Parse(row.GetString("Status")) is { } status)
+            if (row.MovingTo is null && DeviceStatusNames.Parse(row.Status) is not null)
             {
-                statuses.Add((status, row.GetString("ProfileStatus")));
+                devices.Add(new Device(row));
             }
         }
 
-        return DeviceCounts.Of(statuses);
+        return DeviceCounts.Of(devices);
     }
 
     /// <summary>The status of the device with this serial (normalised), deregistered included, or null when none enrolled.</summary>

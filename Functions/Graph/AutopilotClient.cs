@@ -4,6 +4,7 @@ using Microsoft.Graph.DeviceManagement.WindowsAutopilotDeviceIdentities.Item.Upd
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions;
+using Microsoft.Kiota.Http.HttpClientLibrary.Middleware.Options;
 
 namespace Sarthe.Enrolment.Graph;
 
@@ -19,18 +20,19 @@ public sealed class AutopilotClient(GraphServiceClient graph, Microsoft.Extensio
     /// <summary>
     /// One import for the whole batch: the import action (one Graph write, whatever its size), or one create when
     /// the batch is a single device, as per-device scripts do. Returns each item's imported identity id, in order.
+    /// Sent once: the SDK's retry handler is off for this request (<see cref="NoTransportRetry"/>).
     /// </summary>
     public async Task<IReadOnlyList<string>> ImportAsync(IReadOnlyList<AutopilotImportItem> items, string importId, CancellationToken cancellationToken)
     {
         if (items.Count == 1)
         {
-            var created = await graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.PostAsync(ToIdentity(items[0], importId), cancellationToken: cancellationToken);
+            var created = await graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.PostAsync(ToIdentity(items[0], importId), NoTransportRetry, cancellationToken);
             return [created?.Id ?? throw new InvalidOperationException("Graph created an identity without an id.")];
         }
 
         var response = await graph.DeviceManagement.ImportedWindowsAutopilotDeviceIdentities.Import.PostAsImportPostResponseAsync(
             new ImportPostRequestBody { ImportedWindowsAutopilotDeviceIdentities = items.Select(i => ToIdentity(i, importId)).ToList() },
-            cancellationToken: cancellationToken);
+            NoTransportRetry, cancellationToken);
         var value = response?.Value ?? [];
         if (value.Count != items.Count)
         {
@@ -217,6 +219,15 @@ public sealed class AutopilotClient(GraphServiceClient graph, Microsoft.Extensio
         return $"{root}/beta/{path}";
     }
 
+    /// <summary>
+    /// An import POST is not idempotent: the SDK's retry handler would send it again on a 429, 503 or 504 (kiota-dotnet
+    /// RetryHandler), and a 504 that came after Intune accepted the batch would then create a second batch whose
+    /// identities nobody tracks. The product's write-ahead reconciliation alone decides what to send again
+    /// (<c>ImportPoster.ReconcileAsync</c>): the request goes once, and its failure reaches the sync.
+    /// </summary>
+    private static void NoTransportRetry<T>(RequestConfiguration<T> request) where T : class, new() =>
+        request.Options.Add(new RetryHandlerOption { MaxRetry = 0, ShouldRetry = static (_, _, _) => false });
+
     private static ImportedWindowsAutopilotDeviceIdentity ToIdentity(AutopilotImportItem item, string importId) => new()
     {
         SerialNumber = item.SerialNumber,
@@ -231,7 +242,8 @@ public sealed class AutopilotClient(GraphServiceClient graph, Microsoft.Extensio
         identity.SerialNumber,
         identity.State?.DeviceImportStatus?.ToString()?.ToLowerInvariant() ?? "unknown",
         identity.State?.DeviceErrorCode,
-        string.IsNullOrEmpty(identity.State?.DeviceErrorName) || identity.State.DeviceErrorName == "None" ? null : identity.State.DeviceErrorName);
+        string.IsNullOrEmpty(identity.State?.DeviceErrorName) || identity.State.DeviceErrorName == "None" ? null : identity.State.DeviceErrorName,
+        string.IsNullOrEmpty(identity.State?.DeviceRegistrationId) ? null : identity.State.DeviceRegistrationId);
 
     private static AutopilotDevice ToDevice(WindowsAutopilotDeviceIdentity device) => new(
         device.Id!,

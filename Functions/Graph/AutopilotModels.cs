@@ -4,7 +4,7 @@ namespace Sarthe.Enrolment.Graph;
 public sealed record AutopilotImportItem(string SerialNumber, string HardwareHashBase64, string GroupTag);
 
 /// <summary>What Graph reports of one imported identity (importedWindowsAutopilotDeviceIdentity and its state).</summary>
-public sealed record AutopilotImportState(string IdentityId, string? ImportId, string? SerialNumber, string Status, int? ErrorCode, string? ErrorName)
+public sealed record AutopilotImportState(string IdentityId, string? ImportId, string? SerialNumber, string Status, int? ErrorCode, string? ErrorName, string? RegistrationId = null)
 {
     public const string Complete = "complete";
     public const string Error = "error";

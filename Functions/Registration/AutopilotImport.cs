@@ -82,6 +82,10 @@ public sealed class ImportedDevice
     [JsonInclude]
     public string? AutopilotDeviceId { get; private set; }
 
+    /// <summary>The Autopilot device Intune says the import registered (<c>state.deviceRegistrationId</c>), when it says.</summary>
+    [JsonInclude]
+    public string? RegistrationId { get; private set; }
+
     /// <summary>Identities of this device that Graph still holds and that we must delete (every round's).</summary>
     [JsonInclude]
     public List<string> IdentitiesToDelete { get; private set; } = [];
@@ -93,6 +97,13 @@ public sealed class ImportedDevice
     /// <summary>Scans of Autopilot that did not find the device (or did not find its profile settled).</summary>
     [JsonInclude]
     public int Scans { get; private set; }
+
+    /// <summary>
+    /// Which part of its import it is sent with: 0 until Graph refuses a POST of the import, then each refused part is
+    /// split in two new parts, sent apart (<see cref="AutopilotImport.RecordRefused"/>).
+    /// </summary>
+    [JsonInclude]
+    public int Part { get; private set; }
 
     public DeviceKey Key => new(SchoolUai, SerialNumber);
 
@@ -125,6 +136,7 @@ public sealed class ImportedDevice
         ImportStatus = state.Status;
         ErrorCode = state.ErrorCode;
         ErrorName = state.ErrorName;
+        RegistrationId = state.RegistrationId ?? RegistrationId;
         if (state.Status == AutopilotImportState.Missing && IdentityId is not null)
         {
             IdentitiesToDelete.Remove(IdentityId);
@@ -188,6 +200,8 @@ public sealed class ImportedDevice
         }
     }
 
+    internal void MoveToPart(int part) => Part = part;
+
     internal void Queue()
     {
         Stage = ImportedDeviceStage.Queued;
@@ -227,6 +241,10 @@ public sealed class AutopilotImport
     public string GraphImportId => $"{ImportId}.{Round}";
 
     public IEnumerable<ImportedDevice> Queued => Devices.Where(d => d.Stage == ImportedDeviceStage.Queued);
+
+    /// <summary>The devices the next POST sends: the queued devices of one part (all of them until Graph refuses a POST).</summary>
+    public IReadOnlyList<ImportedDevice> NextToSend =>
+        Queued.GroupBy(d => d.Part).OrderBy(g => g.Key).FirstOrDefault()?.ToList() ?? [];
 
     /// <summary>Devices still to be sent: ready, or cut short while being sent.</summary>
     public bool HasDevicesToSend => Stage is ImportStage.Ready or ImportStage.Posting && Queued.Any();
@@ -282,7 +300,10 @@ public sealed class AutopilotImport
         return true;
     }
 
-    /// <summary>Graph answered the POST of the current round with these identities (in the order of <see cref="Queued"/>).</summary>
+    /// <summary>
+    /// Graph answered the POST of the current round with these identities. Devices of the import still queued (other
+    /// parts) go in the next round.
+    /// </summary>
     public void RecordPosted(IReadOnlyList<(ImportedDevice Device, string IdentityId)> identities, DateTimeOffset now)
     {
         foreach (var (device, identityId) in identities)
@@ -290,8 +311,40 @@ public sealed class AutopilotImport
             device.RecordSent(identityId, Round);
         }
 
-        Stage = ImportStage.Posted;
         PostedAt = now;
+        NextRoundOrPosted();
+    }
+
+    /// <summary>
+    /// Graph refused the POST of <paramref name="sent"/> whole (a deterministic 4xx: nothing of it was stored). As
+    /// <see cref="ImportDecisions.OnPostRefused"/> decided: the devices are split in two parts sent apart, or the one
+    /// device fails. False when the import was not being sent.
+    /// </summary>
+    public bool RecordRefused(IReadOnlyList<ImportedDevice> sent, ImportDecision decision)
+    {
+        if (Stage != ImportStage.Posting || sent.Count == 0)
+        {
+            return false;
+        }
+
+        if (decision is ImportDecision.Resend && sent.Count > 1)
+        {
+            var next = Devices.Max(d => d.Part) + 1;
+            for (var i = 0; i < sent.Count; i++)
+            {
+                sent[i].MoveToPart(i < sent.Count / 2 ? next : next + 1);
+            }
+        }
+        else
+        {
+            foreach (var device in sent)
+            {
+                device.Apply(decision);
+            }
+        }
+
+        NextRoundOrPosted();
+        return true;
     }
 
     /// <summary>Nothing of it is left to send (every queued device was let go, or Graph had them all): it is followed as posted.</summary>
@@ -321,6 +374,20 @@ public sealed class AutopilotImport
         {
             Round++;
             Stage = ImportStage.Ready;
+        }
+    }
+
+    /// <summary>Once a POST is answered: what is still queued goes in a new round (a new Graph importId), else the import is followed as posted.</summary>
+    private void NextRoundOrPosted()
+    {
+        if (Queued.Any())
+        {
+            Round++;
+            Stage = ImportStage.Ready;
+        }
+        else
+        {
+            Stage = ImportStage.Posted;
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Kiota.Abstractions;
 using Sarthe.Enrolment.Graph;
 using Sarthe.Enrolment.Hosting;
 
@@ -31,6 +32,9 @@ public sealed class AutopilotSync(
     TimeProvider time,
     ILogger<AutopilotSync> logger)
 {
+    /// <summary>How long the sync waits when Graph refuses the app itself (401/403): a permission or licence takes an administrator.</summary>
+    public static readonly TimeSpan AppRefusedWait = TimeSpan.FromMinutes(1);
+
     private DateTimeOffset _nextImportCheck = DateTimeOffset.MinValue;
     private DateTimeOffset _nextAutopilotCheck = DateTimeOffset.MinValue;
     private DateTimeOffset _graphAvailableAt = DateTimeOffset.MinValue;
@@ -94,7 +98,7 @@ public sealed class AutopilotSync(
                 return;
             }
 
-            if (!inFlight.Any(i => i.HasDevicesToSend) || !budget.Affords(1, 1))
+            if (!inFlight.Any(i => i.HasDevicesToSend) || !budget.Affords(1, 1) || SendingWaitsForIntune(inFlight))
             {
                 return; // nothing more to send now: the next tick comes back for the checks.
             }
@@ -115,6 +119,9 @@ public sealed class AutopilotSync(
             }
         }
 
+        // Intune processes a few imports at once: another is sent only while fewer than MaxImportsInFlight have
+        // identities still being processed (the rest of an import already in flight, a part or a resend, may go).
+        var processing = Processing(inFlight);
         foreach (var import in inFlight.Where(i => i.Stage == ImportStage.Ready && i.Queued.Any()).OrderBy(i => i.CreatedAt))
         {
             if (!budget.Affords(1, 1))
@@ -122,7 +129,13 @@ public sealed class AutopilotSync(
                 break;
             }
 
+            if (!processing.Contains(import.ImportId) && processing.Count >= settings.MaxImportsInFlight)
+            {
+                continue;
+            }
+
             await poster.PostAsync(import, cancellationToken);
+            processing.Add(import.ImportId);
         }
 
         var now = time.GetUtcNow();
@@ -144,6 +157,18 @@ public sealed class AutopilotSync(
         await lifecycle.RunAsync(cancellationToken);
         _graphFailures = 0;
     }
+
+    /// <summary>Every import that could be sent waits for Intune to process those in flight: the next tick looks again.</summary>
+    private bool SendingWaitsForIntune(IReadOnlyList<AutopilotImport> inFlight)
+    {
+        var processing = Processing(inFlight);
+        return processing.Count >= options.Value.MaxImportsInFlight
+               && inFlight.Where(i => i.HasDevicesToSend).All(i => !processing.Contains(i.ImportId));
+    }
+
+    /// <summary>The imports with identities Intune is still processing.</summary>
+    private static HashSet<string> Processing(IReadOnlyList<AutopilotImport> inFlight) =>
+        inFlight.Where(i => i.Devices.Any(d => d.AwaitsImportState)).Select(i => i.ImportId).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Imports whose planning a crash cut short (still Planned a while after they were written) are finished now.</summary>
     private async Task FinishPlanningAsync(IReadOnlyList<AutopilotImport> inFlight, CancellationToken cancellationToken)
@@ -182,6 +207,15 @@ public sealed class AutopilotSync(
             _graphAvailableAt = time.GetUtcNow() + wait;
             logger.LogWarning("Graph {Problem}; the Autopilot sync waits {WaitSeconds:F0} s (failure {Failures} in a row)",
                 GraphThrottle.IsThrottled(ex) ? "throttled the app" : "failed: " + ex.GetType().Name, wait.TotalSeconds, _graphFailures);
+            return false;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ImportDecisions.IsAppRefused(ex))
+        {
+            // No permission or no Intune licence: nothing the next tick changes; look again in a minute, say it once a minute.
+            _graphAvailableAt = time.GetUtcNow() + AppRefusedWait;
+            logger.LogError("Graph refused the app ({Status}): grant it DeviceManagementServiceConfig.ReadWrite.All (application) with admin consent, " +
+                            "and check that the tenant has an Intune licence; the Autopilot sync looks again in {WaitSeconds:F0} s and fails no device meanwhile",
+                (ex as ApiException ?? (ex as AggregateException)?.Flatten().InnerExceptions.OfType<ApiException>().FirstOrDefault())?.ResponseStatusCode, AppRefusedWait.TotalSeconds);
             return false;
         }
     }

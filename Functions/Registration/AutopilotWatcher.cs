@@ -16,6 +16,7 @@ namespace Sarthe.Enrolment.Registration;
 public sealed class AutopilotWatcher(
     AutopilotClient autopilot,
     DeviceStore devices,
+    LifecycleOutbox lifecycle,
     IOptions<RegistrationOptions> options,
     IOptions<GraphOptions> graphOptions,
     TimeProvider time,
@@ -31,16 +32,30 @@ public sealed class AutopilotWatcher(
             return;
         }
 
-        var found = await FindAsync(waiting.Select(w => w.Entry.SerialNumber).ToList(), cancellationToken);
+        var found = await FindAsync(waiting.Select(w => w.Entry).ToList(), cancellationToken);
         var changes = new List<DeviceChange>();
+        var retag = new List<DeviceKey>();
         foreach (var (import, entry) in waiting)
         {
-            var decision = ImportDecisions.OnAutopilotLook(entry, found.GetValueOrDefault(entry.SerialNumber), options.Value, graphOptions.Value.ReadProfileStatus);
+            var seen = found.GetValueOrDefault(entry.SerialNumber);
+            var decision = ImportDecisions.OnAutopilotLook(entry, seen, options.Value, graphOptions.Value.ReadProfileStatus);
             entry.Apply(decision);
             if (Transition(import, entry, decision) is { } transition)
             {
                 changes.Add(new DeviceChange(entry.Key, transition));
             }
+
+            if (decision is ImportDecision.Registered && ImportDecisions.HasForeignTag(entry, seen!))
+            {
+                retag.Add(entry.Key);
+            }
+        }
+
+        // The lifecycle worker sets the school's tag (updateDeviceProperties, read back): its entry is written before the
+        // row asks for the work, so no crash leaves the work without its entry.
+        foreach (var key in retag)
+        {
+            await lifecycle.AddAsync(key, time.GetUtcNow(), cancellationToken);
         }
 
         var updates = await devices.UpdateManyAsync(changes, cancellationToken);
@@ -59,22 +74,29 @@ public sealed class AutopilotWatcher(
             ImportDecision.Fail fail => d => d.TryFail(entry.Attempt, import.ImportId, entry.IdentityId, fail.Code, fail.Message, time.GetUtcNow()),
             ImportDecision.Registered registered => d =>
                 d.TryMarkRegistered(entry.Attempt, import.ImportId, entry.IdentityId!, registered.Seen.Id, time.GetUtcNow())
+                | d.TryClaimGroupTag(registered.Seen.GroupTag, time.GetUtcNow())
                 | (readProfile && d.TryRecordProfile(entry.Attempt, registered.ProfileStatus, registered.Seen.ProfileAssignedAt, time.GetUtcNow())),
             ImportDecision.ProfileSeen { Seen: { } seen } profile => d => d.TryRecordProfile(entry.Attempt, profile.ProfileStatus, seen.ProfileAssignedAt, time.GetUtcNow()),
             _ => null,
         };
     }
 
-    private async Task<Dictionary<string, AutopilotDevice>> FindAsync(IReadOnlyList<string> serials, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, AutopilotDevice>> FindAsync(IReadOnlyList<ImportedDevice> entries, CancellationToken cancellationToken)
     {
+        var serials = entries.Select(e => e.SerialNumber).ToList();
         var found = new Dictionary<string, AutopilotDevice>(StringComparer.OrdinalIgnoreCase);
-        if (serials.Count <= _listPages && serials.All(AutopilotClient.CanFilterBySerial))
+        if (serials.Count <= _listPages && entries.All(e => e.RegistrationId is not null || AutopilotClient.CanFilterBySerial(e.SerialNumber)))
         {
-            foreach (var serial in serials)
+            foreach (var entry in entries)
             {
-                if (await autopilot.FindDeviceAsync(serial, cancellationToken) is { } device)
+                // Intune names the Autopilot device an import registered (state.deviceRegistrationId, which Microsoft's
+                // Get-WindowsAutopilotInfo reads as the device's id); a serial is unique only per manufacturer.
+                var device = entry.RegistrationId is { } id
+                    ? await autopilot.GetDeviceAsync(id, cancellationToken)
+                    : await autopilot.FindDeviceAsync(entry.SerialNumber, cancellationToken);
+                if (device is not null)
                 {
-                    found[serial] = device;
+                    found[entry.SerialNumber] = device;
                 }
             }
 
@@ -83,9 +105,18 @@ public sealed class AutopilotWatcher(
 
         var listing = await autopilot.ListDevicesAsync(cancellationToken);
         _listPages = Math.Max(1, listing.Pages);
+        var byId = listing.Items.ToDictionary(d => d.Id, StringComparer.OrdinalIgnoreCase);
         foreach (var device in listing.Items)
         {
             found.TryAdd(device.SerialNumber, device);
+        }
+
+        foreach (var entry in entries)
+        {
+            if (entry.RegistrationId is { } id && byId.TryGetValue(id, out var registered))
+            {
+                found[entry.SerialNumber] = registered;
+            }
         }
 
         return found;

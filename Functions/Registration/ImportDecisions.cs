@@ -142,12 +142,14 @@ public static class ImportDecisions
         var profile = DeploymentProfileStatus.FromGraph(seen?.ProfileAssignmentStatus);
         if (entry.Stage == ImportedDeviceStage.Registered)
         {
-            return new ImportDecision.ProfileSeen(seen, profile, DeploymentProfileStatus.IsFinal(profile) || entry.Scans + 1 > limits.MaxProfileScans);
+            // Followed until its profile is settled under its school's tag (a tag being corrected changes the profile).
+            var settled = DeploymentProfileStatus.IsFinal(profile) && seen is not null && !HasForeignTag(entry, seen);
+            return new ImportDecision.ProfileSeen(seen, profile, settled || entry.Scans + 1 > limits.MaxProfileScans);
         }
 
         if (seen is not null)
         {
-            return new ImportDecision.Registered(seen, profile, readProfileStatus && !DeploymentProfileStatus.IsFinal(profile));
+            return new ImportDecision.Registered(seen, profile, readProfileStatus && (!DeploymentProfileStatus.IsFinal(profile) || HasForeignTag(entry, seen)));
         }
 
         if (entry.Scans + 1 <= limits.MaxVisibilityScans)
@@ -161,15 +163,25 @@ public static class ImportDecisions
     }
 
     /// <summary>
+    /// Autopilot shows the device under another group tag than its school's (a reseller's, a hand registration's, an
+    /// earlier owner's; 806 found it there): the school's tag is to be set before the device is ready.
+    /// </summary>
+    public static bool HasForeignTag(ImportedDevice entry, AutopilotDevice seen) =>
+        !string.Equals(seen.GroupTag ?? "", entry.SchoolUai, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
     /// Whether the device (its row as read) is still this import's entry: registering in this import, in this attempt.
     /// A device retried, removed, moved on or moving in another import is let go by the import.
     /// </summary>
     public static bool Belongs(Device? device, AutopilotImport import, ImportedDevice entry) =>
         device is { Status: DeviceStatus.Registering } && device.ImportId == import.ImportId && device.Attempt == entry.Attempt;
 
+    /// <summary>The product's: Graph refused the import POST itself (a 4xx), for this device alone once the batch was split down to it.</summary>
+    public const string ImportRefused = "ImportRefused";
+
     /// <summary>
     /// A Graph call failed: throttling, a server error, a timeout or no answer is worth trying again later (the sync
-    /// waits and abandons nothing); a 4xx other than 429 is not, and is thrown.
+    /// waits and abandons nothing); a 4xx other than 429 is not.
     /// </summary>
     public static bool IsGraphUnavailable(Exception ex) => ex switch
     {
@@ -178,6 +190,37 @@ public static class ImportDecisions
         HttpRequestException or TimeoutException or TaskCanceledException => true,
         _ => false,
     };
+
+    /// <summary>
+    /// Graph refused the app itself: 401 or 403, a permission not granted (DeviceManagementServiceConfig.ReadWrite.All
+    /// with admin consent) or a tenant without an Intune licence ("The Microsoft Graph API for Intune requires an
+    /// active Intune license for the tenant", Graph reference). Nothing a retry of the same call changes soon: the sync
+    /// waits and says what to grant, and fails nothing.
+    /// </summary>
+    public static bool IsAppRefused(Exception ex) => ex switch
+    {
+        AggregateException aggregate => aggregate.Flatten().InnerExceptions.Any(IsAppRefused),
+        ApiException api => api.ResponseStatusCode is 401 or 403,
+        _ => false,
+    };
+
+    /// <summary>
+    /// Graph refused an import POST as it was sent (a deterministic 4xx: a record it cannot read, a limit it does not
+    /// document): the same POST would be refused again, so its devices are never sent together again.
+    /// </summary>
+    public static bool IsRefusedRequest(Exception ex) =>
+        ex is ApiException { ResponseStatusCode: >= 400 and < 500 } api && !IsGraphUnavailable(api) && !IsAppRefused(api);
+
+    /// <summary>
+    /// What a refused import POST of <paramref name="sent"/> devices means: split in two halves and sent apart
+    /// (<see cref="ImportDecision.Resend"/>, bisecting towards the record Graph refuses) while more than one was sent;
+    /// the one device left fails with Graph's own message.
+    /// </summary>
+    public static ImportDecision OnPostRefused(int sent, string graphMessage) => sent > 1
+        ? new ImportDecision.Resend(ImportRefused)
+        : new ImportDecision.Fail(ImportRefused, $"Graph refused this device's record in an Autopilot import: {Bounded(graphMessage)}");
+
+    private static string Bounded(string message) => message.Length <= 400 ? message : message[..400] + "…";
 
     private static ImportDecision ResendOrFail(ImportedDevice entry, string code, string message, RegistrationOptions limits) =>
         entry.Sends < limits.MaxImportRounds ? new ImportDecision.Resend(code) : new ImportDecision.Fail(code, message);

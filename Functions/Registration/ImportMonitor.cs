@@ -34,7 +34,7 @@ public sealed class ImportMonitor(
         var settings = options.Value;
         var now = time.GetUtcNow();
         var waiting = imports
-            .Where(i => i.Stage == ImportStage.Posted && i.PostedAt + settings.FirstCheckDelay <= now)
+            .Where(i => i.Stage != ImportStage.Posting && i.PostedAt + settings.FirstCheckDelay <= now)
             .SelectMany(i => i.Devices.Where(d => d.AwaitsImportState).Select(d => (Import: i, Entry: d)))
             .ToList();
         if (waiting.Count == 0)

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Kiota.Abstractions;
 using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Graph;
 using Sarthe.Enrolment.Hosting;
@@ -16,7 +18,7 @@ public sealed class ImportPoster(ImportStore imports, DeviceStore devices, Autop
     /// <summary>Sends the import's queued devices (one Graph write). Throws what Graph throws; the import stays Posting then.</summary>
     public async Task PostAsync(AutopilotImport import, CancellationToken cancellationToken)
     {
-        var queued = import.Queued.ToList();
+        var queued = import.NextToSend;
         var rows = await devices.ResolveManyAsync(queued.Select(e => e.Key).ToList(), cancellationToken);
         var items = new List<(ImportedDevice Entry, AutopilotImportItem Item)>();
         foreach (var (entry, row) in queued.Zip(rows))
@@ -31,9 +33,9 @@ public sealed class ImportPoster(ImportStore imports, DeviceStore devices, Autop
             }
         }
 
-        if (!import.TryStartPosting())
+        if (items.Count == 0 || !import.TryStartPosting())
         {
-            import.TryFinishSending();
+            import.TryFinishSending(); // nothing of this part is the import's any more (another part, if any, goes next)
             await imports.SaveAsync(import, cancellationToken);
             return;
         }
@@ -41,10 +43,39 @@ public sealed class ImportPoster(ImportStore imports, DeviceStore devices, Autop
         await imports.SaveAsync(import, cancellationToken);
         using var span = EnrolmentTelemetry.Source.StartActivity("post import")?
             .SetTag("enrolment.import_id", import.ImportId).SetTag("enrolment.import_round", import.Round).SetTag("enrolment.devices", items.Count);
-        var ids = await autopilot.ImportAsync(items.Select(i => i.Item).ToList(), import.GraphImportId, cancellationToken);
+        IReadOnlyList<string> ids;
+        try
+        {
+            ids = await autopilot.ImportAsync(items.Select(i => i.Item).ToList(), import.GraphImportId, cancellationToken);
+        }
+        catch (ApiException ex) when (ImportDecisions.IsRefusedRequest(ex))
+        {
+            await RefusedAsync(import, items.Select(i => i.Entry).ToList(), ex, cancellationToken);
+            return;
+        }
+
         import.RecordPosted(items.Select((item, index) => (item.Entry, ids[index])).ToList(), time.GetUtcNow());
         await imports.SaveAsync(import, cancellationToken);
         logger.LogInformation("Import {ImportId} round {Round} sent: {DeviceCount} devices", import.ImportId, import.Round, items.Count);
+    }
+
+    /// <summary>
+    /// Graph refused the POST whole (nothing stored): the devices are split and sent apart, or the one left fails with
+    /// Graph's message; the other imports and the sync's other steps go on.
+    /// </summary>
+    private async Task RefusedAsync(AutopilotImport import, IReadOnlyList<ImportedDevice> sent, ApiException refusal, CancellationToken cancellationToken)
+    {
+        var message = refusal is ODataError { Error.Message: { } graphMessage } ? graphMessage : refusal.Message;
+        var decision = ImportDecisions.OnPostRefused(sent.Count, message);
+        import.RecordRefused(sent, decision);
+        await imports.SaveAsync(import, cancellationToken);
+        logger.LogWarning("Graph refused import {ImportId} round {Round} of {DeviceCount} devices ({Status}): {Outcome}",
+            import.ImportId, import.Round, sent.Count, refusal.ResponseStatusCode, decision is ImportDecision.Fail ? "the device fails" : "split in two, sent apart");
+        if (decision is ImportDecision.Fail fail)
+        {
+            var entry = sent[0];
+            await devices.UpdateAsync(entry.Key, d => d.TryFail(entry.Attempt, import.ImportId, null, fail.Code, fail.Message, time.GetUtcNow()), cancellationToken);
+        }
     }
 
     /// <summary>
@@ -68,13 +99,16 @@ public sealed class ImportPoster(ImportStore imports, DeviceStore devices, Autop
             import.DeviceOfSerial(extra.SerialNumber)?.RecordExtraIdentity(extra.IdentityId);
         }
 
+        // What Graph does not have is sent again, in a new round, so that a late answer of the lost POST cannot be mistaken for it.
         if (found.Count > 0)
         {
             import.RecordPosted(found, time.GetUtcNow());
         }
+        else
+        {
+            import.Requeue(import.Queued.ToList());
+        }
 
-        // What Graph does not have is sent again, in a new round, so that a late answer of the lost POST cannot be mistaken for it.
-        import.Requeue(import.Queued.ToList());
         import.TryFinishSending();
         logger.LogWarning("Import {ImportId} was cut short while being sent: Graph had {Found} of its identities; {Resent} to send again",
             import.ImportId, found.Count, import.Queued.Count());

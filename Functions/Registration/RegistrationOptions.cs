@@ -23,6 +23,16 @@ public sealed class RegistrationOptions
     [Range(1, 1000)]
     public int MaxReadyImports { get; set; } = 10;
 
+    /// <summary>
+    /// Imports Intune is processing at once, at the most: another is sent only when fewer have identities still being
+    /// processed. Microsoft's guidance for CSV imports is one batch at a time, checking that it registered before
+    /// sending more (1); Intune processes a few imports side by side, so a few in flight finish a storm sooner, each
+    /// one more holding up to <see cref="ImportBatchSize"/> devices that a refused or slow import keeps waiting
+    /// (docs/benchmarks.md, "Imports in flight").
+    /// </summary>
+    [Range(1, 20)]
+    public int MaxImportsInFlight { get; set; } = 4;
+
     /// <summary>Longest one run of the Autopilot sync keeps working before it leaves the rest to the next tick.</summary>
     public TimeSpan MaxSyncRun { get; set; } = TimeSpan.FromSeconds(45);
 

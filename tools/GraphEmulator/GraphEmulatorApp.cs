@@ -83,6 +83,15 @@ public static class GraphEmulatorApp
             await Task.Delay(state.Options.AddedLatency, context.RequestAborted);
         }
 
+        if (state.AppRefused)
+        {
+            // Intune's answer to an app without the permission (the message Graph sends for Intune endpoints: "Application
+            // is not authorized to perform this operation. Application must have one of the following scopes: …").
+            await GraphErrors.Intune(context, 403, "Forbidden",
+                "Application is not authorized to perform this operation. Application must have one of the following scopes: DeviceManagementServiceConfig.Read.All, DeviceManagementServiceConfig.ReadWrite.All").ExecuteAsync(context);
+            return;
+        }
+
         if (state.InOutage)
         {
             state.Count(CounterKind.Faults);

@@ -185,6 +185,19 @@ public sealed class GraphEmulatorOptions
     public TimeSpan ImportAnswerDelay { get; set; } = TimeSpan.Zero;
 
     /// <summary>
+    /// Import POSTs (create or import action) that are taken (their identities stored) and then answered 504
+    /// GatewayTimeout, as a gateway does when the service behind it answered too late; counted down by each such POST.
+    /// Default 0. Also settable at run time (<see cref="GraphEmulatorState.AnswerNextImportsAfterAccepting"/>).
+    /// </summary>
+    public int ImportsAnsweredGatewayTimeout { get; set; }
+
+    /// <summary>
+    /// Serial numbers whose record Graph cannot read: an import POST holding one is refused whole with 400 and OData's
+    /// "Cannot convert the literal … to the expected type 'Edm.Binary'", and nothing of it is stored. Default empty.
+    /// </summary>
+    public List<string> UnreadableSerials { get; set; } = [];
+
+    /// <summary>
     /// Real time the emulator waits before answering a read of imported identities (a list page or a GET by id): the
     /// product's status checks, slowed so that a host can be killed during one. Default 0.
     /// </summary>

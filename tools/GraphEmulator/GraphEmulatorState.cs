@@ -109,6 +109,16 @@ public sealed class GraphEmulatorState
         }
     }
 
+    private volatile bool _appRefused;
+
+    /// <summary>
+    /// Every request of the app answers 403, as Intune does for an app without DeviceManagementServiceConfig permission
+    /// or in a tenant without an Intune licence (<see cref="AppRefused"/>); false lifts it.
+    /// </summary>
+    public void RefuseApp(bool refused) => _appRefused = refused;
+
+    public bool AppRefused => _appRefused;
+
     /// <summary>Every Graph request answers 503 from now on: for <paramref name="duration"/> (emulated, scaled), or until <see cref="EndOutage"/>.</summary>
     public void StartOutage(TimeSpan? duration = null)
     {
@@ -295,6 +305,48 @@ public sealed class GraphEmulatorState
         lock (_gate)
         {
             Options.SerialsOwnedElsewhere.AddRange(serials);
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> import POSTs are taken, then answered 504 (<see cref="GraphEmulatorOptions.ImportsAnsweredGatewayTimeout"/>).</summary>
+    public void AnswerNextImportsAfterAccepting(int count)
+    {
+        lock (_gate)
+        {
+            Options.ImportsAnsweredGatewayTimeout = count;
+        }
+    }
+
+    /// <summary>True (once per count) when this import POST, already taken, is to be answered 504.</summary>
+    public bool TakeGatewayTimeout()
+    {
+        lock (_gate)
+        {
+            if (Options.ImportsAnsweredGatewayTimeout <= 0)
+            {
+                return false;
+            }
+
+            Options.ImportsAnsweredGatewayTimeout--;
+            return true;
+        }
+    }
+
+    /// <summary>Records with these serial numbers make an import POST unreadable (<see cref="GraphEmulatorOptions.UnreadableSerials"/>).</summary>
+    public void MakeUnreadable(IEnumerable<string> serials)
+    {
+        lock (_gate)
+        {
+            Options.UnreadableSerials.AddRange(serials);
+        }
+    }
+
+    /// <summary>The first record of <paramref name="identities"/> Graph could not read, if any.</summary>
+    public ImportedIdentityResource? FirstUnreadable(IEnumerable<ImportedIdentityResource> identities)
+    {
+        lock (_gate)
+        {
+            return identities.FirstOrDefault(i => Options.UnreadableSerials.Contains(i.SerialNumber ?? "", StringComparer.OrdinalIgnoreCase));
         }
     }
 

@@ -45,6 +45,14 @@ internal static class GraphRoutes
             return;
         }
 
+        if (importPost && result is not IStatusCodeHttpResult { StatusCode: >= 400 } && state.TakeGatewayTimeout())
+        {
+            // Taken, then the gateway gave up waiting: the caller sees 504 although Graph stored the batch.
+            state.Count(CounterKind.Faults);
+            await GraphErrors.Graph(context, 504, "GatewayTimeout", "The upstream service did not answer in time.").ExecuteAsync(context);
+            return;
+        }
+
         await result.ExecuteAsync(context);
     }
 
@@ -142,6 +150,11 @@ internal static class GraphRoutes
             return GraphErrors.Graph(context, 400, "BadRequest", "Write request body is not valid.");
         }
 
+        if (Unreadable(context, state, [identity]) is { } refused)
+        {
+            return refused;
+        }
+
         state.Count(CounterKind.IdentityCreates);
         var created = state.Import([identity])[0];
         return Entity(context, created, V1, $"{DeviceManagement}/{ImportedSet}/$entity", 201);
@@ -163,6 +176,11 @@ internal static class GraphRoutes
                 $"The emulator accepts at most {state.Options.MaxImportBatch} identities per import action (the portal's CSV limit; Graph documents none)");
         }
 
+        if (Unreadable(context, state, identities) is { } refused)
+        {
+            return refused;
+        }
+
         state.Count(CounterKind.ImportActions);
         var created = state.Import(identities);
         return Results.Json(new Dictionary<string, object?>
@@ -170,6 +188,21 @@ internal static class GraphRoutes
             ["@odata.context"] = ContextUrl(context, V1, "Collection(microsoft.graph.importedWindowsAutopilotDeviceIdentity)"),
             ["value"] = created,
         }, GraphJson.Options);
+    }
+
+    /// <summary>
+    /// A record Graph cannot read refuses the whole POST before anything is stored: OData's literal conversion error, as
+    /// Graph answers a hardwareIdentifier it cannot take for Edm.Binary (the message the issue reproduced from Intune).
+    /// </summary>
+    private static IResult? Unreadable(HttpContext context, GraphEmulatorState state, IReadOnlyList<ImportedIdentityResource> identities)
+    {
+        if (state.FirstUnreadable(identities) is not { } record)
+        {
+            return null;
+        }
+
+        var literal = Convert.ToBase64String(record.HardwareIdentifier ?? []);
+        return GraphErrors.Graph(context, 400, "BadRequest", $"Cannot convert the literal '{literal[..Math.Min(24, literal.Length)]}...' to the expected type 'Edm.Binary'.");
     }
 
     private static IResult ListImported(HttpContext context, GraphEmulatorState state)
