@@ -78,8 +78,10 @@ public sealed class RealTenantTests(RealTenantFixture backend) : IClassFixture<R
         var device = await Eventually.MatchesAsync(() => store.GetAsync(new DeviceKey(School, serial), CancellationToken.None), d => d?.ReadyToProvision == true,
             TimeSpan.FromSeconds(90), "the device is ready once Autopilot shows the school's tag and its profile");
         Assert.Equal(School, state.Devices.Single(d => d.SerialNumber == serial).GroupTag);
-        var trail = await backend.GetJsonAsync<JsonElement>($"api/audit?serialNumber={serial}&pageSize=100");
-        var corrected = trail.GetProperty("items").EnumerateArray().Single(e => e.GetProperty("type").GetString() == AuditEventTypes.DeviceGroupTagCorrected);
+        var corrected = (await Eventually.MatchesAsync(
+            async () => (await backend.GetJsonAsync<JsonElement>($"api/audit?serialNumber={serial}&pageSize=100")).GetProperty("items").EnumerateArray()
+                .FirstOrDefault(e => e.GetProperty("type").GetString() == AuditEventTypes.DeviceGroupTagCorrected),
+            e => e.ValueKind == JsonValueKind.Object, because: "the correction is in the trail"));
         Assert.Equal("RESELLER-LOT-42", corrected.GetProperty("data").GetProperty("from").GetString());
         Assert.Equal(School, corrected.GetProperty("data").GetProperty("to").GetString());
         Assert.NotNull(device);

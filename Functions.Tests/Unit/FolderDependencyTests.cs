@@ -16,9 +16,6 @@ public sealed partial class FolderDependencyTests
     /// <summary>Cycles known and written down (docs/architecture.md, "Folders"), each with why it stays; nothing else may appear.</summary>
     private static readonly HashSet<string> KnownCycles = new(StringComparer.Ordinal)
     {
-        // The unknown-device policy is a setting of section Enrolment, read through EnrolmentKeyOptions (Keys).
-        "Enrolment -> Keys -> Enrolment",
-
         // Plumbing and the audit vocabulary: an administrator is audited as an AuditActor (Auth), and events are
         // serialised with the API's JSON options (Http).
         "Audit -> Http+Auth -> Audit",

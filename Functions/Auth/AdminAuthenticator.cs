@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -17,7 +16,7 @@ namespace Sarthe.Enrolment.Auth;
 /// <summary>
 /// Validates Entra ID (or dev issuer) bearer tokens and the route's role inside the function call itself, so the
 /// Functions worker and the dev host run the same check. The role is the one the function declares with
-/// <see cref="RequiresRoleAttribute"/>: an admin function's body is <c>admins.RunAsync(this, request, (administrator, ct) =&gt; …, cancellationToken)</c>.
+/// <see cref="RequiresRoleAttribute"/>: an admin function's body is <c>admins.RunAsync(ThisFunction, request, (administrator, ct) =&gt; …, cancellationToken)</c>, which names the function method itself.
 /// </summary>
 public sealed partial class AdminAuthenticator
 {
@@ -42,32 +41,32 @@ public sealed partial class AdminAuthenticator
             _options.MetadataAddress, new OpenIdConnectConfigurationRetriever(), retriever);
     }
 
-    private static readonly ConcurrentDictionary<(Type, string), string> RolesByFunction = new();
+    private static readonly ConcurrentDictionary<MethodInfo, string> RolesByFunction = new();
 
     /// <summary>
-    /// Runs <paramref name="handle"/> for the caller of <paramref name="function"/>'s method <paramref name="method"/> (the
-    /// calling method) when the caller holds the role that method declares with <see cref="RequiresRoleAttribute"/>;
-    /// otherwise answers 401, 403 (or 503 when the issuer's metadata cannot be read) without running it. The handler
-    /// gets a token that ends at the request's storage deadline (<see cref="StorageGuard"/>): storage failing or
-    /// silent is a 503, not a hang.
+    /// Runs <paramref name="handle"/> for the caller of <paramref name="function"/> (the function method itself, named as
+    /// a method group: <c>admins.RunAsync(ListSchools, request, …)</c>) when the caller holds the role that method
+    /// declares with <see cref="RequiresRoleAttribute"/>; otherwise answers 401, 403 (or 503 when the issuer's metadata
+    /// cannot be read) without running it. The handler gets a token that ends at the request's storage deadline
+    /// (<see cref="StorageGuard"/>): storage failing or silent is a 503, not a hang.
     /// </summary>
     public Task<IActionResult> RunAsync(
-        object function, HttpRequest request, Func<Administrator, CancellationToken, Task<ApiResult>> handle, CancellationToken cancellationToken, [CallerMemberName] string method = "") =>
-        RunAsync(function, request, null, handle, cancellationToken, method);
+        Delegate function, HttpRequest request, Func<Administrator, CancellationToken, Task<ApiResult>> handle, CancellationToken cancellationToken) =>
+        RunAsync(function, request, null, handle, cancellationToken);
 
     /// <summary>The same, for a route whose work is long by nature: its handler's token ends at <paramref name="deadline"/> instead.</summary>
     public async Task<IActionResult> RunAsync(
-        object function, HttpRequest request, TimeSpan? deadline, Func<Administrator, CancellationToken, Task<ApiResult>> handle, CancellationToken cancellationToken, [CallerMemberName] string method = "")
+        Delegate function, HttpRequest request, TimeSpan? deadline, Func<Administrator, CancellationToken, Task<ApiResult>> handle, CancellationToken cancellationToken)
     {
-        var access = await AuthorizeAsync(request, RoleOf(function.GetType(), method), cancellationToken);
+        var access = await AuthorizeAsync(request, RoleOf(function.Method), cancellationToken);
         return access.Denied ?? await storage.RunAsync(async ct => await handle(access.Administrator!, ct), cancellationToken, deadline);
     }
 
-    /// <summary>The role a function method declares; a method without <see cref="RequiresRoleAttribute"/> is a programming error.</summary>
-    public static string RoleOf(Type functionType, string method) =>
-        RolesByFunction.GetOrAdd((functionType, method), key =>
-            key.Item1.GetMethod(key.Item2)?.GetCustomAttribute<RequiresRoleAttribute>()?.Role
-            ?? throw new InvalidOperationException($"{key.Item1.Name}.{key.Item2} asks for an administrator but declares no [RequiresRole]."));
+    /// <summary>The role a function method declares (its own attribute, read once); a method without <see cref="RequiresRoleAttribute"/> is a programming error.</summary>
+    public static string RoleOf(MethodInfo function) =>
+        RolesByFunction.GetOrAdd(function, method =>
+            method.GetCustomAttribute<RequiresRoleAttribute>()?.Role
+            ?? throw new InvalidOperationException($"{method.DeclaringType?.Name}.{method.Name} asks for an administrator but declares no [RequiresRole]."));
 
     private async Task<AdminAccess> AuthorizeAsync(HttpRequest request, string requiredRole, CancellationToken cancellationToken)
     {

@@ -21,7 +21,7 @@ public sealed class DeviceApprovalFunctions(DeviceAdministration administration,
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "devices/{serialNumber}/approve")] HttpRequest request,
         string serialNumber,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (administrator, ct) =>
+        admins.RunAsync(ApproveDevice, request, async (administrator, ct) =>
             await DeviceActionAnswer.ToResultAsync(await administration.ApproveAsync(serialNumber, administrator.Actor, ct), serialNumber, inventory, DeviceActionAnswer.Accepted, ct),
             cancellationToken);
 }

@@ -22,7 +22,7 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceQueries queries, 
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "devices/{serialNumber}")] HttpRequest request,
         string serialNumber,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (_, ct) =>
+        admins.RunAsync(GetDevice, request, async (_, ct) =>
             await devices.FindAsync(serialNumber, ct) is { } device
                 ? ApiResult.Json(await inventory.WithInventoryAsync(DeviceRecord.From(device), ct))
                 : Problem.UnknownDevice(serialNumber),
@@ -38,7 +38,7 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceQueries queries, 
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "devices/{serialNumber}/retry")] HttpRequest request,
         string serialNumber,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (administrator, ct) =>
+        admins.RunAsync(RetryDevice, request, async (administrator, ct) =>
             await DeviceActionAnswer.ToResultAsync(await administration.RetryAsync(serialNumber, administrator.Actor, ct), serialNumber, inventory, DeviceActionAnswer.Accepted, ct),
             cancellationToken);
 
@@ -53,7 +53,7 @@ public sealed class DeviceFunctions(DeviceStore devices, DeviceQueries queries, 
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools/{uai}/devices")] HttpRequest request,
         string uai,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (_, ct) =>
+        admins.RunAsync(ListSchoolDevices, request, async (_, ct) =>
         {
             if (await schools.FindAsync(uai, ct) is not { } school)
             {

@@ -27,7 +27,7 @@ public sealed class DeviceLifecycleFunctions(DeviceLifecycleService lifecycle, I
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "devices/{serialNumber}/move")] HttpRequest request,
         string serialNumber,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (administrator, ct) =>
+        admins.RunAsync(MoveDevice, request, async (administrator, ct) =>
         {
             if (await ReadSchoolAsync(request, ct) is not { } body)
             {
@@ -48,7 +48,7 @@ public sealed class DeviceLifecycleFunctions(DeviceLifecycleService lifecycle, I
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "devices/{serialNumber}")] HttpRequest request,
         string serialNumber,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (administrator, ct) =>
+        admins.RunAsync(DeregisterDevice, request, async (administrator, ct) =>
             await DeviceActionAnswer.ToResultAsync(await lifecycle.DeregisterAsync(serialNumber, administrator.Actor, ct), serialNumber, inventory, DeviceActionAnswer.Accepted, ct),
             cancellationToken);
 

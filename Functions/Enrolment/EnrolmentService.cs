@@ -181,7 +181,7 @@ public sealed class EnrolmentService(
         // bought, or bought for another school) is accepted, held or refused as the setting says. A device enrolled here
         // already is a repeat, whatever the policy.
         var bought = await inventory.GetAsync(key.SerialNumber, cancellationToken);
-        var policy = bought?.SchoolUai == key.SchoolUai ? UnknownDevicePolicy.Accept : keyOptions.Value.UnknownDevicePolicy;
+        var policy = bought?.SchoolUai == key.SchoolUai ? UnknownDevicePolicy.Accept : UnknownDevicePolicies.Of(keyOptions.Value);
         if (policy == UnknownDevicePolicy.Reject && await claims.SchoolHoldingRowAsync(key.SerialNumber, cancellationToken) != key.SchoolUai)
         {
             await RejectedAsync(key.SchoolUai, key.SerialNumber, StatusCodes.Status403Forbidden, "not_in_inventory", cancellationToken);

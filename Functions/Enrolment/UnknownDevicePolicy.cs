@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using Sarthe.Enrolment.Keys;
+
 namespace Sarthe.Enrolment.Enrolment;
 
 /// <summary>
@@ -29,4 +32,16 @@ public static class UnknownDevicePolicies
     public static string List => string.Join(", ", Names.Keys);
 
     public static UnknownDevicePolicy? Parse(string? name) => name is not null && Names.TryGetValue(name.Trim(), out var policy) ? policy : null;
+
+    /// <summary>The policy the settings name (validated at start by <see cref="UnknownDevicePolicyValidation"/>).</summary>
+    public static UnknownDevicePolicy Of(EnrolmentKeyOptions options) => Parse(options.UnknownDevices) ?? UnknownDevicePolicy.Accept;
+}
+
+/// <summary>Refuses to start with an unknown-device policy it does not know, naming the setting.</summary>
+public sealed class UnknownDevicePolicyValidation : IValidateOptions<EnrolmentKeyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EnrolmentKeyOptions options) =>
+        UnknownDevicePolicies.Parse(options.UnknownDevices) is null
+            ? ValidateOptionsResult.Fail($"Enrolment:UnknownDevices must be one of: {UnknownDevicePolicies.List} (not '{options.UnknownDevices}').")
+            : ValidateOptionsResult.Success;
 }

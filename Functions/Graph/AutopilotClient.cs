@@ -132,9 +132,11 @@ public sealed class AutopilotClient(GraphServiceClient graph, Microsoft.Extensio
     /// <summary>
     /// The Autopilot device of one serial number, with <c>contains(serialNumber,…)</c>, the only filter Microsoft
     /// says the service supports (and its own module uses). Null when not found. Throws for serials the service
-    /// cannot filter (with a hyphen: a known service issue), which the caller finds by listing instead.
+    /// cannot filter (with a hyphen: a known service issue), which the caller finds by listing instead. Serials are
+    /// unique only per manufacturer: the device <paramref name="preferredId"/> names (Intune's deviceRegistrationId),
+    /// when given and among the matches, is the one.
     /// </summary>
-    public async Task<AutopilotDevice?> FindDeviceAsync(string serialNumber, CancellationToken cancellationToken)
+    public async Task<AutopilotDevice?> FindDeviceAsync(string serialNumber, CancellationToken cancellationToken, string? preferredId = null)
     {
         if (!CanFilterBySerial(serialNumber))
         {
@@ -146,7 +148,8 @@ public sealed class AutopilotClient(GraphServiceClient graph, Microsoft.Extensio
         var page = options.Value.ReadProfileStatus
             ? await builder.WithUrl(BetaUrl("deviceManagement/windowsAutopilotDeviceIdentities") + "?$filter=" + Uri.EscapeDataString(filter)).GetAsync(cancellationToken: cancellationToken)
             : await builder.GetAsync(r => r.QueryParameters.Filter = filter, cancellationToken);
-        return (page?.Value ?? []).Select(ToDevice).FirstOrDefault(d => string.Equals(d.SerialNumber, serialNumber, StringComparison.OrdinalIgnoreCase));
+        var matches = (page?.Value ?? []).Select(ToDevice).Where(d => string.Equals(d.SerialNumber, serialNumber, StringComparison.OrdinalIgnoreCase)).ToList();
+        return matches.FirstOrDefault(d => string.Equals(d.Id, preferredId, StringComparison.OrdinalIgnoreCase)) ?? matches.FirstOrDefault();
     }
 
     /// <summary>Serials the service's <c>contains()</c> filter answers: letters, digits and '_' or '.' (a hyphen makes it answer 400).</summary>

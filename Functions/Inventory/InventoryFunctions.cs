@@ -21,7 +21,7 @@ public sealed class InventoryFunctions(ManifestImporter importer, InventoryStore
     public Task<IActionResult> ImportManifest(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/manifests")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, ManifestUpload.ImportDeadline, async (administrator, ct) =>
+        admins.RunAsync(ImportManifest, request, ManifestUpload.ImportDeadline, async (administrator, ct) =>
         {
             var known = await KnownSchoolsAsync(ct);
             var (query, errors) = ManifestUpload.ParseQuery(request.Query, known);
@@ -53,7 +53,7 @@ public sealed class InventoryFunctions(ManifestImporter importer, InventoryStore
     public Task<IActionResult> ListManifests(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "inventory/manifests")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (_, ct) => ApiResult.Json(await inventory.ListManifestsAsync(ct)), cancellationToken);
+        admins.RunAsync(ListManifests, request, async (_, ct) => ApiResult.Json(await inventory.ListManifestsAsync(ct)), cancellationToken);
 
     [ApiOperation("The purchase inventory in serial order", Query = ["schoolUai", "purchaseOrder", "pageSize", "continuationToken"])]
     [RequiresRole(AdminRoles.Read)]
@@ -63,7 +63,7 @@ public sealed class InventoryFunctions(ManifestImporter importer, InventoryStore
     public Task<IActionResult> ListInventory(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "inventory")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (_, ct) =>
+        admins.RunAsync(ListInventory, request, async (_, ct) =>
         {
             var (query, errors) = InventoryQuery.Parse(request.Query, await KnownSchoolsAsync(ct));
             return query is null ? Problem.Validation(errors) : ApiResult.Json(await inventory.ListAsync(query, ct));
@@ -77,7 +77,7 @@ public sealed class InventoryFunctions(ManifestImporter importer, InventoryStore
     public Task<IActionResult> SummariseInventory(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "inventory/schools")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (_, ct) => ApiResult.Json(await inventory.SummariseAsync(await KnownSchoolsAsync(ct), ct)), cancellationToken);
+        admins.RunAsync(SummariseInventory, request, async (_, ct) => ApiResult.Json(await inventory.SummariseAsync(await KnownSchoolsAsync(ct), ct)), cancellationToken);
 
     private async Task<IReadOnlySet<string>> KnownSchoolsAsync(CancellationToken cancellationToken) =>
         (await schools.ListAsync(cancellationToken)).Select(s => s.Uai).ToHashSet(StringComparer.Ordinal);

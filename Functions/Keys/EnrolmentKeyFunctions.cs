@@ -23,7 +23,7 @@ public sealed class EnrolmentKeyFunctions(AdminAuthenticator admins, SchoolStore
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "schools/{uai}/enrolment-keys")] HttpRequest request,
         string uai,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (administrator, ct) =>
+        admins.RunAsync(RotateEnrolmentKey, request, async (administrator, ct) =>
         {
             if (await schools.FindAsync(uai, ct) is not { } school)
             {

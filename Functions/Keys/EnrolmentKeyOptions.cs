@@ -1,9 +1,11 @@
 using System.ComponentModel.DataAnnotations;
-using Sarthe.Enrolment.Enrolment;
 
 namespace Sarthe.Enrolment.Keys;
 
-/// <summary>School enrolment keys, and what happens to devices the purchase inventory does not know (section <c>Enrolment</c>).</summary>
+/// <summary>
+/// School enrolment keys, and what happens to devices the purchase inventory does not know (section <c>Enrolment</c>;
+/// <see cref="UnknownDevices"/> is read and validated by the enrolment, <c>Enrolment/UnknownDevicePolicy.cs</c>).
+/// </summary>
 public sealed class EnrolmentKeyOptions : IValidatableObject
 {
     public const string Section = "Enrolment";
@@ -28,16 +30,8 @@ public sealed class EnrolmentKeyOptions : IValidatableObject
     /// </summary>
     public string UnknownDevices { get; set; } = "accept";
 
-    /// <summary><see cref="UnknownDevices"/> as a policy (validated at start).</summary>
-    public UnknownDevicePolicy UnknownDevicePolicy => UnknownDevicePolicies.Parse(UnknownDevices) ?? UnknownDevicePolicy.Accept;
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (UnknownDevicePolicies.Parse(UnknownDevices) is null)
-        {
-            yield return new ValidationResult($"Enrolment:UnknownDevices must be one of: {UnknownDevicePolicies.List} (not '{UnknownDevices}').", [nameof(UnknownDevices)]);
-        }
-
         byte[]? bytes = null;
         try
         {

@@ -85,16 +85,13 @@ public sealed class AutopilotWatcher(
     {
         var serials = entries.Select(e => e.SerialNumber).ToList();
         var found = new Dictionary<string, AutopilotDevice>(StringComparer.OrdinalIgnoreCase);
-        if (serials.Count <= _listPages && entries.All(e => e.RegistrationId is not null || AutopilotClient.CanFilterBySerial(e.SerialNumber)))
+        if (serials.Count <= _listPages && serials.All(AutopilotClient.CanFilterBySerial))
         {
             foreach (var entry in entries)
             {
                 // Intune names the Autopilot device an import registered (state.deviceRegistrationId, which Microsoft's
-                // Get-WindowsAutopilotInfo reads as the device's id); a serial is unique only per manufacturer.
-                var device = entry.RegistrationId is { } id
-                    ? await autopilot.GetDeviceAsync(id, cancellationToken)
-                    : await autopilot.FindDeviceAsync(entry.SerialNumber, cancellationToken);
-                if (device is not null)
+                // Get-WindowsAutopilotInfo reads as the device's id): among devices of the same serial, that one.
+                if (await autopilot.FindDeviceAsync(entry.SerialNumber, cancellationToken, entry.RegistrationId) is { } device)
                 {
                     found[entry.SerialNumber] = device;
                 }

@@ -28,7 +28,7 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
     public Task<IActionResult> ListFundingReports(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/funding")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (_, ct) => ApiResult.Json(await store.ListAsync(ct)), cancellationToken);
+        admins.RunAsync(ListFundingReports, request, async (_, ct) => ApiResult.Json(await store.ListAsync(ct)), cancellationToken);
 
     [ApiOperation("A funding report (a date or latest), JSON or CSV (per school, or per purchase with view=purchases)", Query = ["format", "view"])]
     [RequiresRole(AdminRoles.Read)]
@@ -41,7 +41,7 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/funding/{reportDate}")] HttpRequest request,
         string reportDate,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, (_, ct) => GetReportAsync(request, reportDate, ct), cancellationToken);
+        admins.RunAsync(GetFundingReport, request, (_, ct) => GetReportAsync(request, reportDate, ct), cancellationToken);
 
     private async Task<ApiResult> GetReportAsync(HttpRequest request, string reportDate, CancellationToken cancellationToken)
     {
@@ -96,7 +96,7 @@ public sealed class FundingReportFunctions(FundingReportService reports, Funding
     public Task<IActionResult> BuildFundingReportNow(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "reports/funding")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (administrator, ct) =>
+        admins.RunAsync(BuildFundingReportNow, request, async (administrator, ct) =>
         {
             var text = request.Query["date"].ToString();
             if ((text.Length == 0 ? reports.Calendar.Today(time.GetUtcNow()) : ReportCalendar.ParseDate(text)) is not { } date || !reports.IsReportDay(date))

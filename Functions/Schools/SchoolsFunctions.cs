@@ -18,7 +18,7 @@ public sealed class SchoolsFunctions(SchoolStore schools, DeviceQueries devices,
     public Task<IActionResult> ListSchools(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (_, ct) =>
+        admins.RunAsync(ListSchools, request, async (_, ct) =>
         {
             var all = (await schools.ListAsync(ct)).OrderBy(s => s.Uai, StringComparer.Ordinal).ToList();
             // One projected partition read per school, all at once: counts are always live, never a cache to repair.
@@ -36,7 +36,7 @@ public sealed class SchoolsFunctions(SchoolStore schools, DeviceQueries devices,
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schools/{uai}")] HttpRequest request,
         string uai,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (_, ct) =>
+        admins.RunAsync(GetSchool, request, async (_, ct) =>
             await schools.FindAsync(uai, ct) is { } school
                 ? ApiResult.Json(SchoolView.From(school, await devices.CountAsync(school.Uai, ct)))
                 : Problem.UnknownSchool(uai),

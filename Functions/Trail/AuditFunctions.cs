@@ -55,7 +55,7 @@ public sealed class AuditFunctions(
     public Task<IActionResult> GetAuditEvents(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        admins.RunAsync(this, request, async (_, ct) =>
+        admins.RunAsync(GetAuditEvents, request, async (_, ct) =>
         {
             var (query, errors) = AuditQuery.Parse(request.Query);
             return query is null ? Problem.Validation(errors) : ApiResult.Json(await trail.QueryAsync(query, ct));
