@@ -354,6 +354,17 @@ public sealed class EnrolmentScriptTests(ClientBackendFixture backend) : IClassF
         Assert.Equal(["a", "b"], root.GetProperty("notes").EnumerateArray().Select(n => n.GetString()));
     }
 
+    [Fact]
+    public void The_configuration_sample_with_its_comments_reaches_convert_from_json_as_strict_json()
+    {
+        var sample = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "client", "enrolment.config.sample.json"));
+
+        using var parsed = JsonDocument.Parse(EnrolmentScript.CallFunction("Remove-JsonComment", sample));
+
+        Assert.Equal(25, parsed.RootElement.GetProperty("timeoutMinutes").GetDouble());
+        Assert.Equal("https://<function-app-host>", parsed.RootElement.GetProperty("endpoint").GetString());
+    }
+
     [Theory]
     [InlineData(new[] { 10 }, 2, "laptop")]       // Notebook
     [InlineData(new[] { 9 }, 0, "laptop")]        // Laptop
