@@ -13,12 +13,18 @@
     2. Reads the serial number (Win32_BIOS), the Autopilot hardware hash (MDM_DevDetail_Ext01, as Microsoft's
        Get-WindowsAutopilotInfo does), manufacturer and model (Win32_ComputerSystem), the device type from the chassis
        and an optional asset tag.
-    3. Checks that the backend answers and that this device's clock is within 300 s of the backend's (its Date header).
+    3. Checks that GET /api/health answers this service's own JSON ({"status":"healthy"}, no redirect followed) and
+       that this device's clock is within 300 s of the backend's (its Date header). An HTML page, a redirect or any
+       other answer is something between the device and the service (a web filter, a captive portal): exit 22.
     4. POST /api/enrolments, signed with the school's key, retried with back-off on network errors, 5xx and 429.
     5. GET /api/enrolments/{serialNumber} (signed) at the pace the backend suggests (Retry-After) until the device is
        ready to provision (registered in Autopilot with its deployment profile assigned), fails, or time runs out.
-    6. With -Restart, restarts the device once it is ready (never before: a restart before the profile is assigned
-       leaves OOBE with no profile, and restarting OOBE too often sends it to recovery), at most once per device.
+    6. With -Restart, asks the provisioning engine for a restart once the device is ready: exit code 3010, the code a
+       ProvisioningCommands command returns for "success, restart" (never before: a restart before the profile is
+       assigned leaves OOBE with no profile, and restarting OOBE too often sends it to recovery), once per device.
+
+    One deadline covers steps 3 to 5: timeoutMinutes (25, at most 28), counted from the start of the script, so that the
+    whole run ends within the 30 minutes Windows gives a provisioning package's commands at OOBE.
 
     Device type, from Win32_SystemEnclosure.ChassisTypes (SMBIOS chassis types, DMTF DSP0134 7.4.1; the values of
     Microsoft's Win32_SystemEnclosure page), the first type that says something:
@@ -40,7 +46,9 @@
         10  Configuration file missing or invalid.
         11  The device's serial number, hardware hash or type cannot be read (run it as administrator or SYSTEM).
         20  This device's clock is more than 300 s from the backend's: set the date and time, then run again.
-        21  The backend cannot be reached, or stays busy, after every retry (network, proxy, firewall).
+        21  The backend cannot be reached, or stays busy, after every retry or when the time allowed ran out (network,
+            proxy, firewall).
+        22  A web filter or captive portal answered instead of the backend (an HTML page, a redirect, a filter's 403).
         30  Refused (400/413/415): the data sent, or the school, is invalid.
         31  Refused (401): the key is not a valid key of this school (another school's package, a key rotated out).
         32  Refused (403): the serial number is not in the purchase inventory.
@@ -49,18 +57,21 @@
         40  Registration in Autopilot failed (Intune's reason in the log); the backend will not retry it by itself.
         41  Enrolled, but not ready when the time allowed ran out: run the script again later.
         42  Registered, but the deployment profile assignment failed.
+      3010  Ready to provision, with -Restart: the provisioning engine restarts the device (ReturnCodeRestart).
 
 .PARAMETER ConfigPath
     The configuration file. Default: enrolment.config.json beside this script.
 .PARAMETER Restart
-    Restart the device once it is ready to provision (at most once per device).
+    Once the device is ready to provision, exit 3010 so that the provisioning package restarts it (at most once per
+    device). By hand (Shift+F10), run without it and restart when the script says the device is ready.
 .PARAMETER Quiet
     Write to the log file only (a provisioning package must not write to the console).
 .PARAMETER DryRun
     Read and show what would be sent (the hash as its length), contact nothing, exit 0.
 .PARAMETER TimeoutMinutes
-    How long to wait for the device to be ready. Default: timeoutMinutes in the configuration, else 25 (a provisioning
-    package's commands must finish within 30 minutes at OOBE).
+    The time allowed for the whole run (health check, enrolment and the wait), from the start of the script. Default:
+    timeoutMinutes in the configuration, else 25; at most 28 (a provisioning package's commands must finish within
+    30 minutes at OOBE).
 .PARAMETER LogDirectory
     Where enrol-device.log goes. Default: %ProgramData%\Sarthe\Enrolment.
 .PARAMETER AssetTag
@@ -81,10 +92,16 @@ param(
 
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
+# Windows PowerShell 5.1 does not load System.Net.Http by itself: before any of its types is named (the catch clauses
+# below name HttpRequestException), or 5.1 stops with "Unable to find type".
+Add-Type -AssemblyName System.Net.Http
 
-$ScriptVersion = '1.0.0'
+$ScriptVersion = '1.1.0'
 $AutopilotRegistryPath = 'HKLM:\SOFTWARE\Microsoft\Provisioning\Diagnostics\AutoPilot'
 $TimestampToleranceSeconds = 300
+# Microsoft ("Use a script to install a desktop app in provisioning packages", Remarks): 30 minutes for all scripts at OOBE.
+$MaximumTimeoutMinutes = 28
+$RequestTimeoutSeconds = 30
 $Utf8NoBom = New-Object System.Text.UTF8Encoding $false
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -112,7 +129,7 @@ function Exit-WithOutcome {
     # The last lines a technician reads: the code, then the same sentence in French and in English.
     param([int]$Code, [string]$French, [string]$English)
     $level = 'INFO'
-    if ($Code -ne 0) { $level = 'ERROR' }
+    if ($Code -ne 0 -and $Code -ne 3010) { $level = 'ERROR' }
     Write-Log ('FR : ' + $French) $level
     Write-Log ('EN : ' + $English) $level
     Write-Log ('Code de sortie / exit code: ' + $Code) $level
@@ -130,6 +147,49 @@ function Get-Field {
     return $Default
 }
 
+function Remove-JsonComment {
+    # The configuration as strict JSON (RFC 8259) in both PowerShells: // and /* */ comments and trailing commas are
+    # taken out here, outside strings. PowerShell 7's ConvertFrom-Json accepts them, Windows PowerShell 5.1's refuses
+    # them: without this step a file someone annotated would work in the tests (7) and fail at OOBE (5.1).
+    param([string]$Text)
+    $out = New-Object System.Text.StringBuilder
+    $lastComma = -1
+    $i = 0
+    $n = $Text.Length
+    while ($i -lt $n) {
+        $c = $Text[$i]
+        $next = [char]0
+        if ($i + 1 -lt $n) { $next = $Text[$i + 1] }
+        if ($c -eq '"') {
+            # A string, copied as it is up to its closing quote (a backslash escapes the character after it).
+            $end = $i + 1
+            while ($end -lt $n -and $Text[$end] -ne '"') {
+                if ($Text[$end] -eq '\') { $end++ }
+                $end++
+            }
+            $end = [Math]::Min($n - 1, $end)
+            [void]$out.Append($Text.Substring($i, $end - $i + 1))
+            $lastComma = -1
+            $i = $end + 1
+        }
+        elseif ($c -eq '/' -and $next -eq '/') {
+            while ($i -lt $n -and $Text[$i] -ne "`n") { $i++ }
+        }
+        elseif ($c -eq '/' -and $next -eq '*') {
+            $close = $Text.IndexOf('*/', $i + 2)
+            if ($close -lt 0) { $i = $n } else { $i = $close + 2 }
+        }
+        else {
+            if (($c -eq '}' -or $c -eq ']') -and $lastComma -ge 0) { [void]$out.Remove($lastComma, 1) }
+            if ($c -eq ',') { $lastComma = $out.Length }
+            elseif (-not [char]::IsWhiteSpace($c)) { $lastComma = -1 }
+            [void]$out.Append($c)
+            $i++
+        }
+    }
+    return $out.ToString()
+}
+
 function Read-Configuration {
     param([string]$Path)
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
@@ -140,7 +200,7 @@ function Read-Configuration {
     $text = [System.IO.File]::ReadAllText($Path, [System.Text.Encoding]::UTF8)
     $parsed = $null
     try {
-        $parsed = $text | ConvertFrom-Json
+        $parsed = (Remove-JsonComment $text) | ConvertFrom-Json
     }
     catch [System.ArgumentException] {
         Exit-WithOutcome 10 "Fichier de configuration illisible (JSON invalide) : $Path." "Configuration file is not valid JSON: $Path."
@@ -177,6 +237,10 @@ function Read-Configuration {
 
     $timeout = [double](Get-Field $parsed 'timeoutMinutes' 25)
     if ($TimeoutMinutes -gt 0) { $timeout = $TimeoutMinutes }
+    if ($timeout -le 0 -or $timeout -gt $MaximumTimeoutMinutes) {
+        Exit-WithOutcome 10 "« timeoutMinutes » doit être entre 0 et $MaximumTimeoutMinutes min (Windows donne 30 min aux commandes d'un paquet pendant l'OOBE) : $timeout." `
+            "'timeoutMinutes' must be more than 0 and at most $MaximumTimeoutMinutes min (Windows gives a package's commands 30 min at OOBE): $timeout."
+    }
 
     [pscustomobject]@{
         Endpoint         = $endpoint
@@ -307,18 +371,25 @@ function Get-DeviceIdentity {
 # HTTP and the signature
 # ---------------------------------------------------------------------------------------------------------------------
 
+function Get-SecondsLeft {
+    # Of the time allowed for the whole run, measured on a stopwatch: the device's clock may be set (or synchronised)
+    # while the script runs.
+    return ([double]$script:TimeoutMinutes * 60 - $script:RunTime.Elapsed.TotalSeconds)
+}
+
 function New-HttpClient {
     param($Config)
-    Add-Type -AssemblyName System.Net.Http
     # Windows PowerShell on .NET Framework 4.x may not offer TLS 1.2 unless asked.
     [System.Net.ServicePointManager]::SecurityProtocol = [System.Net.ServicePointManager]::SecurityProtocol -bor [System.Net.SecurityProtocolType]::Tls12
     $handler = New-Object System.Net.Http.HttpClientHandler
+    # This service never redirects: a redirect is a captive portal or a filter, and is reported, never followed.
+    $handler.AllowAutoRedirect = $false
     if ($Config.Proxy) {
         $handler.Proxy = New-Object System.Net.WebProxy $Config.Proxy
         $handler.UseProxy = $true
     }
     $client = New-Object System.Net.Http.HttpClient $handler
-    $client.Timeout = [TimeSpan]::FromSeconds(30)
+    $client.Timeout = [TimeSpan]::FromSeconds($RequestTimeoutSeconds)
     return $client
 }
 
@@ -344,8 +415,23 @@ function Get-UnixTime {
     return ([DateTimeOffset](Get-UtcNow)).ToUnixTimeSeconds().ToString([System.Globalization.CultureInfo]::InvariantCulture)
 }
 
+function Get-ErrorText {
+    # Every message down the chain of inner exceptions: .NET Framework's HttpClient says only "An error occurred while
+    # sending the request."; the cause (name not resolved, connection refused, certificate refused...) is inside.
+    param([System.Exception]$Exception)
+    $messages = New-Object System.Collections.Generic.List[string]
+    $e = $Exception
+    while ($null -ne $e) {
+        # PowerShell's own wrapper ('Exception calling "GetResult"...') repeats the message under it.
+        if ($e -isnot [System.Management.Automation.MethodInvocationException] -and -not $messages.Contains($e.Message)) { $messages.Add($e.Message) }
+        $e = $e.InnerException
+    }
+    return ($messages -join ' -> ')
+}
+
 function Invoke-Http {
-    # One request. Network failures (no connection, reset, timeout) come back as Status 0, never as a stop.
+    # One request, ended at the deadline at the latest. Network failures (no connection, reset, timeout) come back as
+    # Status 0 with every inner message, never as a stop.
     param([string]$Method, [Uri]$Uri, [hashtable]$Headers = @{}, [byte[]]$Body = $null)
     $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::new($Method), $Uri)
     foreach ($name in $Headers.Keys) { [void]$request.Headers.TryAddWithoutValidation($name, [string]$Headers[$name]) }
@@ -354,24 +440,66 @@ function Invoke-Http {
         $request.Content.Headers.ContentType = [System.Net.Http.Headers.MediaTypeHeaderValue]::Parse('application/json')
     }
 
+    $seconds = [Math]::Max([double]1, [Math]::Min([double]$RequestTimeoutSeconds, [double](Get-SecondsLeft)))
+    $cancel = [System.Threading.CancellationTokenSource]::new([TimeSpan]::FromSeconds($seconds))
     $response = $null
     try {
-        $response = $script:Http.SendAsync($request).GetAwaiter().GetResult()
+        $response = $script:Http.SendAsync($request, $cancel.Token).GetAwaiter().GetResult()
         $text = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
         $retryAfter = $null
         if ($null -ne $response.Headers.RetryAfter) {
             if ($null -ne $response.Headers.RetryAfter.Delta) { $retryAfter = [int][Math]::Ceiling($response.Headers.RetryAfter.Delta.TotalSeconds) }
             elseif ($null -ne $response.Headers.RetryAfter.Date) { $retryAfter = [int][Math]::Ceiling(($response.Headers.RetryAfter.Date - [DateTimeOffset](Get-UtcNow)).TotalSeconds) }
         }
-        return [pscustomobject]@{ Status = [int]$response.StatusCode; Text = $text; RetryAfter = $retryAfter; Date = $response.Headers.Date; Error = '' }
+        $mediaType = ''
+        if ($null -ne $response.Content.Headers.ContentType) { $mediaType = [string]$response.Content.Headers.ContentType.MediaType }
+        $location = ''
+        if ($null -ne $response.Headers.Location) { $location = [string]$response.Headers.Location }
+        return [pscustomobject]@{ Status = [int]$response.StatusCode; Text = $text; RetryAfter = $retryAfter; Date = $response.Headers.Date; Error = ''; MediaType = $mediaType; Location = $location }
     }
-    catch [System.Net.Http.HttpRequestException], [System.Threading.Tasks.TaskCanceledException], [System.IO.IOException], [System.Net.WebException] {
-        return [pscustomobject]@{ Status = 0; Text = ''; RetryAfter = $null; Date = $null; Error = $_.Exception.Message }
+    catch [System.Net.Http.HttpRequestException], [System.OperationCanceledException], [System.IO.IOException], [System.Net.WebException] {
+        return [pscustomobject]@{ Status = 0; Text = ''; RetryAfter = $null; Date = $null; Error = (Get-ErrorText $_.Exception); MediaType = ''; Location = '' }
     }
     finally {
         $request.Dispose()
+        $cancel.Dispose()
         if ($null -ne $response) { $response.Dispose() }
     }
+}
+
+function Test-ServiceAnswer {
+    # This service answers JSON (application/json, problem+json for errors) and never redirects: an HTML page, a
+    # redirect or another type came from something between the device and the service.
+    param($Answer)
+    if ($Answer.Status -ge 300 -and $Answer.Status -lt 400) { return $false }
+    return ($Answer.MediaType -eq 'application/json' -or $Answer.MediaType -eq 'application/problem+json')
+}
+
+function Exit-NotTheService {
+    # A web filter's block page (often 403), a captive portal's redirect or its page: the network's answer, not ours.
+    param($Answer, [string]$Request, $Config)
+    $what = 'HTTP ' + $Answer.Status
+    if ($Answer.MediaType) { $what += ', ' + $Answer.MediaType }
+    if ($Answer.Location) { $what += ', Location ' + $Answer.Location }
+    if ($Answer.Text -match '(?is)<title[^>]*>(.*?)</title>') {
+        $title = Get-CleanText ($Matches[1] -replace '\s+', ' ')
+        if ($title) { $what += ", '" + $title + "'" }
+    }
+    $serviceHost = ([Uri]$Config.Endpoint).Host
+    Exit-WithOutcome 22 ("Un filtre web ou un portail captif a répondu à la place du service d'inscription ({0}, à {1}) : faites autoriser {2} (HTTPS) sur le filtre du collège, sans inspection TLS, ou passez le portail, puis relancez." -f $what, $Request, $serviceHost) `
+        ("A web filter or captive portal answered instead of the enrolment service ({0}, to {1}): have {2} (HTTPS) allowed on the school's web filter, without TLS inspection, or get past the portal, then run again." -f $what, $Request, $serviceHost)
+}
+
+function Assert-ServiceAnswer {
+    # An answer that is neither a network error, nor one worth retrying, nor this service's own ends the run (exit 22).
+    param($Answer, [string]$Request, $Config)
+    if ($Answer.Status -ne 0 -and -not (Test-Retriable $Answer) -and -not (Test-ServiceAnswer $Answer)) { Exit-NotTheService $Answer $Request $Config }
+}
+
+function Exit-OutOfTime {
+    param($Config, [string]$What, [string]$Reason)
+    Exit-WithOutcome 21 ("Le temps accordé ({0} min) est écoulé avant que « {1} » aboutisse (dernier essai : {2}) : vérifiez le réseau, le proxy et le pare-feu, puis relancez." -f $Config.TimeoutMinutes, $What, $Reason) `
+        ("The time allowed ({0} min) ran out before '{1}' succeeded (last try: {2}): check the network, proxy and firewall, then run again." -f $Config.TimeoutMinutes, $What, $Reason)
 }
 
 function ConvertFrom-Answer {
@@ -414,15 +542,17 @@ function Test-Retriable {
 function Invoke-WithRetry {
     # Sends until an answer that is not worth retrying (network error, 429, 5xx are), at most MaxAttempts times.
     # $Send is called afresh for each try, so every try is signed with a fresh timestamp.
-    param($Config, [string]$What, [scriptblock]$Send, [switch]$NetworkOnly)
+    param($Config, [string]$What, [scriptblock]$Send)
     $answer = $null
     for ($try = 1; $try -le $Config.MaxAttempts; $try++) {
         $answer = & $Send
-        if (-not (Test-Retriable $answer) -or ($NetworkOnly -and $answer.Status -ne 0)) { return $answer }
+        if (-not (Test-Retriable $answer)) { return $answer }
         $reason = $answer.Error
         if ($answer.Status -ne 0) { $reason = 'HTTP ' + $answer.Status }
         if ($try -lt $Config.MaxAttempts) {
             $wait = Get-Wait $Config $answer $try
+            # A wait past the deadline would only end in a stop that OOBE makes for us, without a log line.
+            if ($wait -ge (Get-SecondsLeft)) { Exit-OutOfTime $Config $What $reason }
             Write-Log ("{0} : essai {1}/{2} sans succès ({3}), nouvel essai dans {4} s / try {1}/{2} failed ({3}), next in {4} s" -f $What, $try, $Config.MaxAttempts, $reason, $wait) 'WARN'
             Start-Sleep -Seconds $wait
         }
@@ -438,15 +568,21 @@ function Invoke-WithRetry {
 # ---------------------------------------------------------------------------------------------------------------------
 
 function Test-BackendAndClock {
-    # The backend answers (any HTTP answer will do: /api/health needs nothing), and its Date header tells this
-    # device's clock error. Signatures older or newer than 300 s are refused: past that, stop with a clear message.
+    # The backend answers its own health JSON (200 {"status":"healthy"}; contract v1.2: anything else is the network's),
+    # and its Date header tells this device's clock error. Signatures older or newer than 300 s are refused: past that,
+    # stop with a clear message.
     param($Config)
     $healthUri = [Uri]($Config.Endpoint + '/api/health')
-    $answer = Invoke-WithRetry $Config 'Service / backend' { Invoke-Http -Method 'GET' -Uri $healthUri } -NetworkOnly
-    if ($answer.Status -eq 0) {
-        Exit-WithOutcome 21 ("Le service d'inscription ne répond pas ({0}) : vérifiez le réseau, le proxy et le pare-feu, puis relancez." -f $answer.Error) `
-            ("The enrolment service does not answer ({0}): check the network, proxy and firewall, then run again." -f $answer.Error)
+    $answer = Invoke-WithRetry $Config 'Service / backend' { Invoke-Http -Method 'GET' -Uri $healthUri }
+    if (Test-Retriable $answer) {
+        $reason = $answer.Error
+        if ($answer.Status -ne 0) { $reason = 'HTTP ' + $answer.Status }
+        Exit-WithOutcome 21 ("Le service d'inscription ne répond pas ({0}) : vérifiez le réseau, le proxy et le pare-feu, puis relancez." -f $reason) `
+            ("The enrolment service does not answer ({0}): check the network, proxy and firewall, then run again." -f $reason)
     }
+    $health = $null
+    if (Test-ServiceAnswer $answer) { $health = ConvertFrom-Answer $answer }
+    if ($answer.Status -ne 200 -or [string](Get-Field $health 'status' '') -ne 'healthy') { Exit-NotTheService $answer 'GET /api/health' $Config }
     if ($null -eq $answer.Date) {
         Write-Log "Le service n'a pas donné son heure : horloge non vérifiée / the service gave no Date header: clock not checked" 'WARN'
         return
@@ -524,6 +660,8 @@ function Send-Enrolment {
         Exit-WithOutcome 21 ("Le service d'inscription n'a pas accepté la demande après {0} essais ({1}) : vérifiez le réseau, puis relancez plus tard." -f $Config.MaxAttempts, $reason) `
             ("The enrolment service did not take the request after {0} tries ({1}): check the network, then run again later." -f $Config.MaxAttempts, $reason)
     }
+    # A filter's 403 page is not the inventory's 403 (exit 32): only this service's problem+json is a refusal.
+    Assert-ServiceAnswer $answer 'POST /api/enrolments' $Config
     if ($answer.Status -ne 200 -and $answer.Status -ne 202) { Exit-Refused $answer }
 
     $meaning = 'déjà inscrit / already enrolled'
@@ -548,7 +686,6 @@ function Get-Status {
 function Wait-UntilReady {
     # Follows the device until it is ready to provision, its registration fails for good, or the time allowed runs out.
     param($Config, [string]$SerialNumber, $View)
-    $deadline = (Get-UtcNow).AddMinutes($Config.TimeoutMinutes)
     $lastSeen = ''
     $answer = $null
     while ($true) {
@@ -584,7 +721,7 @@ function Wait-UntilReady {
         if ($null -ne $retryAfter) { $wait = [int]$retryAfter }
         elseif ($null -ne $answer) { $wait = Get-Wait $Config $answer 3 }
         $wait = [Math]::Min($Config.MaxWaitSeconds, [Math]::Max(1, $wait))
-        $left = ($deadline - (Get-UtcNow)).TotalSeconds
+        $left = Get-SecondsLeft
         if ($left -le 0) {
             Exit-WithOutcome 41 ("Inscrit, mais pas encore prêt après {0} min (dernier état : {1}) : Autopilot suit son cours ; relancez le script plus tard, sans réinstaller." -f $Config.TimeoutMinutes, $lastSeen) `
                 ("Enrolled, but not ready yet after {0} min (last status: {1}): Autopilot is on its way; run the script again later, without reinstalling." -f $Config.TimeoutMinutes, $lastSeen)
@@ -593,6 +730,7 @@ function Wait-UntilReady {
         Start-Sleep -Seconds ([int][Math]::Ceiling([Math]::Min([double]$wait, [double]$left)))
 
         $answer = Get-Status $Config $SerialNumber
+        Assert-ServiceAnswer $answer ('GET /api/enrolments/' + $SerialNumber) $Config
         switch ($answer.Status) {
             200 { $View = ConvertFrom-Answer $answer }
             401 { Exit-Refused $answer }
@@ -632,11 +770,10 @@ function Invoke-RestartOnce {
             "Ready for Autopilot. This script already restarted the device once: no second restart; restart it by hand if Autopilot does not start."
     }
     [System.IO.File]::WriteAllText($marker, (Get-UtcNow).ToString('o'), $Utf8NoBom)
-    Write-Log 'FR : Prêt pour Autopilot : redémarrage maintenant.'
-    Write-Log 'EN : Ready for Autopilot: restarting now.'
-    Write-Log 'Code de sortie / exit code: 0'
-    Restart-Computer -Force
-    exit 0
+    # The provisioning engine's way, not Restart-Computer: a command that returns its ReturnCodeRestart (3010) asks for
+    # a restart once the package's commands are done ("Provision PCs with apps", Return Codes: success and success with
+    # restart, 0 and 3010), so the engine, not the script, decides when (docs/operations.md, "First boot").
+    Exit-WithOutcome 3010 "Prêt pour Autopilot : redémarrage demandé à Windows (code 3010)." "Ready for Autopilot: restart asked of Windows' provisioning engine (code 3010)."
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -656,9 +793,11 @@ trap {
     exit 1
 }
 
+$script:RunTime = [System.Diagnostics.Stopwatch]::StartNew()
 Write-Log ("--- Enrol-Device {0}, PowerShell {1}, {2}" -f $ScriptVersion, $PSVersionTable.PSVersion, [Environment]::OSVersion.VersionString)
 if (-not $ConfigPath) { $ConfigPath = Join-Path $PSScriptRoot 'enrolment.config.json' }
 $config = Read-Configuration $ConfigPath
+$script:TimeoutMinutes = $config.TimeoutMinutes
 Write-Log ("Collège / school {0}, service {1}, clé / key {2}, délai / timeout {3} min" -f $config.SchoolUai, $config.Endpoint, $config.KeyId, $config.TimeoutMinutes)
 
 $tenant = Get-AutopilotTenant

@@ -47,14 +47,36 @@ param dashboardClientId string = ''
 @description('Object id of the Entra group of operators: Queue and Table Data Reader on the storage account (read the audit queues, the tables). Empty: none.')
 param operatorGroupId string = ''
 
-@description('E-mail address the alerts are sent to. Empty: alerts fire in the portal only.')
-param alertEmail string = ''
+// No default, on purpose: an alert that reaches nobody is one nobody reads. 'none' says so explicitly.
+@minLength(1)
+@description('E-mail address the alerts are sent to (required), or \'none\' to leave them in the portal only, explicitly.')
+param alertEmail string
 
 @description('Largest number of instances Flex Consumption may scale to (a whole number).')
 param maximumInstanceCount string = '40'
 
-@description('Always-ready instances of the HTTP group (a whole number): the morning\'s first boots find one warm. 0: none (billed only when used).')
+// The roll-out comes in waves (deliveries, the start of the school year): busy weeks and a quiet rest of the year.
+// docs/operations.md, "Busy weeks and the rest of the year", gives what each costs.
+@description('busy: the roll-out weeks (always-ready instances, the fast sync); quiet: the rest of the year (no always-ready instance, the quiet sync).')
+@allowed(['busy', 'quiet'])
+param rolloutSeason string = 'busy'
+
+@description('Always-ready instances of the HTTP group in the busy season (a whole number): the morning\'s first boots find one warm. 0: none (billed only when used). The quiet season has none.')
 param alwaysReadyHttpInstances string = '1'
+
+@description('Deny public network access to storage and Key Vault (true): the app reaches them through private endpoints in its virtual network; operators from OPERATOR_IP_RANGES. false: public endpoints, Entra ID only.')
+@allowed(['true', 'false'])
+param networkIsolation string = 'true'
+
+@description('Public addresses (CIDR, comma-separated) of the operators\' machines allowed through the storage and vault firewalls: the bootstrap writes the master secret from there. Empty: none.')
+param operatorIpRanges string = ''
+
+@description('Name of the Key Vault. Empty: kv-enrol-<token>. Set by the preprovision hook (tools/Bootstrap --before-provision), which keeps it across azd down / azd up.')
+param keyVaultName string = ''
+
+@description('default, or recover: the vault of that name is soft-deleted (after azd down) and is brought back with its master secret. Set by the preprovision hook.')
+@allowed(['default', 'recover'])
+param keyVaultCreateMode string = 'default'
 
 @description('Registration failures in one hour above which the "failed devices rising" alert fires (a whole number).')
 param failedDevicesPerHourAlert string = '20'
@@ -81,8 +103,11 @@ param perSchoolBurst string = '2000'
 @description('EnrolmentLimits__PerSchoolPerMinute: signed attempts a school regains per minute.')
 param perSchoolPerMinute string = '200'
 
-@description('AutopilotSyncSchedule: CRON (6 fields) of the Autopilot sync.')
+@description('AutopilotSyncSchedule in the busy season: CRON (6 fields) of the Autopilot sync.')
 param autopilotSyncSchedule string = '*/10 * * * * *'
+
+@description('AutopilotSyncSchedule in the quiet season: a device waits for registration at most this long more.')
+param quietAutopilotSyncSchedule string = '0 */5 * * * *'
 
 @description('RegistrationSweepSchedule: CRON (6 fields, UTC) of the sweep.')
 param registrationSweepSchedule string = '0 */5 * * * *'
@@ -141,8 +166,10 @@ param additionalAppSettings string = '{}'
 
 var tags = { 'azd-env-name': environmentName, product: 'sarthe-device-enrolment' }
 
+var busy = rolloutSeason == 'busy'
+
 var tunedSettings = [
-  { name: 'AutopilotSyncSchedule', value: autopilotSyncSchedule }
+  { name: 'AutopilotSyncSchedule', value: busy ? autopilotSyncSchedule : quietAutopilotSyncSchedule }
   { name: 'RegistrationSweepSchedule', value: registrationSweepSchedule }
   { name: 'FundingReportSchedule', value: fundingReportSchedule }
   { name: 'Enrolment__RotationGracePeriod', value: rotationGracePeriod }
@@ -188,7 +215,11 @@ module resources 'resources.bicep' = {
     dashboardClientId: dashboardClientId
     operatorGroupId: operatorGroupId
     maximumInstanceCount: int(maximumInstanceCount)
-    alwaysReadyHttpInstances: int(alwaysReadyHttpInstances)
+    alwaysReadyHttpInstances: busy ? int(alwaysReadyHttpInstances) : 0
+    networkIsolation: networkIsolation == 'true'
+    operatorIpRanges: filter(map(split(operatorIpRanges, ','), range => trim(range)), range => !empty(range))
+    keyVaultName: keyVaultName
+    keyVaultCreateMode: keyVaultCreateMode
     appSettings: concat(tunedSettings, map(items(json(additionalAppSettings)), setting => { name: setting.key, value: string(setting.value) }))
   }
 }

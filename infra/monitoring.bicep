@@ -28,7 +28,8 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   properties: {
     groupShortName: 'enrolment'
     enabled: true
-    emailReceivers: empty(alertEmail) ? [] : [{ name: 'operators', emailAddress: alertEmail, useCommonAlertSchema: true }]
+    // 'none' is the only way to have no receiver, and says so; main.bicep refuses an empty value.
+    emailReceivers: alertEmail == 'none' ? [] : [{ name: 'operators', emailAddress: alertEmail, useCommonAlertSchema: true }]
   }
 }
 

@@ -15,12 +15,18 @@ param dashboardClientId string
 param operatorGroupId string
 param maximumInstanceCount int
 param alwaysReadyHttpInstances int
+param networkIsolation bool
+param operatorIpRanges array
+param keyVaultName string
+param keyVaultCreateMode string
 
 @description('The app settings operators tune (main.bicep\'s parameters), added to those this file derives from the resources.')
 param appSettings array
 
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var deploymentContainer = 'app-package'
+var storageIpRules = [for range in operatorIpRanges: { value: range, action: 'Allow' }]
+var vaultIpRules = [for range in operatorIpRanges: { value: range }]
 
 // Built-in role definition ids: learn.microsoft.com/azure/role-based-access-control/built-in-roles.
 var appRoles = {
@@ -53,6 +59,12 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     defaultToOAuthAuthentication: true
+    // Isolated: the app through its private endpoints, operators from their addresses, nobody else.
+    networkAcls: networkIsolation ? {
+      defaultAction: 'Deny'
+      bypass: 'AzureServices'
+      ipRules: storageIpRules
+    } : { defaultAction: 'Allow', bypass: 'AzureServices' }
   }
 }
 
@@ -110,19 +122,90 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
+// Purge protection keeps a deleted vault's name taken for 90 days: after `azd down`, the preprovision hook
+// (tools/Bootstrap --before-provision) finds it soft-deleted and asks for 'recover', which brings it back with the
+// master secret, so the schools' keys keep working (learn.microsoft.com/azure/key-vault/general/key-vault-recovery).
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
-  name: 'kv-enrol-${token}'
+  name: empty(keyVaultName) ? 'kv-enrol-${token}' : keyVaultName
   location: location
   tags: tags
   properties: {
     tenantId: tenantId
     sku: { family: 'A', name: 'standard' }
+    createMode: keyVaultCreateMode
     enableRbacAuthorization: true
     enableSoftDelete: true
     enablePurgeProtection: true
     softDeleteRetentionInDays: 90
+    networkAcls: networkIsolation ? {
+      defaultAction: 'Deny'
+      bypass: 'AzureServices'
+      ipRules: vaultIpRules
+    } : { defaultAction: 'Allow', bypass: 'AzureServices' }
   }
 }
+
+// Network isolation (networkIsolation): the app's outbound traffic goes through a subnet of its own virtual network
+// (Flex Consumption's virtual network integration: a subnet delegated to Microsoft.App/environments), and storage
+// and the vault answer it on private endpoints whose names resolve in private DNS zones linked to that network, as
+// Microsoft's Flex Consumption azd quickstart does (Azure-Samples/functions-quickstart-dotnet-azd, vnetEnabled).
+resource network 'Microsoft.Network/virtualNetworks@2024-05-01' = if (networkIsolation) {
+  name: 'vnet-enrol-${token}'
+  location: location
+  tags: tags
+  properties: {
+    addressSpace: { addressPrefixes: ['10.40.0.0/24'] }
+    subnets: [
+      {
+        name: 'app'
+        properties: {
+          addressPrefix: '10.40.0.0/25'
+          delegations: [{ name: 'flex-consumption', properties: { serviceName: 'Microsoft.App/environments' } }]
+        }
+      }
+      {
+        name: 'private-endpoints'
+        properties: { addressPrefix: '10.40.0.128/27', privateEndpointNetworkPolicies: 'Disabled' }
+      }
+    ]
+  }
+}
+
+var privateEndpoints = [
+  { name: 'blob', target: storage.id, group: 'blob', zone: 'privatelink.blob.${environment().suffixes.storage}' }
+  { name: 'queue', target: storage.id, group: 'queue', zone: 'privatelink.queue.${environment().suffixes.storage}' }
+  { name: 'table', target: storage.id, group: 'table', zone: 'privatelink.table.${environment().suffixes.storage}' }
+  { name: 'vault', target: vault.id, group: 'vault', zone: 'privatelink.vaultcore.azure.net' }
+]
+
+resource privateZones 'Microsoft.Network/privateDnsZones@2024-06-01' = [for endpoint in privateEndpoints: if (networkIsolation) {
+  name: endpoint.zone
+  location: 'global'
+  tags: tags
+}]
+
+resource privateZoneLinks 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = [for (endpoint, i) in privateEndpoints: if (networkIsolation) {
+  parent: privateZones[i]
+  name: 'vnet-enrol'
+  location: 'global'
+  properties: { registrationEnabled: false, virtualNetwork: { id: network.id } }
+}]
+
+resource endpoints 'Microsoft.Network/privateEndpoints@2024-05-01' = [for endpoint in privateEndpoints: if (networkIsolation) {
+  name: 'pe-${endpoint.name}-${token}'
+  location: location
+  tags: tags
+  properties: {
+    subnet: { id: '${network.id}/subnets/private-endpoints' }
+    privateLinkServiceConnections: [{ name: endpoint.name, properties: { privateLinkServiceId: endpoint.target, groupIds: [endpoint.group] } }]
+  }
+}]
+
+resource endpointZones 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2024-05-01' = [for (endpoint, i) in privateEndpoints: if (networkIsolation) {
+  parent: endpoints[i]
+  name: 'default'
+  properties: { privateDnsZoneConfigs: [{ name: endpoint.name, properties: { privateDnsZoneId: privateZones[i].id } }] }
+}]
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-enrol-${token}'
@@ -169,6 +252,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identity.id
+    virtualNetworkSubnetId: networkIsolation ? '${network.id}/subnets/app' : null
     functionAppConfig: {
       deployment: {
         storage: {

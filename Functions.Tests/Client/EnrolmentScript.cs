@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using System.Management.Automation.Language;
 using System.Management.Automation.Runspaces;
 using System.Text.Json.Nodes;
 using Sarthe.DevHost;
@@ -79,6 +80,22 @@ public static class EnrolmentScript
         function global:Get-Date { (Microsoft.PowerShell.Utility\Get-Date).AddSeconds($global:ClockOffsetSeconds) }
         function global:Start-Sleep { [CmdletBinding()] param([int]$Seconds) [void]$global:Sleeps.Add($Seconds); Microsoft.PowerShell.Utility\Start-Sleep -Seconds $Seconds }
         """;
+
+    /// <summary>
+    /// Calls one function of the script on its own, with one argument: its definition is taken from the script's syntax
+    /// tree, so the test calls the code the device runs, without running the script.
+    /// </summary>
+    public static string CallFunction(string name, string argument)
+    {
+        var ast = Parser.ParseFile(ScriptPath, out _, out var errors);
+        Assert.Empty(errors);
+        var definition = (FunctionDefinitionAst)ast.Find(a => a is FunctionDefinitionAst f && f.Name == name, searchNestedScriptBlocks: false)!;
+        using var shell = PowerShell.Create();
+        shell.AddScript("Set-StrictMode -Version 2.0\n" + definition.Extent.Text + "\n" + name + " $args[0]").AddArgument(argument);
+        var output = shell.Invoke();
+        Assert.False(shell.HadErrors, string.Join("\n", shell.Streams.Error));
+        return (string)output.Single().BaseObject;
+    }
 
     /// <summary>A configuration as the provisioning bundle writes it, with short waits for tests.</summary>
     public static JsonObject Config(Uri endpoint, string schoolUai, byte[] key, double timeoutMinutes = 1, int maxAttempts = 4) => new()

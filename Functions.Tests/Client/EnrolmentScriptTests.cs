@@ -55,17 +55,18 @@ public sealed class EnrolmentScriptTests(ClientBackendFixture backend) : IClassF
     }
 
     [Fact]
-    public async Task First_boot_enrols_the_device_waits_until_its_profile_is_assigned_and_restarts_it_into_autopilot()
+    public async Task First_boot_enrols_the_device_waits_until_its_profile_is_assigned_and_asks_the_provisioning_engine_for_the_restart()
     {
         var device = new FakeDevice(Enroller.NewSerial("BOOT")) { ChassisTypes = [10], AssetTag = "SARTHE-004211" };
         var mark = Front.Mark;
 
         var run = await RunAsync(device, ClientBackendFixture.School, new Hashtable { ["Restart"] = true });
 
-        Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Equal(1, run.Restarts);
-        Assert.Contains("FR : Prêt pour Autopilot : redémarrage maintenant.", run.Log);
-        Assert.Contains("EN : Ready for Autopilot: restarting now.", run.Log);
+        // 3010 is the package's ReturnCodeRestart: Windows restarts the device, the script does not (Restart-Computer unused).
+        Assert.True(run.ExitCode == 3010, run.ToString());
+        Assert.Equal(0, run.Restarts);
+        Assert.Contains("FR : Prêt pour Autopilot : redémarrage demandé à Windows (code 3010).", run.Log);
+        Assert.Contains("EN : Ready for Autopilot: restart asked of Windows' provisioning engine (code 3010).", run.Log);
         var record = (await backend.DeviceAsync(device.Serial))!.Value;
         Assert.Equal("registered", record.GetProperty("status").GetString());
         Assert.Equal("assigned", record.GetProperty("autopilot").GetProperty("deploymentProfile").GetProperty("status").GetString());
@@ -79,16 +80,16 @@ public sealed class EnrolmentScriptTests(ClientBackendFixture backend) : IClassF
     }
 
     [Fact]
-    public async Task Run_again_on_a_device_it_already_restarted_it_says_ready_and_does_not_restart_a_second_time()
+    public async Task Run_again_on_a_device_it_already_restarted_it_says_ready_and_does_not_ask_for_a_second_restart()
     {
         var device = new FakeDevice(Enroller.NewSerial("TWICE"));
         var first = await RunAsync(device, ClientBackendFixture.School, new Hashtable { ["Restart"] = true });
 
         var second = await RunAsync(device, ClientBackendFixture.School, new Hashtable { ["Restart"] = true });
 
-        Assert.Equal((0, 1), (first.ExitCode, first.Restarts));
+        Assert.True(first.ExitCode == 3010, first.ToString());
         Assert.True(second.ExitCode == 0, second.ToString());
-        Assert.Equal(0, second.Restarts);
+        Assert.Equal(0, first.Restarts + second.Restarts);
         Assert.Contains("no second restart", second.Log);
     }
 
@@ -164,6 +165,9 @@ public sealed class EnrolmentScriptTests(ClientBackendFixture backend) : IClassF
         Assert.Equal(3, Front.Count("POST", "/api/enrolments", mark));
         Assert.Equal([1, 2], run.Sleeps.Take(2));
         Assert.Contains("try 1/4 failed", run.Log);
+        // The cause under HttpClient's "An error occurred while sending the request." is logged too (on .NET Framework,
+        // Windows PowerShell 5.1's, that outer sentence is all the exception's own message says).
+        Assert.Contains("An error occurred while sending the request. -> ", run.Log);
         Assert.Equal("registered", await backend.StatusAsync(device.Serial));
     }
 
@@ -234,17 +238,131 @@ public sealed class EnrolmentScriptTests(ClientBackendFixture backend) : IClassF
         var first = await RunAsync(badHash, ClientBackendFixture.School, new Hashtable { ["Restart"] = true });
 
         Assert.True(first.ExitCode == 40, first.ToString());
-        Assert.Equal(0, first.Restarts);
         Assert.Contains("Registration in Autopilot failed: InvalidZtdHardwareHash. The hardware hash is invalid: run first boot again", first.Log);
 
         var second = await RunAsync(new FakeDevice(serial), ClientBackendFixture.School, new Hashtable { ["Restart"] = true });
 
-        Assert.True(second.ExitCode == 0, second.ToString());
-        Assert.Equal(1, second.Restarts);
+        Assert.True(second.ExitCode == 3010, second.ToString());
         Assert.Contains("Inscription : HTTP 202", second.Log[first.Log.Length..]);
         Assert.Equal("registered", await backend.StatusAsync(serial));
         var trail = await backend.GetJsonAsync<JsonElement>($"api/audit?serialNumber={serial}&pageSize=100");
         Assert.Contains(trail.GetProperty("items").EnumerateArray(), e => e.GetProperty("type").GetString() == AuditEventTypes.DeviceHashReplaced);
+    }
+
+    [Theory]
+    [InlineData(Fault.WebFilter, "HTTP 403, text/html, 'Accès refusé - Filtrage web du collège'")]
+    [InlineData(Fault.CaptivePortal, "HTTP 302, text/html, Location http://127.0.0.1:")]
+    [InlineData(Fault.PortalPage, "HTTP 200, text/html, 'Wi-Fi du collège - connexion'")]
+    public async Task A_web_filter_or_captive_portal_answering_the_health_check_ends_the_run_at_once_with_exit_22(Fault fault, string described)
+    {
+        var device = new FakeDevice(Enroller.NewSerial("FILTERED"));
+        var mark = Front.Mark;
+        Front.Fail("GET", "/api/health", 1, fault);
+
+        var run = await RunAsync(device, ClientBackendFixture.School, new Hashtable { ["Restart"] = true });
+
+        Assert.True(run.ExitCode == 22, run.ToString());
+        Assert.Contains("EN : A web filter or captive portal answered instead of the enrolment service (" + described, run.Log);
+        Assert.Contains("FR : Un filtre web ou un portail captif a répondu à la place du service d'inscription", run.Log);
+        Assert.Contains("to GET /api/health): have 127.0.0.1 (HTTPS) allowed on the school's web filter", run.Log);
+        Assert.Empty(run.Sleeps);                                         // no retry spends OOBE's minutes on it
+        Assert.Equal(0, Front.Count("GET", FaultyFront.PortalPath, mark)); // the redirect was not followed
+        Assert.Equal(0, Front.Count("POST", "/api/enrolments", mark));
+        Assert.Null(await backend.DeviceAsync(device.Serial));
+    }
+
+    [Fact]
+    public async Task A_web_filter_blocking_the_enrolment_itself_is_reported_as_the_network_not_as_a_serial_outside_the_inventory()
+    {
+        var device = new FakeDevice(Enroller.NewSerial("FILTERPOST"));
+        var mark = Front.Mark;
+        Front.Fail("POST", "/api/enrolments", 1, Fault.WebFilter);
+
+        var run = await RunAsync(device, ClientBackendFixture.School);
+
+        Assert.True(run.ExitCode == 22, run.ToString());
+        Assert.Contains("(HTTP 403, text/html, 'Accès refusé - Filtrage web du collège', to POST /api/enrolments)", run.Log);
+        Assert.DoesNotContain("purchase inventory", run.Log);
+        Assert.Equal(1, Front.Count("POST", "/api/enrolments", mark));
+        Assert.Null(await backend.DeviceAsync(device.Serial));
+    }
+
+    [Fact]
+    public async Task The_time_allowed_covers_the_enrolment_and_its_retries_a_wait_that_would_pass_it_ends_the_run_with_exit_21()
+    {
+        var device = new FakeDevice(Enroller.NewSerial("DEADLINE"));
+        var mark = Front.Mark;
+        Front.Fail("POST", "/api/enrolments", 1, Fault.TooManyRequests, retryAfterSeconds: 120);
+
+        var run = await RunAsync(device, ClientBackendFixture.School, new Hashtable { ["TimeoutMinutes"] = 0.5 });
+
+        Assert.True(run.ExitCode == 21, run.ToString());
+        Assert.Contains("The time allowed (0.5 min) ran out before 'Inscription / enrolment' succeeded (last try: HTTP 429)", run.Log);
+        Assert.Empty(run.Sleeps); // it did not wait the 120 s the front asked for, past its deadline
+        Assert.Equal(1, Front.Count("POST", "/api/enrolments", mark));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(29)]
+    public async Task A_time_allowed_outside_oobe_s_30_minutes_is_a_configuration_error(double minutes)
+    {
+        var device = new FakeDevice(Enroller.NewSerial("TOOLONG"));
+        var config = EnrolmentScript.Config(Front.Url, ClientBackendFixture.School, await backend.Enroller.KeyAsync(ClientBackendFixture.School));
+        config["timeoutMinutes"] = minutes;
+
+        var run = await EnrolmentScript.RunAsync(device, config, _folder);
+
+        Assert.True(run.ExitCode == 10, run.ToString());
+        Assert.Contains("'timeoutMinutes' must be more than 0 and at most 28 min", run.Log);
+    }
+
+    [Fact]
+    public async Task A_configuration_with_comments_and_a_trailing_comma_is_read_as_the_same_settings()
+    {
+        var device = new FakeDevice(Enroller.NewSerial("COMMENTS"));
+        var key = Convert.ToBase64String(await backend.Enroller.KeyAsync(ClientBackendFixture.School));
+        var folder = Path.Combine(_folder, "annotated");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, "enrolment.config.json");
+        File.WriteAllText(path, AnnotatedConfig(Front.Url.ToString().TrimEnd('/'), key), new System.Text.UTF8Encoding(true));
+
+        var run = await EnrolmentScript.RunAsync(device, null, folder, new Hashtable { ["ConfigPath"] = path, ["DryRun"] = true });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var sent = run.Output.Single();
+        Assert.Equal(ClientBackendFixture.School, sent.Properties["schoolUai"].Value);
+        Assert.Equal("tablet", sent.Properties["deviceType"].Value); // the configuration's, not the detected laptop
+        Assert.Contains("délai / timeout 12 min", run.Log);
+    }
+
+    [Fact]
+    public void The_configuration_reaches_convert_from_json_as_strict_json_so_windows_powershell_5_1_reads_it_as_7_does()
+    {
+        // Windows PowerShell 5.1's ConvertFrom-Json (JavaScriptSerializer) refuses comments and trailing commas, 7's accepts
+        // them: the script takes them out first. What it hands on must parse with a strict RFC 8259 parser.
+        var annotated = AnnotatedConfig("https://enrolment.sarthe.fr", "a2V5//not/*a*/comment,]}==");
+
+        var strict = EnrolmentScript.CallFunction("Remove-JsonComment", annotated);
+
+        using var parsed = JsonDocument.Parse(strict); // default options: no comments, no trailing commas
+        var root = parsed.RootElement;
+        Assert.Equal("https://enrolment.sarthe.fr", root.GetProperty("endpoint").GetString());
+        Assert.Equal("a2V5//not/*a*/comment,]}==", root.GetProperty("key").GetString());
+        Assert.Equal(12, root.GetProperty("timeoutMinutes").GetDouble());
+        Assert.Equal("tablet", root.GetProperty("deviceType").GetString());
+        Assert.Equal(["a", "b"], root.GetProperty("notes").EnumerateArray().Select(n => n.GetString()));
+    }
+
+    [Fact]
+    public void The_configuration_sample_with_its_comments_reaches_convert_from_json_as_strict_json()
+    {
+        var sample = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "client", "enrolment.config.sample.json"));
+
+        using var parsed = JsonDocument.Parse(EnrolmentScript.CallFunction("Remove-JsonComment", sample));
+
+        Assert.Equal(25, parsed.RootElement.GetProperty("timeoutMinutes").GetDouble());
+        Assert.Equal("https://<function-app-host>", parsed.RootElement.GetProperty("endpoint").GetString());
     }
 
     [Theory]
@@ -315,6 +433,21 @@ public sealed class EnrolmentScriptTests(ClientBackendFixture backend) : IClassF
         Assert.True(badSchool.ExitCode == 10, badSchool.ToString());
         Assert.Contains("'schoolUai' must be the school's UAI", badSchool.Log);
     }
+
+    /// <summary>A configuration as someone annotates it by hand: line and block comments, trailing commas.</summary>
+    private static string AnnotatedConfig(string endpoint, string key) => $$"""
+        {
+          // Collège de test: the bundle's values, annotated by hand
+          "endpoint": "{{endpoint}}",   // the address devices call
+          "schoolUai": "{{ClientBackendFixture.School}}",
+          "key": "{{key}}",
+          /* a slower school network:
+             more time, a fixed type */
+          "timeoutMinutes": 12,
+          "deviceType": "tablet",
+          "notes": ["a", "b",],
+        }
+        """;
 
     private async Task<ScriptRun> RunAsync(FakeDevice device, string school, IDictionary? arguments = null) =>
         await EnrolmentScript.RunAsync(device, EnrolmentScript.Config(Front.Url, school, await backend.Enroller.KeyAsync(school)), _folder, arguments);

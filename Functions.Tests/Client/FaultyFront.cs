@@ -23,15 +23,30 @@ public enum Fault
 
     /// <summary>429 with Retry-After.</summary>
     TooManyRequests,
+
+    /// <summary>A school web filter's block page: 403 with an HTML page.</summary>
+    WebFilter,
+
+    /// <summary>A captive portal: 302 to its sign-in page (served by the front at <see cref="FaultyFront.PortalPath"/>, 200 HTML).</summary>
+    CaptivePortal,
+
+    /// <summary>A captive portal that answers in the service's place, without a redirect: 200 with its HTML page.</summary>
+    PortalPage,
 }
 
 /// <summary>
 /// The network between a device and the backend, in the test's hands: a reverse proxy on a free loopback port that
-/// passes requests on to the dev host unchanged, except the ones told to fail (dropped, 500, 503, 429 + Retry-After),
-/// and remembers every request line it saw.
+/// passes requests on to the dev host unchanged, except the ones told to fail (dropped, 500, 503, 429 + Retry-After, a
+/// web filter's 403 page, a captive portal's redirect or page), and remembers every request line it saw.
 /// </summary>
 public sealed class FaultyFront : IAsyncDisposable
 {
+    /// <summary>Where <see cref="Fault.CaptivePortal"/> redirects: the portal's sign-in page, 200 HTML, never passed on.</summary>
+    public const string PortalPath = "/portal/login";
+
+    private const string FilterPage = "<!DOCTYPE html><html><head><title>Accès refusé - Filtrage web du collège</title></head><body><h1>Ce site est bloqué</h1><p>Catégorie : non classée.</p></body></html>";
+    private const string PortalSignIn = "<!DOCTYPE html><html><head><title>Wi-Fi du collège - connexion</title></head><body><form method=\"post\"><input name=\"user\"></form></body></html>";
+
     private readonly WebApplication _app;
     private readonly HttpClient _backend;
     private readonly ConcurrentQueue<Rule> _rules = new();
@@ -83,6 +98,12 @@ public sealed class FaultyFront : IAsyncDisposable
     {
         var request = context.Request;
         Seen.Enqueue(request.Method + " " + request.Path);
+        if (request.Path.StartsWithSegments(PortalPath, StringComparison.Ordinal))
+        {
+            await AnswerHtmlAsync(context, StatusCodes.Status200OK, PortalSignIn);
+            return;
+        }
+
         if (_rules.FirstOrDefault(r => r.Matches(request) && r.TakeOne()) is { } rule)
         {
             await FailAsync(context, rule);
@@ -132,6 +153,16 @@ public sealed class FaultyFront : IAsyncDisposable
             case Fault.Drop:
                 context.Abort();
                 return;
+            case Fault.WebFilter:
+                await AnswerHtmlAsync(context, StatusCodes.Status403Forbidden, FilterPage);
+                return;
+            case Fault.CaptivePortal:
+                context.Response.Headers.Location = $"{context.Request.Scheme}://{context.Request.Host}{PortalPath}?origin={Uri.EscapeDataString(context.Request.Path)}";
+                await AnswerHtmlAsync(context, StatusCodes.Status302Found, "<html><body>Redirection</body></html>");
+                return;
+            case Fault.PortalPage:
+                await AnswerHtmlAsync(context, StatusCodes.Status200OK, PortalSignIn);
+                return;
             case Fault.TooManyRequests:
                 context.Response.Headers.RetryAfter = rule.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -144,8 +175,14 @@ public sealed class FaultyFront : IAsyncDisposable
                 break;
         }
 
-        context.Response.ContentType = "text/html";
-        await context.Response.WriteAsync("<html><body>front end trouble</body></html>");
+        await AnswerHtmlAsync(context, context.Response.StatusCode, "<html><body>front end trouble</body></html>");
+    }
+
+    private static async Task AnswerHtmlAsync(HttpContext context, int status, string page)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        await context.Response.WriteAsync(page);
     }
 
     private sealed record Rule(string Method, string PathPrefix, Fault Fault, int RetryAfterSeconds)

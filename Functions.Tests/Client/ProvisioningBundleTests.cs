@@ -61,6 +61,9 @@ public sealed class ProvisioningBundleTests(BackendFixture backend) : IDisposabl
         Assert.Equal($@"C:\SartheEnrolment\{School}\enrolment.config.json", command.Descendants(Provisioning + "Dependency").Single().Value);
         Assert.Contains("-File Enrol-Device.ps1 -Quiet -Restart", command.Element(Provisioning + "CommandLine")!.Value);
         Assert.Equal("0", command.Element(Provisioning + "ReturnCodeSuccess")!.Value);
+        // The script exits 3010 when the device is ready: the engine restarts it then, and only then.
+        Assert.Equal("3010", command.Element(Provisioning + "ReturnCodeRestart")!.Value);
+        Assert.Equal("False", command.Element(Provisioning + "RestartRequired")!.Value);
         Assert.Equal("ITAdmin", answers.Descendants(PackageConfig + "OwnerType").Single().Value);
         Assert.True(Guid.TryParse(answers.Descendants(PackageConfig + "ID").Single().Value, out _));
 

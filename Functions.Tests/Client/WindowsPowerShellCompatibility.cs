@@ -95,6 +95,12 @@ public static class WindowsPowerShellCompatibility
         ("Security.Cryptography.CryptographicOperations", "CryptographicOperations is .NET Core 2.1+"),
     ];
 
+    /// <summary>
+    /// Assemblies Windows PowerShell 5.1 does not load by itself (PowerShell 7 has them all loaded): a type of theirs
+    /// named before the script's top-level <c>Add-Type -AssemblyName</c> fails there with "Unable to find type".
+    /// </summary>
+    private static readonly (string Namespace, string Assembly)[] AssembliesToLoad = [("Net.Http", "System.Net.Http")];
+
     /// <summary>Automatic variables PowerShell 6+ added: in 5.1 they are simply $null, so a test on them silently goes wrong.</summary>
     private static readonly string[] NewVariables = ["IsWindows", "IsLinux", "IsMacOS", "IsCoreCLR", "PSStyle", "PSNativeCommandUseErrorActionPreference", "PSNativeCommandArgumentPassing"];
 
@@ -128,6 +134,7 @@ public static class WindowsPowerShellCompatibility
             }
         }
 
+        findings.AddRange(CheckAssemblyLoads(ast));
         foreach (var node in ast.FindAll(_ => true, searchNestedScriptBlocks: true))
         {
             findings.AddRange(Syntax.Where(rule => rule.Matches(node)).Select(rule => At(node, rule.Why)));
@@ -144,6 +151,35 @@ public static class WindowsPowerShellCompatibility
         }
 
         return findings.Distinct().ToList();
+    }
+
+    private static IEnumerable<string> CheckAssemblyLoads(ScriptBlockAst ast)
+    {
+        foreach (var (ns, assembly) in AssembliesToLoad)
+        {
+            // Only a load at the top level counts: one inside a function happens when (and if) the function runs.
+            var loadedAt = ast.FindAll(a => a is CommandAst c && "Add-Type".Equals(c.GetCommandName(), StringComparison.OrdinalIgnoreCase)
+                    && c.CommandElements.OfType<StringConstantExpressionAst>().Any(e => e.Value.Equals(assembly, StringComparison.OrdinalIgnoreCase)), searchNestedScriptBlocks: false)
+                .Select(a => a.Extent.StartOffset).DefaultIfEmpty(int.MaxValue).Min();
+            var named = ast.FindAll(a => a.Extent.StartOffset < loadedAt && NamesTypeIn(a, ns), searchNestedScriptBlocks: true);
+            foreach (var node in named)
+            {
+                yield return At(node, $"{node.Extent.Text} comes before 'Add-Type -AssemblyName {assembly}' at the script's top level: Windows PowerShell 5.1 does not load {assembly} by itself");
+            }
+        }
+    }
+
+    private static bool NamesTypeIn(Ast node, string ns)
+    {
+        bool InNamespace(string name) => Normal(name).StartsWith(ns + ".", StringComparison.OrdinalIgnoreCase);
+        return node switch
+        {
+            TypeExpressionAst type => InNamespace(type.TypeName.FullName),
+            TypeConstraintAst constraint => InNamespace(constraint.TypeName.FullName),
+            CommandAst command when "New-Object".Equals(command.GetCommandName(), StringComparison.OrdinalIgnoreCase) =>
+                command.CommandElements.Skip(1).OfType<StringConstantExpressionAst>().FirstOrDefault() is { } type && InNamespace(type.Value),
+            _ => false,
+        };
     }
 
     private static IEnumerable<string> CheckCommand(CommandAst command)

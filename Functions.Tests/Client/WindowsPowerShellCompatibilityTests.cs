@@ -36,6 +36,9 @@ public sealed class WindowsPowerShellCompatibilityTests
     [InlineData("if ($IsWindows) { 'x' }", "$IsWindows")]
     [InlineData("#requires -Version 7.2\n'x'", "#requires -Version 7.2")]
     [InlineData("Test-Json -Json $text", "Test-Json")]
+    [InlineData("$c = New-Object System.Net.Http.HttpClient\nAdd-Type -AssemblyName System.Net.Http", "before 'Add-Type -AssemblyName System.Net.Http'")]
+    [InlineData("function Send { try { } catch [System.Net.Http.HttpRequestException] { } }\nAdd-Type -AssemblyName System.Net.Http", "before 'Add-Type")]
+    [InlineData("function Load { Add-Type -AssemblyName System.Net.Http }\n$m = [System.Net.Http.HttpMethod]::new('GET')", "before 'Add-Type")]
     public void The_check_finds_each_kind_of_thing_windows_powershell_5_1_lacks(string script, string named)
     {
         var findings = WindowsPowerShellCompatibility.Check(Encoding.UTF8.GetBytes(script));
@@ -58,6 +61,8 @@ public sealed class WindowsPowerShellCompatibilityTests
     {
         const string script = """
             [CmdletBinding()] param([switch]$Restart)
+            Add-Type -AssemblyName System.Net.Http
+            $m = [System.Net.Http.HttpMethod]::new('GET')
             $hmac = [System.Security.Cryptography.HMACSHA256]::new($key)
             $hex = ([BitConverter]::ToString($hmac.ComputeHash($bytes)) -replace '-', '').ToLowerInvariant()
             $o = [ordered]@{ a = 1 } | ConvertTo-Json -Compress -Depth 3

@@ -106,6 +106,19 @@ public sealed class BootstrapTests
     }
 
     [Fact]
+    public async Task A_vault_firewall_refusing_this_machine_stops_at_once_and_names_the_address_to_allow()
+    {
+        var azure = new FakeAzure { FirewallRefuses = "203.0.113.7" };
+        azure.GrantedRoles.Add(Bootstrapper.SecretsOfficerRole);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RunAsync(azure, Target with { PropagationTimeout = TimeSpan.FromMinutes(10) }));
+
+        Assert.Contains("azd env set OPERATOR_IP_RANGES 203.0.113.7/32", error.Message, StringComparison.Ordinal);
+        Assert.Empty(azure.Secrets);
+        Assert.Equal(1, azure.VaultRequests); // no waiting for a role: a firewall does not open by itself
+    }
+
+    [Fact]
     public void Role_assignment_names_are_the_same_on_every_run()
     {
         Assert.Equal(Bootstrapper.NameBasedGuid("a|b|c"), Bootstrapper.NameBasedGuid("A|B|C"));
@@ -152,6 +165,11 @@ public sealed class BootstrapTests
 
         public int ForbiddenAnswersAfterGrant { get; init; }
 
+        /// <summary>The vault's firewall refuses this client address (network isolation without the operator's range).</summary>
+        public string? FirewallRefuses { get; init; }
+
+        public int VaultRequests { get; private set; }
+
         private int _forbidden;
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -170,6 +188,15 @@ public sealed class BootstrapTests
 
             if (url.Host == "kv-enrol-test.vault.azure.net")
             {
+                VaultRequests++;
+                if (FirewallRefuses is not null)
+                {
+                    // Key Vault's answer to a caller its firewall does not let in.
+                    var message = $"Client address is not authorized and caller is not a trusted service.\r\nClient address: {FirewallRefuses}\r\nCaller: appid=04b07795;oid={DeployerId}\r\nVault: kv-enrol-test;location=francecentral";
+                    var error = new JsonObject { ["error"] = new JsonObject { ["code"] = "Forbidden", ["message"] = message, ["innererror"] = new JsonObject { ["code"] = "ForbiddenByFirewall" } } };
+                    return new HttpResponseMessage(HttpStatusCode.Forbidden) { Content = new StringContent(error.ToJsonString(), Encoding.UTF8, "application/json") };
+                }
+
                 if (!GrantedRoles.Contains(Bootstrapper.SecretsOfficerRole) || _forbidden++ < ForbiddenAnswersAfterGrant)
                 {
                     return new HttpResponseMessage(HttpStatusCode.Forbidden);

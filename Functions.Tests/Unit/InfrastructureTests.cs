@@ -59,6 +59,44 @@ public sealed partial class InfrastructureTests
     }
 
     [Fact]
+    public void The_season_sets_the_sync_cadence_and_the_always_ready_instances_the_busy_weeks_by_default()
+    {
+        Assert.Contains("param rolloutSeason string = 'busy'", Main, StringComparison.Ordinal);
+        Assert.Contains("param autopilotSyncSchedule string = '*/10 * * * * *'", Main, StringComparison.Ordinal);
+        Assert.Contains("param quietAutopilotSyncSchedule string = '0 */5 * * * *'", Main, StringComparison.Ordinal);
+        Assert.Contains("{ name: 'AutopilotSyncSchedule', value: busy ? autopilotSyncSchedule : quietAutopilotSyncSchedule }", Main, StringComparison.Ordinal);
+        Assert.Contains("alwaysReadyHttpInstances: busy ? int(alwaysReadyHttpInstances) : 0", Main, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Storage_and_the_vault_deny_public_traffic_by_default_and_the_app_reaches_them_through_private_endpoints()
+    {
+        Assert.Contains("param networkIsolation string = 'true'", Main, StringComparison.Ordinal);
+        Assert.Equal(2, Regex.Matches(Bicep, @"networkAcls: networkIsolation \? \{\s*defaultAction: 'Deny'").Count); // storage and vault
+        Assert.Contains("virtualNetworkSubnetId: networkIsolation ? '${network.id}/subnets/app' : null", Bicep, StringComparison.Ordinal);
+        Assert.Contains("serviceName: 'Microsoft.App/environments'", Bicep, StringComparison.Ordinal); // Flex Consumption's integration subnet
+        var groups = Regex.Matches(Bicep, @"\{ name: '\w+', target: (?<target>\w+)\.id, group: '(?<group>\w+)'").Select(m => (m.Groups["target"].Value, m.Groups["group"].Value)).ToList();
+        Assert.Equal([("storage", "blob"), ("storage", "queue"), ("storage", "table"), ("vault", "vault")], groups);
+    }
+
+    [Fact]
+    public void Alerts_cannot_go_nowhere_silently_an_address_or_an_explicit_none_is_required()
+    {
+        Assert.Matches(@"@minLength\(1\)\s*@description\([^\n]*\)\s*param alertEmail string\s*\n", Main);
+        Assert.Contains("emailReceivers: alertEmail == 'none' ? [] :", Bicep, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_vault_takes_its_name_and_create_mode_from_the_preprovision_hook_so_azd_down_then_up_recovers_it()
+    {
+        Assert.Contains("name: empty(keyVaultName) ? 'kv-enrol-${token}' : keyVaultName", Bicep, StringComparison.Ordinal);
+        Assert.Contains("createMode: keyVaultCreateMode", Bicep, StringComparison.Ordinal);
+        Assert.Contains("@allowed(['default', 'recover'])", Main, StringComparison.Ordinal);
+        var hooks = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "azure.yaml"));
+        Assert.Equal(2, Regex.Matches(hooks, @"run: dotnet run --project tools/Bootstrap -- --before-provision").Count); // posix and windows
+    }
+
+    [Fact]
     public void The_apps_identity_gets_data_roles_only_never_owner_or_contributor_of_a_resource()
     {
         var assignments = RoleAssignments();
@@ -110,7 +148,6 @@ public sealed partial class InfrastructureTests
     [InlineData("Enrolment__UnknownDevices")]
     [InlineData("EnrolmentLimits__PerSourceBurst")]
     [InlineData("EnrolmentLimits__PerSchoolBurst")]
-    [InlineData("AutopilotSyncSchedule")]
     [InlineData("FundingReportSchedule")]
     [InlineData("Registration__MaxAutomaticAttempts")]
     [InlineData("Graph__WritesPerWindow")]

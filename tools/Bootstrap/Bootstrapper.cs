@@ -1,10 +1,10 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Azure.Core;
 
 namespace Sarthe.Bootstrap;
@@ -32,6 +32,8 @@ public sealed record BootstrapTarget(string VaultId, Uri VaultUri, string AppId,
 /// </summary>
 public sealed class Bootstrapper(HttpClient http, TokenCredential credential, TextWriter output, TimeProvider time)
 {
+    private readonly AzureRequests _azure = new(http, credential);
+
     public const string SecretName = "enrolment-master-secret";
 
     /// <summary>Key Vault Secrets Officer: create and read secret metadata, the least role that may write the secret.</summary>
@@ -108,9 +110,9 @@ public sealed class Bootstrapper(HttpClient http, TokenCredential credential, Te
     {
         var list = new Uri(target.ResourceManager,
             $"{target.VaultId}/providers/Microsoft.Authorization/roleAssignments?{RoleApi}&$filter=assignedTo('{deployer.ObjectId}')");
-        using (var response = await SendAsync(HttpMethod.Get, list, ArmScope, null, cancellationToken))
+        using (var response = await _azure.SendAsync(HttpMethod.Get, list, ArmScope, null, cancellationToken))
         {
-            await EnsureSuccessAsync(response, "list your role assignments on the vault", cancellationToken);
+            await AzureRequests.EnsureSuccessAsync(response, "list your role assignments on the vault", cancellationToken);
             var assignments = await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken);
             var roles = assignments?["value"]?.AsArray().Select(a => (string?)a?["properties"]?["roleDefinitionId"] ?? "") ?? [];
             if (roles.Any(r => r.EndsWith(SecretsOfficerRole, StringComparison.OrdinalIgnoreCase) || r.EndsWith(VaultAdministratorRole, StringComparison.OrdinalIgnoreCase)))
@@ -131,11 +133,11 @@ public sealed class Bootstrapper(HttpClient http, TokenCredential credential, Te
                 ["principalType"] = deployer.PrincipalType,
             },
         };
-        using var put = await SendAsync(HttpMethod.Put, new Uri(target.ResourceManager, $"{target.VaultId}/providers/Microsoft.Authorization/roleAssignments/{name}?{RoleApi}"),
+        using var put = await _azure.SendAsync(HttpMethod.Put, new Uri(target.ResourceManager, $"{target.VaultId}/providers/Microsoft.Authorization/roleAssignments/{name}?{RoleApi}"),
             ArmScope, body, cancellationToken);
         if (put.StatusCode != HttpStatusCode.Conflict) // 409 RoleAssignmentExists: granted meanwhile, under another name
         {
-            await EnsureSuccessAsync(put, "grant you Key Vault Secrets Officer on the vault (needs Owner, User Access Administrator or RBAC Administrator)", cancellationToken);
+            await AzureRequests.EnsureSuccessAsync(put, "grant you Key Vault Secrets Officer on the vault (needs Owner, User Access Administrator or RBAC Administrator)", cancellationToken);
         }
 
         Say("Role: Key Vault Secrets Officer granted to you on the vault (it may take a few minutes to apply).");
@@ -180,13 +182,14 @@ public sealed class Bootstrapper(HttpClient http, TokenCredential credential, Te
         Uri? page = new(target.VaultUri, $"secrets?{VaultApi}&maxresults=25");
         while (page is not null)
         {
-            using var response = await SendAsync(HttpMethod.Get, page, VaultScope, null, cancellationToken);
+            using var response = await _azure.SendAsync(HttpMethod.Get, page, VaultScope, null, cancellationToken);
             if (response.StatusCode == HttpStatusCode.Forbidden)
             {
+                await StopAtFirewallAsync(response, cancellationToken);
                 return null;
             }
 
-            await EnsureSuccessAsync(response, "list the vault's secrets", cancellationToken);
+            await AzureRequests.EnsureSuccessAsync(response, "list the vault's secrets", cancellationToken);
             var body = await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken);
             if (body?["value"]?.AsArray().Any(s => ((string?)s?["id"] ?? "").TrimEnd('/').EndsWith($"/secrets/{SecretName}", StringComparison.OrdinalIgnoreCase)) == true)
             {
@@ -207,9 +210,10 @@ public sealed class Bootstrapper(HttpClient http, TokenCredential credential, Te
             ["value"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["contentType"] = "base64: 32 random bytes; every school enrolment key derives from it (docs/operations.md)",
         };
-        using var response = await SendAsync(HttpMethod.Put, new Uri(target.VaultUri, $"secrets/{SecretName}?{VaultApi}"), VaultScope, body, cancellationToken);
+        using var response = await _azure.SendAsync(HttpMethod.Put, new Uri(target.VaultUri, $"secrets/{SecretName}?{VaultApi}"), VaultScope, body, cancellationToken);
         if (response.StatusCode == HttpStatusCode.Forbidden)
         {
+            await StopAtFirewallAsync(response, cancellationToken);
             return false;
         }
 
@@ -220,15 +224,34 @@ public sealed class Bootstrapper(HttpClient http, TokenCredential credential, Te
             throw new SecretDeletedException();
         }
 
-        await EnsureSuccessAsync(response, "create the master secret", cancellationToken);
+        await AzureRequests.EnsureSuccessAsync(response, "create the master secret", cancellationToken);
         Say($"Master secret: {SecretName} created (32 random bytes, generated here, never shown).");
         return true;
     }
 
+    /// <summary>
+    /// A 403 from the vault's firewall (network isolation, infra/resources.bicep), not from a role still on its way:
+    /// waiting will not help, this machine's address must be allowed. Key Vault says so with the inner error code
+    /// ForbiddenByFirewall and the client address in its message (learn.microsoft.com/azure/key-vault/general/troubleshooting-access-issues).
+    /// </summary>
+    private static async Task StopAtFirewallAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!body.Contains("ForbiddenByFirewall", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var address = Regex.Match(body, @"Client address: (?<ip>[0-9A-Fa-f.:]+)") is { Success: true } m ? m.Groups["ip"].Value : "<your public address>";
+        throw new InvalidOperationException(
+            $"Key Vault's firewall refuses this machine ({address}): `azd env set OPERATOR_IP_RANGES {address}/32` (comma-separated for several), " +
+            "`azd provision`, then run this again (docs/operations.md, \"Network isolation\").");
+    }
+
     private async Task RestartAsync(BootstrapTarget target, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Post, new Uri(target.ResourceManager, $"{target.AppId}/restart?{SitesApi}"), ArmScope, null, cancellationToken);
-        await EnsureSuccessAsync(response, "restart the app", cancellationToken);
+        using var response = await _azure.SendAsync(HttpMethod.Post, new Uri(target.ResourceManager, $"{target.AppId}/restart?{SitesApi}"), ArmScope, null, cancellationToken);
+        await AzureRequests.EnsureSuccessAsync(response, "restart the app", cancellationToken);
         Say("App: restarted, so that it reads the master secret.");
     }
 
@@ -266,28 +289,6 @@ public sealed class Bootstrapper(HttpClient http, TokenCredential credential, Te
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return null; // not answering yet (starting, or no code deployed)
-        }
-    }
-
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri url, string scope, JsonObject? body, CancellationToken cancellationToken)
-    {
-        var token = await credential.GetTokenAsync(new TokenRequestContext([scope]), cancellationToken);
-        using var request = new HttpRequestMessage(method, url);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
-        if (body is not null)
-        {
-            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-        }
-
-        return await http.SendAsync(request, cancellationToken);
-    }
-
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            var detail = await response.Content.ReadAsStringAsync(cancellationToken);
-            throw new InvalidOperationException($"Could not {what}: {(int)response.StatusCode} {detail[..Math.Min(detail.Length, 300)]}");
         }
     }
 
