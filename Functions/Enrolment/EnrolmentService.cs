@@ -196,7 +196,8 @@ public sealed class EnrolmentService(
         }
 
         var device = policy == UnknownDevicePolicy.Hold ? Device.Hold(key, enrolment.Description, time.GetUtcNow()) : Device.Enrol(key, enrolment.Description, time.GetUtcNow());
-        var bill = bought is null ? null : InventoryView.From(bought);
+        // What was bought under this serial is this school's data only when it was bought for this school.
+        var bill = bought is not null && bought.SchoolUai == key.SchoolUai ? InventoryView.From(bought) : null;
         // A held device waits for an administrator: its events are published now. A received one goes in line (a table
         // row, not a queue message per device: the planner batches them), and its device.enrolled event is published
         // with its next change, the planner's.
