@@ -25,6 +25,20 @@ public sealed class HardeningSecondPassTests(BackendFixture backend)
         var body = await response.Content.ReadAsStringAsync();
         Assert.DoesNotContain("BC-POL", body, StringComparison.Ordinal);
         Assert.DoesNotContain("F-POL", body, StringComparison.Ordinal);
-        Assert.DoesNotContain("inventory", body, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("inventory\":", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_serial_bought_for_another_school_is_refused_409_under_accept_and_the_buyer_enrols_it()
+    {
+        var serial = Enroller.NewSerial("XSCHOOL");
+        await PolicySteps.BuyAsync(backend, serial, Buyer);
+
+        using var refused = await backend.Enroller.EnrolAsync(serial, School);
+
+        await PolicySteps.RefusedAsBoughtElsewhereAsync(backend, refused, serial);
+        using var bought = await backend.Enroller.EnrolAsync(serial, Buyer);
+        Assert.Equal(HttpStatusCode.Accepted, bought.StatusCode);
+        Assert.Equal(Buyer, (await backend.DeviceAsync(serial))!.Value.GetProperty("schoolUai").GetString());
     }
 }

@@ -78,7 +78,7 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
             EnrolmentOutcome.Found found => StatusView(found.Device, StatusCodes.Status200OK),
             EnrolmentOutcome.NotEnrolled missing => Problem.NotFound($"This school has no device with serial number '{missing.SerialNumber}'."),
             EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.BadSignature } refused => Problem.BadSignature(refused.Detail),
-            EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.SerialEnrolledElsewhere } refused => Problem.Conflict(refused.Detail),
+            EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.SerialEnrolledElsewhere or EnrolmentRefusal.BoughtForAnotherSchool } refused => Problem.Conflict(refused.Detail),
             EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.NotInInventory } refused => Problem.Forbidden(refused.Detail),
             EnrolmentOutcome.Refused refused => Problem.Validation(refused.Errors ?? new Dictionary<string, string[]>(), refused.Detail),
             EnrolmentOutcome.TooManyAttempts limited => Problem.TooManyRequests("Too many enrolment attempts from this address or for this school; try again later.", limited.RetryAfter),

@@ -177,10 +177,19 @@ public sealed class EnrolmentService(
     private async Task<EnrolmentOutcome> EnrolAsync(EnrolmentRequest enrolment, CancellationToken cancellationToken)
     {
         var key = enrolment.Key;
-        // The unknown-device policy: a serial the purchase inventory gives to this school always enrols; any other (not
-        // bought, or bought for another school) is accepted, held or refused as the setting says. A device enrolled here
-        // already is a repeat, whatever the policy.
+        // A serial bought for another school is that school's device: refused here under every policy, never held nor
+        // claimed (a held claim would block the school that bought it), unless it is enrolled here already (moved by an
+        // administrator): then it is a repeat.
         var bought = await inventory.GetAsync(key.SerialNumber, cancellationToken);
+        if (bought is not null && bought.SchoolUai != key.SchoolUai && await claims.EnrolledSchoolAsync(key.SerialNumber, cancellationToken) != key.SchoolUai)
+        {
+            // Never say which school bought it: that is another school's data.
+            await RejectedAsync(key.SchoolUai, key.SerialNumber, StatusCodes.Status409Conflict, "bought_for_another_school", cancellationToken);
+            return new EnrolmentOutcome.Refused(EnrolmentRefusal.BoughtForAnotherSchool, $"Serial number {key.SerialNumber} is in another school's purchase inventory.");
+        }
+
+        // The unknown-device policy: a serial the purchase inventory gives to this school always enrols; one nobody bought
+        // is accepted, held or refused as the setting says. A device enrolled here already is a repeat, whatever the policy.
         var policy = bought?.SchoolUai == key.SchoolUai ? UnknownDevicePolicy.Accept : keyOptions.Value.UnknownDevicePolicy;
         if (policy == UnknownDevicePolicy.Reject && await claims.SchoolHoldingRowAsync(key.SerialNumber, cancellationToken) != key.SchoolUai)
         {
