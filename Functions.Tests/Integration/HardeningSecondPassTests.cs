@@ -41,4 +41,30 @@ public sealed class HardeningSecondPassTests(BackendFixture backend)
         Assert.Equal(HttpStatusCode.Accepted, bought.StatusCode);
         Assert.Equal(Buyer, (await backend.DeviceAsync(serial))!.Value.GetProperty("schoolUai").GetString());
     }
+
+    [Fact]
+    public async Task A_manifest_of_junk_lines_answers_the_first_1000_in_file_order_and_counts_the_rest_by_field()
+    {
+        var prefix = Enroller.NewSerial("J");
+        var lines = new List<string> { Manifests.ProgrammeHeader };
+        for (var i = 0; i < 5_000; i++)
+        {
+            // Lines 2, 4, 6...: a cost that is not a number; lines 3, 5, 7...: a UAI with a wrong check letter.
+            lines.Add(i % 2 == 0 ? $"{prefix}{i:D5},{School},laptop,HP,ProBook,BC-J,F-J,beaucoup" : $"{prefix}{i:D5},0720001A,laptop,HP,ProBook,BC-J,F-J,100.00");
+        }
+
+        var valid = Enroller.NewSerial("JOK");
+        lines.Add($"{valid},{School},laptop,HP,ProBook,BC-J,F-J,100.00");
+
+        using var response = await Manifests.PostAsync(backend, string.Join("\n", lines));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(text.Length < 300_000, $"The answer is {text.Length} characters long.");
+        var result = JsonDocument.Parse(text).RootElement;
+        Assert.Equal((5_001, 1, 5_000), (result.GetProperty("rows").GetInt32(), result.GetProperty("accepted").GetInt32(), result.GetProperty("rejectedCount").GetInt32()));
+        Assert.Equal(Enumerable.Range(2, 1_000), result.GetProperty("rejected").EnumerateArray().Select(r => r.GetProperty("line").GetInt32()));
+        var byField = result.GetProperty("rejectedByField").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
+        Assert.Equal(new Dictionary<string, int> { ["schoolUai"] = 2_500, ["unitCostEur"] = 2_500 }, byField);
+    }
 }
