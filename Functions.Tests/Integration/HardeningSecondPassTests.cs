@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Tests.Infrastructure;
 
 namespace Sarthe.Enrolment.Tests.Integration;
@@ -66,5 +67,22 @@ public sealed class HardeningSecondPassTests(BackendFixture backend)
         Assert.Equal(Enumerable.Range(2, 1_000), result.GetProperty("rejected").EnumerateArray().Select(r => r.GetProperty("line").GetInt32()));
         var byField = result.GetProperty("rejectedByField").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
         Assert.Equal(new Dictionary<string, int> { ["schoolUai"] = 2_500, ["unitCostEur"] = 2_500 }, byField);
+    }
+
+    [Fact]
+    public async Task What_a_key_holders_first_boot_tells_of_a_pre_registered_device_is_audited_as_device_described_before_and_after()
+    {
+        var serial = Enroller.NewSerial("DESCRIBED");
+        await Manifests.ImportAsync(backend, $"Device Serial Number,Windows Product ID,Hardware Hash,Group Tag\n{serial},,{Manifests.Hash(serial)},{School}\n", "oem.csv");
+        await Eventually.MatchesAsync(() => backend.DeviceAsync(serial), d => d is not null, because: "pre-registered");
+
+        using var firstBoot = await backend.Enroller.EnrolAsync(serial, School, "tablet");
+
+        Assert.Equal(HttpStatusCode.OK, firstBoot.StatusCode);
+        var trail = await PolicySteps.TrailWithAsync(backend, serial, AuditEventTypes.DeviceDescribed);
+        var described = trail.Single(e => e.GetProperty("type").GetString() == AuditEventTypes.DeviceDescribed);
+        Assert.Equal(AuditActor.DeviceKind, described.GetProperty("actor").GetProperty("kind").GetString());
+        var data = described.GetProperty("data");
+        Assert.Equal(("", "tablet"), (data.GetProperty("before").GetProperty("deviceType").GetString(), data.GetProperty("after").GetProperty("deviceType").GetString()));
     }
 }

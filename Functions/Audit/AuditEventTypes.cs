@@ -16,6 +16,7 @@ public static class AuditEventTypes
     public const string DeviceApproved = "device.approved";
     public const string DeviceMoved = "device.moved";
     public const string DeviceDeregistered = "device.deregistered";
+    public const string DeviceDescribed = "device.described";
     public const string SchoolKeyRotated = "school.key_rotated";
     public const string ReportFundingBuilt = "report.funding_built";
     public const string InventoryManifestImported = "inventory.manifest_imported";
@@ -26,6 +27,6 @@ public static class AuditEventTypes
         DeviceEnrolled, DeviceReenrolled, DeviceEnrolmentRejected, DeviceRegistrationStarted, DeviceRegistered,
         DeviceRegistrationFailed, DeviceRetryRequested, DeviceProfileAssigned, DeviceHashReplaced, SchoolKeyRotated, ReportFundingBuilt,
         DeviceHeld, DeviceApproved,
-        InventoryManifestImported, InventoryUpdated, DeviceMoved, DeviceDeregistered,
+        InventoryManifestImported, InventoryUpdated, DeviceMoved, DeviceDeregistered, DeviceDescribed,
     ];
 }

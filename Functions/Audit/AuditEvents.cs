@@ -20,6 +20,11 @@ public static class AuditEvents
         New(AuditEventTypes.DeviceReenrolled, AuditActor.Device(device.SerialNumber), device.SchoolUai, device.SerialNumber, now,
             new JsonObject { ["enrolmentCount"] = device.EnrolmentCount });
 
+    /// <summary>A device's own enrolment filled facts its manifest line did not give (type, make, model, asset tag): those fields before and after.</summary>
+    public static AuditEvent DeviceDescribed(Device device, JsonObject before, JsonObject after, DateTimeOffset now) =>
+        New(AuditEventTypes.DeviceDescribed, AuditActor.Device(device.SerialNumber), device.SchoolUai, device.SerialNumber, now,
+            new JsonObject { ["before"] = before, ["after"] = after });
+
     /// <summary>A refused enrolment: who (school, serial when known), the HTTP status and a reason code; never the body.</summary>
     public static AuditEvent EnrolmentRejected(string schoolUai, string? serialNumber, int status, string reason, IEnumerable<string>? fields, DateTimeOffset now)
     {

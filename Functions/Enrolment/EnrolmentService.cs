@@ -248,7 +248,7 @@ public sealed class EnrolmentService(
                 d.RecordReenrolment(time.GetUtcNow());
             }
 
-            d.TryDescribe(enrolment.Description); // a pre-registered device from an Autopilot CSV says what it is
+            d.TryDescribe(enrolment.Description, time.GetUtcNow()); // a pre-registered device from an Autopilot CSV says what it is (audited)
 
             return true;
         }, cancellationToken);
