@@ -69,6 +69,9 @@ param timestampTolerance string = '00:05:00'
 @description('Enrolment__UnknownDevices: first enrolment of a serial not in the school\'s purchase inventory: accept, hold (until an administrator approves) or reject; any other value stops the app at start.')
 param unknownDevices string = 'accept'
 
+@description('Enrolment__PublicEndpoint: the https address devices call, written into provisioning bundles; empty: the app\'s own URL (https://<app>.azurewebsites.net). Set it when a custom domain or Front Door is in front of the app.')
+param publicEndpoint string = ''
+
 @description('EnrolmentLimits__PerSourceBurst: attempts one source address may make at once.')
 param perSourceBurst string = '600'
 
@@ -189,6 +192,7 @@ module resources 'resources.bicep' = {
     operatorGroupId: operatorGroupId
     maximumInstanceCount: int(maximumInstanceCount)
     alwaysReadyHttpInstances: int(alwaysReadyHttpInstances)
+    publicEndpoint: publicEndpoint
     appSettings: concat(tunedSettings, map(items(json(additionalAppSettings)), setting => { name: setting.key, value: string(setting.value) }))
   }
 }

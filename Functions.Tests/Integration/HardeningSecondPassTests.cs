@@ -1,6 +1,9 @@
+using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
 using Sarthe.Enrolment.Audit;
+using Sarthe.Enrolment.Auth;
+using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Tests.Infrastructure;
 
 namespace Sarthe.Enrolment.Tests.Integration;
@@ -84,5 +87,34 @@ public sealed class HardeningSecondPassTests(BackendFixture backend)
         Assert.Equal(AuditActor.DeviceKind, described.GetProperty("actor").GetProperty("kind").GetString());
         var data = described.GetProperty("data");
         Assert.Equal(("", "tablet"), (data.GetProperty("before").GetProperty("deviceType").GetString(), data.GetProperty("after").GetProperty("deviceType").GetString()));
+    }
+
+    [Theory]
+    [InlineData("X-Forwarded-Host", "enrol.evil.example")]
+    [InlineData("X-Forwarded-Proto", "javascript")]
+    [InlineData("X-Forwarded-Host", "a b")]
+    [InlineData("X-Forwarded-Host", "[::1")]
+    public async Task A_bundle_names_the_configured_endpoint_whatever_the_forwarded_headers_say(string header, string value)
+    {
+        var request = backend.Request(HttpMethod.Post, $"api/schools/{Buyer}/enrolment-keys?format=zip", AdminRoles.Admin);
+        request.Headers.TryAddWithoutValidation(header, value);
+
+        using var response = await backend.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var configured = backend.Host.BaseUrl.ToString().TrimEnd('/');
+        Assert.Equal(configured, Assert.Single(response.Headers.GetValues(ProvisioningBundle.EndpointHeader)));
+        using var archive = new ZipArchive(await response.Content.ReadAsStreamAsync(), ZipArchiveMode.Read);
+        await using var config = archive.GetEntry($"{Buyer}/enrolment.config.json")!.Open();
+        Assert.Equal(configured, (await JsonDocument.ParseAsync(config)).RootElement.GetProperty("endpoint").GetString());
+    }
+
+    [Fact]
+    public async Task A_bundle_endpoint_given_in_the_query_is_https_and_shown_back()
+    {
+        using var response = await backend.Client.SendAsync(backend.Request(HttpMethod.Post, $"api/schools/{Buyer}/enrolment-keys?format=zip&endpoint=https://enrol.sarthe.fr/", AdminRoles.Admin));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("https://enrol.sarthe.fr", Assert.Single(response.Headers.GetValues(ProvisioningBundle.EndpointHeader)));
     }
 }

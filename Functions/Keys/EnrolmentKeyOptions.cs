@@ -28,6 +28,16 @@ public sealed class EnrolmentKeyOptions : IValidatableObject
     /// </summary>
     public string UnknownDevices { get; set; } = "accept";
 
+    /// <summary>
+    /// The address devices call, written into every provisioning bundle (<c>https://&lt;app&gt;.azurewebsites.net</c>, or the
+    /// custom domain in front of it): from configuration, never from a request's headers. The Bicep template fills it with
+    /// the app's URL; the dev host with its own. Empty: a bundle must name its endpoint (<c>endpoint=</c>).
+    /// </summary>
+    public string PublicEndpoint { get; set; } = "";
+
+    /// <summary><see cref="PublicEndpoint"/> as an address, null when not set (validated at start).</summary>
+    public Uri? PublicEndpointUri => PublicEndpoint.Length == 0 ? null : EnrolmentEndpoint.Parse(PublicEndpoint, allowLoopbackHttp: true);
+
     /// <summary><see cref="UnknownDevices"/> as a policy (validated at start).</summary>
     public UnknownDevicePolicy UnknownDevicePolicy => UnknownDevicePolicies.Parse(UnknownDevices) ?? UnknownDevicePolicy.Accept;
 
@@ -36,6 +46,11 @@ public sealed class EnrolmentKeyOptions : IValidatableObject
         if (UnknownDevicePolicies.Parse(UnknownDevices) is null)
         {
             yield return new ValidationResult($"Enrolment:UnknownDevices must be one of: {UnknownDevicePolicies.List} (not '{UnknownDevices}').", [nameof(UnknownDevices)]);
+        }
+
+        if (PublicEndpoint.Length > 0 && PublicEndpointUri is null)
+        {
+            yield return new ValidationResult($"Enrolment:PublicEndpoint must be {EnrolmentEndpoint.Rule} (http only for localhost), not '{PublicEndpoint}'.", [nameof(PublicEndpoint)]);
         }
 
         byte[]? bytes = null;
