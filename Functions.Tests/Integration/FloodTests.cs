@@ -150,8 +150,11 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
             statuses.Add(read.StatusCode);
             if (read.StatusCode == HttpStatusCode.TooManyRequests)
             {
-                await ProblemAssert.IsProblemAsync(read, HttpStatusCode.TooManyRequests);
+                var problem = await ProblemAssert.IsProblemAsync(read, HttpStatusCode.TooManyRequests);
                 Assert.True(read.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+                // The message names the route that refused, not enrolment attempts (issue 22).
+                Assert.Contains("GET /api/enrolments/{serialNumber}", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+                Assert.DoesNotContain("enrolment attempts", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
             }
         }
 

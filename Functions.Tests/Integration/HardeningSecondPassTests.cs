@@ -90,6 +90,29 @@ public sealed class HardeningSecondPassTests(BackendFixture backend)
     }
 
     [Theory]
+    [InlineData("TRACE", "api/enrolments", "POST")]
+    [InlineData("TRACE", "api/health", "GET")]
+    [InlineData("PROPFIND", "api/schools", "GET")]
+    [InlineData("FOO", "api/reports/funding", "GET, POST")]
+    public async Task Trace_and_non_standard_methods_on_a_known_route_are_405_problem_json_naming_that_routes_methods(string method, string path, string allow)
+    {
+        using var response = await backend.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.MethodNotAllowed);
+        Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+    }
+
+    [Theory]
+    [InlineData("TRACE")]
+    [InlineData("FOO")]
+    public async Task Trace_and_non_standard_methods_on_an_unknown_route_are_404_problem_json(string method)
+    {
+        using var response = await backend.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "api/no-such-route"));
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.NotFound);
+    }
+
+    [Theory]
     [InlineData("X-Forwarded-Host", "enrol.evil.example")]
     [InlineData("X-Forwarded-Proto", "javascript")]
     [InlineData("X-Forwarded-Host", "a b")]

@@ -46,7 +46,7 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
         }
 
         var signed = new SignedBody(body, request.Headers[EnrolmentSignature.TimestampHeader].ToString(), request.Headers[EnrolmentSignature.SignatureHeader].ToString(), SourceAddress(request));
-        return await storage.RunAsync(async deadline => Answer(EnrolmentTelemetry.Recorded(await enrolment.EnrolAsync(signed, deadline))), cancellationToken);
+        return await storage.RunAsync(async deadline => Answer(EnrolmentTelemetry.Recorded(await enrolment.EnrolAsync(signed, deadline)), TooManyEnrolments), cancellationToken);
     }
 
     [ApiOperation("A device's own view of its registration: may it restart into Autopilot? (signed, no side effect)")]
@@ -64,10 +64,14 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
         var signed = SignedBody.OfRequestLine(request.Method, PathAsSent(request), request.Headers[EnrolmentSignature.TimestampHeader].ToString(),
             request.Headers[EnrolmentSignature.SignatureHeader].ToString(), SourceAddress(request));
         var school = request.Headers[EnrolmentService.SchoolHeader].ToString();
-        return storage.RunAsync(async deadline => Answer(await enrolment.GetStatusAsync(signed, school, serialNumber, deadline)), cancellationToken);
+        return storage.RunAsync(async deadline => Answer(await enrolment.GetStatusAsync(signed, school, serialNumber, deadline), TooManyStatusReads), cancellationToken);
     }
 
-    private ApiResult Answer(EnrolmentOutcome outcome) =>
+    private const string TooManyEnrolments = "Too many enrolment attempts (POST /api/enrolments) from this address or for this school; try again later.";
+    private const string TooManyStatusReads = "Too many status reads (GET /api/enrolments/{serialNumber}) from this address; try again later.";
+
+    /// <summary>The HTTP answer to an outcome; <paramref name="tooMany"/> is the 429's detail, which names the route that refused.</summary>
+    private ApiResult Answer(EnrolmentOutcome outcome, string tooMany) =>
         outcome switch
         {
             EnrolmentOutcome.Accepted accepted => ApiResult.Json(DeviceRecord.From(accepted.Device) with { Inventory = accepted.Inventory }, StatusCodes.Status202Accepted)
@@ -81,7 +85,7 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
             EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.SerialEnrolledElsewhere or EnrolmentRefusal.BoughtForAnotherSchool } refused => Problem.Conflict(refused.Detail),
             EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.NotInInventory } refused => Problem.Forbidden(refused.Detail),
             EnrolmentOutcome.Refused refused => Problem.Validation(refused.Errors ?? new Dictionary<string, string[]>(), refused.Detail),
-            EnrolmentOutcome.TooManyAttempts limited => Problem.TooManyRequests("Too many enrolment attempts from this address or for this school; try again later.", limited.RetryAfter),
+            EnrolmentOutcome.TooManyAttempts limited => Problem.TooManyRequests(tooMany, limited.RetryAfter),
             var other => throw new InvalidOperationException($"Unexpected enrolment outcome {other.GetType().Name}."),
         };
 
