@@ -72,10 +72,10 @@ param unknownDevices string = 'accept'
 @description('Enrolment__PublicEndpoint: the https address devices call, written into provisioning bundles; empty: the app\'s own URL (https://<app>.azurewebsites.net). Set it when a custom domain or Front Door is in front of the app.')
 param publicEndpoint string = ''
 
-@description('EnrolmentLimits__PerSourceBurst: attempts one source address may make at once.')
+@description('EnrolmentLimits__PerSourceBurst: refused enrolment attempts one source address may make at once (signed ones never count).')
 param perSourceBurst string = '600'
 
-@description('EnrolmentLimits__PerSourcePerMinute: attempts a source address regains per minute.')
+@description('EnrolmentLimits__PerSourcePerMinute: refused attempts a source address regains per minute.')
 param perSourcePerMinute string = '60'
 
 @description('EnrolmentLimits__PerSchoolBurst: attempts signed with one school\'s key at once.')

@@ -85,6 +85,35 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
     }
 
     [Fact]
+    public async Task Correctly_signed_attempts_never_spend_their_addresss_tokens_only_refused_ones_do()
+    {
+        // Every school behind one address (a département's network): more signed enrolments than the address's burst,
+        // each school within its own limit, all accepted.
+        string[] schools = ["0720015A", "0720019E", "0720069J", "0721281B", "0720986F", "0720987G", "0721304B", "0720001K"];
+        const string shared = "10.8.0.8";
+        foreach (var school in schools)
+        {
+            var key = await backend.Enroller.KeyAsync(school);
+            for (var i = 0; i < SmallLimitFixture.SchoolBurst; i++)
+            {
+                using var signed = await SendAsync(Enroller.Body(Enroller.NewSerial("SHARED"), school).ToJsonString(), key, shared);
+                Assert.Equal(HttpStatusCode.Accepted, signed.StatusCode);
+            }
+        }
+
+        Assert.True(schools.Length * SmallLimitFixture.SchoolBurst > SmallLimitFixture.Burst);
+        // Forged attempts from that address spend its burst, then are refused 429 before anything is read.
+        var forged = new List<HttpStatusCode>();
+        for (var i = 0; i < SmallLimitFixture.Burst + 1; i++)
+        {
+            using var response = await SendAsync(Enroller.Body(Enroller.NewSerial("FORGED"), schools[0]).ToJsonString(), new byte[32], shared);
+            forged.Add(response.StatusCode);
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, SmallLimitFixture.Burst).Append(HttpStatusCode.TooManyRequests), forged);
+    }
+
+    [Fact]
     public async Task A_stolen_key_enrols_a_bounded_number_of_devices_and_forged_requests_never_use_up_the_school_limit()
     {
         var key = await backend.Enroller.KeyAsync(KeyHolderSchool);

@@ -11,11 +11,14 @@ public sealed class EnrolmentLimitOptions
 {
     public const string Section = "EnrolmentLimits";
 
-    /// <summary>Attempts one source address may make at once (a school's network is one address: its storm fits).</summary>
+    /// <summary>
+    /// Refused enrolment attempts (bad or missing signature, stale timestamp, unknown key) one source address may make at
+    /// once; a correctly signed attempt never spends them, so the schools behind one address never throttle each other.
+    /// </summary>
     [Range(1, 1_000_000)]
     public int PerSourceBurst { get; set; } = 600;
 
-    /// <summary>Attempts one source address regains per minute after its burst (3,600 an hour).</summary>
+    /// <summary>Refused attempts one source address regains per minute after its burst (3,600 an hour).</summary>
     [Range(1, 1_000_000)]
     public int PerSourcePerMinute { get; set; } = 60;
 

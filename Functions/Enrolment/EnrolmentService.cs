@@ -40,40 +40,21 @@ public sealed class EnrolmentService(
 
     public async Task<EnrolmentOutcome> EnrolAsync(SignedBody request, CancellationToken cancellationToken)
     {
-        // Before anything is read: a flood from one address is refused here, at the cost of a counter.
-        if (limiter.TakeAttempt(request.SourceAddress) is { } wait)
+        // Before anything is read: an address whose refused attempts used up its tokens is refused here, at the cost of
+        // a counter. Only refusals before the signature is verified spend them; a signed attempt is bounded by its school.
+        if (limiter.SourceWait(request.SourceAddress) is { } wait)
         {
             return new EnrolmentOutcome.TooManyAttempts(wait);
         }
 
-        var parser = EnrolmentRequestParser.TryCreate(request.Body);
-        var uai = parser?.ReadSchoolUai();
-        var school = uai is null ? null : await schools.GetAsync(uai, cancellationToken);
-        if (CheckHeaders(request, school?.Uai, out var signature) is { } refusedHeaders)
+        var authenticated = await AuthenticateAsync(request, cancellationToken);
+        if (authenticated.Refusal is { } refusal)
         {
-            return refusedHeaders;
+            limiter.SpendRefusal(request.SourceAddress);
+            return refusal;
         }
 
-        if (parser is null)
-        {
-            return Invalid("body", EnrolmentRequestParser.BodyRule);
-        }
-
-        if (uai is null)
-        {
-            return new EnrolmentOutcome.Refused(EnrolmentRefusal.InvalidRequest, "One or more fields are invalid.", parser.Errors);
-        }
-
-        if (school is null || !school.Active)
-        {
-            return Invalid("schoolUai", school is null ? $"School {uai} is not in the registry." : $"School {uai} is not active.");
-        }
-
-        if (!await VerifyAsync(uai, request, signature, cancellationToken))
-        {
-            return BadSignature(NoMatchingKey);
-        }
-
+        var (uai, parser) = (authenticated.Uai!, authenticated.Parser!);
         if (limiter.TakeSchoolAttempt(uai) is { } schoolWait)
         {
             return new EnrolmentOutcome.TooManyAttempts(schoolWait);
@@ -87,6 +68,38 @@ public sealed class EnrolmentService(
         }
 
         return await EnrolAsync(enrolment, cancellationToken);
+    }
+
+    /// <summary>
+    /// An enrolment's checks up to its signature, in the contract's order: the refusal (nobody authenticated), or the
+    /// school whose key signed it and the body's parser.
+    /// </summary>
+    private async Task<(EnrolmentOutcome? Refusal, string? Uai, EnrolmentRequestParser? Parser)> AuthenticateAsync(SignedBody request, CancellationToken cancellationToken)
+    {
+        var parser = EnrolmentRequestParser.TryCreate(request.Body);
+        var uai = parser?.ReadSchoolUai();
+        var school = uai is null ? null : await schools.GetAsync(uai, cancellationToken);
+        if (CheckHeaders(request, school?.Uai, out var signature) is { } refusedHeaders)
+        {
+            return (refusedHeaders, null, null);
+        }
+
+        if (parser is null)
+        {
+            return (Invalid("body", EnrolmentRequestParser.BodyRule), null, null);
+        }
+
+        if (uai is null)
+        {
+            return (new EnrolmentOutcome.Refused(EnrolmentRefusal.InvalidRequest, "One or more fields are invalid.", parser.Errors), null, null);
+        }
+
+        if (school is null || !school.Active)
+        {
+            return (Invalid("schoolUai", school is null ? $"School {uai} is not in the registry." : $"School {uai} is not active."), null, null);
+        }
+
+        return await VerifyAsync(uai, request, signature, cancellationToken) ? (null, uai, parser) : (BadSignature(NoMatchingKey), null, null);
     }
 
     /// <summary>
