@@ -8,7 +8,10 @@ using Sarthe.Enrolment.Tests.Infrastructure;
 
 namespace Sarthe.Enrolment.Tests.Integration;
 
-/// <summary>A backend with a small per-source limit, so that a flood is refused within the test.</summary>
+/// <summary>
+/// A backend with a small per-source limit, so that a flood is refused within the test, in Front Door mode so that the
+/// test's clients stand for many addresses (<see cref="SimulatedFrontDoor"/>).
+/// </summary>
 public sealed class SmallLimitFixture : BackendFixture
 {
     public const int Burst = 20;
@@ -17,6 +20,7 @@ public sealed class SmallLimitFixture : BackendFixture
 
     protected override void Configure(DevHostOptions options)
     {
+        SimulatedFrontDoor.Configure(options);
         options.Settings["EnrolmentLimits:PerSourceBurst"] = Burst.ToString(System.Globalization.CultureInfo.InvariantCulture);
         options.Settings["EnrolmentLimits:PerSourcePerMinute"] = "6";
         options.Settings["EnrolmentLimits:PerSchoolBurst"] = SchoolBurst.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -114,6 +118,25 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
     }
 
     [Fact]
+    public async Task A_request_without_this_front_doors_id_counts_by_its_connection_whatever_address_it_claims()
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < SmallLimitFixture.Burst + 1; i++)
+        {
+            // A client that writes Front Door's headers itself, and X-Forwarded-For, a new address each time.
+            using var response = await backend.Enroller.SendAsync(Encoding.UTF8.GetBytes(Enroller.Body(Enroller.NewSerial("SPOOF"), "0720019E").ToJsonString()), new byte[32], tamper: r =>
+            {
+                r.Headers.TryAddWithoutValidation("X-Azure-FDID", "not-this-front-door");
+                r.Headers.TryAddWithoutValidation("X-Azure-ClientIP", $"10.9.{i}.1");
+                r.Headers.TryAddWithoutValidation("X-Forwarded-For", $"10.10.{i}.1");
+            });
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, SmallLimitFixture.Burst).Append(HttpStatusCode.TooManyRequests), statuses);
+    }
+
+    [Fact]
     public async Task A_stolen_key_enrols_a_bounded_number_of_devices_and_forged_requests_never_use_up_the_school_limit()
     {
         var key = await backend.Enroller.KeyAsync(KeyHolderSchool);
@@ -156,7 +179,7 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
         for (var i = 0; i < forged; i++)
         {
             using var response = await backend.Enroller.StatusAsync(Enroller.NewSerial("PEEK"), StatusTalliedSchool, key: new byte[32],
-                tamper: r => r.Headers.Add("X-Forwarded-For", $"10.6.0.{i}"));
+                tamper: r => r.From($"10.6.0.{i}"));
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
 
@@ -175,7 +198,7 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < SmallLimitFixture.StatusBurst + 2; i++)
         {
-            using var read = await backend.Enroller.StatusAsync(serial, WaitingSchool, tamper: r => r.Headers.Add("X-Forwarded-For", "10.7.0.1"));
+            using var read = await backend.Enroller.StatusAsync(serial, WaitingSchool, tamper: r => r.From("10.7.0.1"));
             statuses.Add(read.StatusCode);
             if (read.StatusCode == HttpStatusCode.TooManyRequests)
             {
@@ -196,7 +219,7 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
     }
 
     private Task<HttpResponseMessage> SendAsync(string body, byte[] key, string sourceAddress) =>
-        backend.Enroller.SendAsync(Encoding.UTF8.GetBytes(body), key, tamper: request => request.Headers.Add("X-Forwarded-For", sourceAddress));
+        backend.Enroller.SendAsync(Encoding.UTF8.GetBytes(body), key, tamper: request => request.From(sourceAddress));
 
     private async Task<List<JsonElement>> RejectionsAsync(string school)
     {

@@ -15,7 +15,8 @@ using Sarthe.Enrolment.Registration;
 namespace Sarthe.Enrolment.Enrolment;
 
 /// <summary>The devices' routes: HTTP in (content type, size, signature headers), <see cref="EnrolmentService"/>, HTTP out.</summary>
-public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard storage, IOptions<RegistrationOptions> pipeline, TimeProvider time)
+public sealed class EnrolmentFunctions(
+    EnrolmentService enrolment, StorageGuard storage, IOptions<RegistrationOptions> pipeline, IOptions<EnrolmentLimitOptions> limits, TimeProvider time)
 {
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -113,16 +114,8 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
         return (request.PathBase + request.Path).ToString();
     }
 
-    /// <summary>
-    /// The client's address: the last X-Forwarded-For entry when there is one (the one Azure's front end appends; entries
-    /// before it are the client's own say), else the connection's.
-    /// </summary>
-    private static string SourceAddress(HttpRequest request)
-    {
-        var forwarded = request.Headers["X-Forwarded-For"].ToString();
-        var last = forwarded.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
-        return last ?? request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "";
-    }
+    /// <summary>The source address the limits count by: one the platform vouches for, never X-Forwarded-For as the client wrote it.</summary>
+    private string SourceAddress(HttpRequest request) => ClientAddress.Of(request, limits.Value);
 
     /// <summary>application/json or application/*+json, in UTF-8 (the signature covers bytes, so no other charset).</summary>
     private static bool IsJson(string? contentType)

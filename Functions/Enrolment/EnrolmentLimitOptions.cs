@@ -49,4 +49,12 @@ public sealed class EnrolmentLimitOptions
     /// moment ago) at most this often per school: forged requests cost no storage read beyond it.
     /// </summary>
     public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Front Door mode (opt-in): the id of the Azure Front Door profile in front of the app (its <c>X-Azure-FDID</c>).
+    /// When set, a request carrying exactly this id is counted by the client address Front Door writes
+    /// (<c>X-Azure-ClientIP</c>); any other request by its connection's address. Empty (the default): the connection's
+    /// address, which in Azure is the one the Functions host saw (see <see cref="ClientAddress"/>).
+    /// </summary>
+    public string FrontDoorId { get; set; } = "";
 }
