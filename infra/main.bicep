@@ -91,10 +91,13 @@ param timestampTolerance string = '00:05:00'
 @description('Enrolment__UnknownDevices: first enrolment of a serial not in the school\'s purchase inventory: accept, hold (until an administrator approves) or reject; any other value stops the app at start.')
 param unknownDevices string = 'accept'
 
-@description('EnrolmentLimits__PerSourceBurst: attempts one source address may make at once.')
+@description('Enrolment__PublicEndpoint: the https address devices call, written into provisioning bundles; empty: the app\'s own URL (https://<app>.azurewebsites.net). Set it when a custom domain or Front Door is in front of the app.')
+param publicEndpoint string = ''
+
+@description('EnrolmentLimits__PerSourceBurst: refused enrolment attempts one source address may make at once (signed ones never count).')
 param perSourceBurst string = '600'
 
-@description('EnrolmentLimits__PerSourcePerMinute: attempts a source address regains per minute.')
+@description('EnrolmentLimits__PerSourcePerMinute: refused attempts a source address regains per minute.')
 param perSourcePerMinute string = '60'
 
 @description('EnrolmentLimits__PerSchoolBurst: attempts signed with one school\'s key at once.')
@@ -220,6 +223,7 @@ module resources 'resources.bicep' = {
     operatorIpRanges: filter(map(split(operatorIpRanges, ','), range => trim(range)), range => !empty(range))
     keyVaultName: keyVaultName
     keyVaultCreateMode: keyVaultCreateMode
+    publicEndpoint: publicEndpoint
     appSettings: concat(tunedSettings, map(items(json(additionalAppSettings)), setting => { name: setting.key, value: string(setting.value) }))
   }
 }

@@ -23,6 +23,9 @@ param keyVaultCreateMode string
 @description('The app settings operators tune (main.bicep\'s parameters), added to those this file derives from the resources.')
 param appSettings array
 
+@description('Enrolment__PublicEndpoint when set; empty: the app\'s own URL.')
+param publicEndpoint string
+
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var deploymentContainer = 'app-package'
 var storageIpRules = [for range in operatorIpRanges: { value: range, action: 'Allow' }]
@@ -235,12 +238,17 @@ var derivedSettings = [
   { name: 'Dashboard__Scope', value: '${adminAudience}/.default' }
   // The secret itself is created by the postprovision hook (tools/Bootstrap), never in a template or an output.
   { name: 'Enrolment__MasterSecret', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=enrolment-master-secret)' }
+  // The endpoint provisioning bundles name comes from here, never from a request's X-Forwarded-Host. The default host
+  // name of a site is <name>.azurewebsites.net (no unique default hostname is asked for).
+  { name: 'Enrolment__PublicEndpoint', value: empty(publicEndpoint) ? 'https://${appName}.azurewebsites.net' : publicEndpoint }
   { name: 'Graph__Credential', value: 'ManagedIdentity' }
   { name: 'Graph__ClientId', value: identity.properties.clientId }
 ]
 
+var appName = 'func-enrol-${token}'
+
 resource app 'Microsoft.Web/sites@2024-04-01' = {
-  name: 'func-enrol-${token}'
+  name: appName
   location: location
   tags: union(tags, { 'azd-service-name': 'api' })
   kind: 'functionapp,linux'

@@ -109,6 +109,10 @@ public sealed class ProvisioningBundleTests(BackendFixture backend) : IDisposabl
     [InlineData("?format=tar", "format")]
     [InlineData("?format=zip&endpoint=not-a-url", "endpoint")]
     [InlineData("?format=zip&endpoint=ftp://host", "endpoint")]
+    [InlineData("?format=zip&endpoint=http://enrolment.sarthe.fr", "endpoint")]
+    [InlineData("?format=zip&endpoint=https://enrolment.sarthe.fr@evil.example", "endpoint")]
+    [InlineData("?format=zip&endpoint=https://xn--enrlment-w2g.sarthe.fr", "endpoint")]
+    [InlineData("?format=zip&endpoint=https://enr%C3%B6lment.sarthe.fr", "endpoint")]
     public async Task A_bundle_asked_for_wrongly_is_400_and_issues_no_key(string query, string field)
     {
         using var issued = await IssueAsync("");

@@ -88,11 +88,37 @@ public sealed class HeldAndPreRegisteredDeviceTests
     {
         var device = Device.PreRegister(Key, Laptop with { DeviceType = "", Manufacturer = "", Model = "", AssetTag = null }, "manifest-1", Admin, T0);
 
-        Assert.True(device.TryDescribe(new DeviceDescription("tablet", "Lenovo", "Tab M10", "CCCC", "TAG-9")));
+        Assert.True(device.TryDescribe(new DeviceDescription("tablet", "Lenovo", "Tab M10", "CCCC", "TAG-9"), T0.AddMinutes(1)));
 
         Assert.Equal(("tablet", "Lenovo", "Tab M10", "TAG-9", "AAAA"), (device.DeviceType, device.Manufacturer, device.Model, device.AssetTag, device.HardwareHash));
-        Assert.False(device.TryDescribe(new DeviceDescription("desktop", "Dell", "OptiPlex", "DDDD", null)));
+        Assert.False(device.TryDescribe(new DeviceDescription("desktop", "Dell", "OptiPlex", "DDDD", null), T0.AddMinutes(2)));
         Assert.Equal("tablet", device.DeviceType);
+    }
+
+    [Fact]
+    public void What_its_first_boot_fills_is_recorded_in_the_row_as_device_described_by_the_device_with_before_and_after()
+    {
+        var device = Device.PreRegister(Key, Laptop with { DeviceType = "", Manufacturer = "", Model = "", AssetTag = null }, "manifest-1", Admin, T0);
+
+        Assert.True(device.TryDescribe(new DeviceDescription("tablet", "Lenovo", "Tab M10", "CCCC", null), T0.AddMinutes(1)));
+        Assert.False(device.TryDescribe(new DeviceDescription("desktop", "Dell", "OptiPlex", "DDDD", "TAG"), T0.AddMinutes(2)));
+
+        var described = Assert.Single(device.PendingEvents, e => e.Type == AuditEventTypes.DeviceDescribed);
+        Assert.Equal((AuditActor.DeviceKind, T0.AddMinutes(1)), (described.Actor.Kind, described.OccurredAt));
+        Assert.Equal("""{"deviceType":"","manufacturer":"","model":""}""", described.Data!["before"]!.ToJsonString());
+        Assert.Equal("""{"deviceType":"tablet","manufacturer":"Lenovo","model":"Tab M10"}""", described.Data!["after"]!.ToJsonString());
+        Assert.Equal(T0.AddMinutes(1), device.UpdatedAt);
+    }
+
+    [Fact]
+    public void A_device_whose_manifest_gave_its_facts_is_not_described_again_by_its_first_boot()
+    {
+        var device = Device.PreRegister(Key, Laptop, "manifest-1", Admin, T0);
+
+        Assert.False(device.TryDescribe(Laptop with { DeviceType = "tablet", Model = "Other" }, T0.AddMinutes(1)));
+
+        Assert.DoesNotContain(device.PendingEvents, e => e.Type == AuditEventTypes.DeviceDescribed);
+        Assert.Equal(Laptop.DeviceType, device.DeviceType);
     }
 
     [Fact]

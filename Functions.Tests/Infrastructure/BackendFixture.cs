@@ -43,6 +43,7 @@ public class BackendFixture : IAsyncLifetime
         // Every test enrols from 127.0.0.1, many for the same few schools: the limits have tests of their own (FloodTests).
         options.Settings["EnrolmentLimits:PerSourceBurst"] = "1000000";
         options.Settings["EnrolmentLimits:PerSchoolBurst"] = "1000000";
+        options.Settings["EnrolmentLimits:StatusPerSourceBurst"] = "1000000";
         options.Settings["Graph:RetryDelaySeconds"] = "1";
         Configure(options);
         _host = await RunningDevHost.StartAsync(options);

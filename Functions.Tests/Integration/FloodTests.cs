@@ -8,7 +8,10 @@ using Sarthe.Enrolment.Tests.Infrastructure;
 
 namespace Sarthe.Enrolment.Tests.Integration;
 
-/// <summary>A backend with a small per-source limit, so that a flood is refused within the test.</summary>
+/// <summary>
+/// A backend with a small per-source limit, so that a flood is refused within the test, in Front Door mode so that the
+/// test's clients stand for many addresses (<see cref="SimulatedFrontDoor"/>).
+/// </summary>
 public sealed class SmallLimitFixture : BackendFixture
 {
     public const int Burst = 20;
@@ -17,6 +20,7 @@ public sealed class SmallLimitFixture : BackendFixture
 
     protected override void Configure(DevHostOptions options)
     {
+        SimulatedFrontDoor.Configure(options);
         options.Settings["EnrolmentLimits:PerSourceBurst"] = Burst.ToString(System.Globalization.CultureInfo.InvariantCulture);
         options.Settings["EnrolmentLimits:PerSourcePerMinute"] = "6";
         options.Settings["EnrolmentLimits:PerSchoolBurst"] = SchoolBurst.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -85,6 +89,54 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
     }
 
     [Fact]
+    public async Task Correctly_signed_attempts_never_spend_their_addresss_tokens_only_refused_ones_do()
+    {
+        // Every school behind one address (a département's network): more signed enrolments than the address's burst,
+        // each school within its own limit, all accepted.
+        string[] schools = ["0720015A", "0720019E", "0720069J", "0721281B", "0720986F", "0720987G", "0721304B", "0720001K"];
+        const string shared = "10.8.0.8";
+        foreach (var school in schools)
+        {
+            var key = await backend.Enroller.KeyAsync(school);
+            for (var i = 0; i < SmallLimitFixture.SchoolBurst; i++)
+            {
+                using var signed = await SendAsync(Enroller.Body(Enroller.NewSerial("SHARED"), school).ToJsonString(), key, shared);
+                Assert.Equal(HttpStatusCode.Accepted, signed.StatusCode);
+            }
+        }
+
+        Assert.True(schools.Length * SmallLimitFixture.SchoolBurst > SmallLimitFixture.Burst);
+        // Forged attempts from that address spend its burst, then are refused 429 before anything is read.
+        var forged = new List<HttpStatusCode>();
+        for (var i = 0; i < SmallLimitFixture.Burst + 1; i++)
+        {
+            using var response = await SendAsync(Enroller.Body(Enroller.NewSerial("FORGED"), schools[0]).ToJsonString(), new byte[32], shared);
+            forged.Add(response.StatusCode);
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, SmallLimitFixture.Burst).Append(HttpStatusCode.TooManyRequests), forged);
+    }
+
+    [Fact]
+    public async Task A_request_without_this_front_doors_id_counts_by_its_connection_whatever_address_it_claims()
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < SmallLimitFixture.Burst + 1; i++)
+        {
+            // A client that writes Front Door's headers itself, and X-Forwarded-For, a new address each time.
+            using var response = await backend.Enroller.SendAsync(Encoding.UTF8.GetBytes(Enroller.Body(Enroller.NewSerial("SPOOF"), "0720019E").ToJsonString()), new byte[32], tamper: r =>
+            {
+                r.Headers.TryAddWithoutValidation("X-Azure-FDID", "not-this-front-door");
+                r.Headers.TryAddWithoutValidation("X-Azure-ClientIP", $"10.9.{i}.1");
+                r.Headers.TryAddWithoutValidation("X-Forwarded-For", $"10.10.{i}.1");
+            });
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, SmallLimitFixture.Burst).Append(HttpStatusCode.TooManyRequests), statuses);
+    }
+
+    [Fact]
     public async Task A_stolen_key_enrols_a_bounded_number_of_devices_and_forged_requests_never_use_up_the_school_limit()
     {
         var key = await backend.Enroller.KeyAsync(KeyHolderSchool);
@@ -127,7 +179,7 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
         for (var i = 0; i < forged; i++)
         {
             using var response = await backend.Enroller.StatusAsync(Enroller.NewSerial("PEEK"), StatusTalliedSchool, key: new byte[32],
-                tamper: r => r.Headers.Add("X-Forwarded-For", $"10.6.0.{i}"));
+                tamper: r => r.From($"10.6.0.{i}"));
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
 
@@ -146,12 +198,15 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < SmallLimitFixture.StatusBurst + 2; i++)
         {
-            using var read = await backend.Enroller.StatusAsync(serial, WaitingSchool, tamper: r => r.Headers.Add("X-Forwarded-For", "10.7.0.1"));
+            using var read = await backend.Enroller.StatusAsync(serial, WaitingSchool, tamper: r => r.From("10.7.0.1"));
             statuses.Add(read.StatusCode);
             if (read.StatusCode == HttpStatusCode.TooManyRequests)
             {
-                await ProblemAssert.IsProblemAsync(read, HttpStatusCode.TooManyRequests);
+                var problem = await ProblemAssert.IsProblemAsync(read, HttpStatusCode.TooManyRequests);
                 Assert.True(read.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+                // The message names the route that refused, not enrolment attempts (issue 22).
+                Assert.Contains("GET /api/enrolments/{serialNumber}", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+                Assert.DoesNotContain("enrolment attempts", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
             }
         }
 
@@ -164,7 +219,7 @@ public sealed class FloodTests(SmallLimitFixture backend) : IClassFixture<SmallL
     }
 
     private Task<HttpResponseMessage> SendAsync(string body, byte[] key, string sourceAddress) =>
-        backend.Enroller.SendAsync(Encoding.UTF8.GetBytes(body), key, tamper: request => request.Headers.Add("X-Forwarded-For", sourceAddress));
+        backend.Enroller.SendAsync(Encoding.UTF8.GetBytes(body), key, tamper: request => request.From(sourceAddress));
 
     private async Task<List<JsonElement>> RejectionsAsync(string school)
     {

@@ -34,7 +34,9 @@ public sealed class HostDriftTests
             var trigger = Azure.Single(f => f.Name == route.Name).Trigger;
             Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
             Assert.Equal(trigger.GetProperty("route").GetString(), route.Route);
-            Assert.Equal(trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()), route.Verbs);
+            // No methods (the catch-all): the host answers every method, and so does the dev host.
+            var methods = trigger.TryGetProperty("methods", out var listed) && listed.ValueKind == JsonValueKind.Array ? listed.EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()) : [];
+            Assert.Equal(methods, route.Verbs);
         }
     }
 

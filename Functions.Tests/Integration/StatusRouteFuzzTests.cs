@@ -104,7 +104,8 @@ public sealed class StatusRouteFuzzTests(BackendFixture backend)
     {
         var serial = $"SFZ-{i:D5}";
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        // Each case from its own address, so the per-address bucket of status reads never decides the answer.
+        // X-Forwarded-For as a client writes it, ignored by the product (the test host's status bucket is wide:
+        // BackendFixture, so the per-address limit never decides the answer).
         var address = $"10.{(i >> 8) & 255}.{i & 255}.9";
         Action<HttpRequestMessage> From(Action<HttpRequestMessage>? more = null) => r =>
         {
@@ -164,8 +165,8 @@ public sealed class StatusRouteFuzzTests(BackendFixture backend)
                 string[] lines = [$"/api/enrolments/{serial}X", "/api/enrolments", $"/api/devices/{device}", $"/API/ENROLMENTS/{device}", ""];
                 var line = lines[random.Next(lines.Length)];
                 return new Case($"signed {line}", device, School, key, SignedPath: line, Tamper: From());
-            case 10: // another method on the route with a good GET signature: never a write. (Methods outside HTTP's
-                     // own, WebDAV's PROPFIND say, are refused by the host before any function, with a bare 405.)
+            case 10: // another method on the route with a good GET signature: never a write (TRACE and non-standard
+                     // methods: HardeningSecondPassTests).
                 HttpMethod[] methods = [HttpMethod.Put, HttpMethod.Delete, HttpMethod.Patch, HttpMethod.Post, HttpMethod.Options];
                 var method = methods[random.Next(methods.Length)];
                 return new Case($"method {method}", device, School, key, Tamper: From(r =>

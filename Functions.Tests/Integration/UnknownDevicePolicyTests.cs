@@ -31,6 +31,21 @@ internal static class PolicySteps
         return page.GetProperty("items").EnumerateArray().ToList();
     }
 
+    /// <summary>
+    /// The answer to a serial of another school's inventory (contract v1.2): 409 naming neither that school nor its
+    /// purchase, nothing stored, one rejection audited with reason bought_for_another_school.
+    /// </summary>
+    public static async Task RefusedAsBoughtElsewhereAsync(BackendFixture backend, HttpResponseMessage response, string serial)
+    {
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Conflict);
+        Assert.Contains("another school's purchase inventory", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("BC-POL", problem.GetRawText(), StringComparison.Ordinal);
+        Assert.Null(await backend.DeviceAsync(serial));
+        var trail = await TrailWithAsync(backend, serial, AuditEventTypes.DeviceEnrolmentRejected);
+        var rejected = Assert.Single(trail, e => e.GetProperty("type").GetString() == AuditEventTypes.DeviceEnrolmentRejected);
+        Assert.Equal((409, "bought_for_another_school"), (rejected.GetProperty("data").GetProperty("status").GetInt32(), rejected.GetProperty("data").GetProperty("reason").GetString()));
+    }
+
     public static Task<List<JsonElement>> TrailWithAsync(BackendFixture backend, string serial, string type) =>
         Eventually.MatchesAsync(() => TrailAsync(backend, serial), t => t.Any(e => e.GetProperty("type").GetString() == type), because: $"{type} in the trail of {serial}");
 }
@@ -142,18 +157,19 @@ public sealed class HoldPolicyTests(HoldPolicyFixture backend) : IClassFixture<H
     }
 
     [Fact]
-    public async Task A_serial_bought_for_another_school_is_unknown_here_and_held()
+    public async Task A_serial_bought_for_another_school_is_refused_409_never_held_and_the_buyer_enrols_it()
     {
         var serial = Enroller.NewSerial("ELSEWHERE");
         await PolicySteps.BuyAsync(backend, serial, Other);
 
         using var response = await backend.Enroller.EnrolAsync(serial, School);
 
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var record = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal("held", record.GetProperty("status").GetString());
-        // The inventory object says what was bought, and for which purchase: an administrator sees why it was held.
-        Assert.Equal("BC-POL", record.GetProperty("inventory").GetProperty("purchaseOrder").GetString());
+        await PolicySteps.RefusedAsBoughtElsewhereAsync(backend, response, serial);
+        Assert.Equal(0, backend.Host.Graph!.State.ImportsOf(serial));
+        // Nothing was held nor claimed: the school that bought it enrols it as usual.
+        using var buyer = await backend.Enroller.EnrolAsync(serial, Other);
+        Assert.Equal(HttpStatusCode.Accepted, buyer.StatusCode);
+        Assert.Equal("received", JsonDocument.Parse(await buyer.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
     }
 
     [Fact]
@@ -214,15 +230,14 @@ public sealed class RejectPolicyTests(RejectPolicyFixture backend) : IClassFixtu
     }
 
     [Fact]
-    public async Task A_serial_bought_for_another_school_is_refused_here()
+    public async Task A_serial_bought_for_another_school_is_refused_409_as_bought_elsewhere_not_403()
     {
         var serial = Enroller.NewSerial("WRONGSCHOOL");
         await PolicySteps.BuyAsync(backend, serial, "0720987G");
 
         using var response = await backend.Enroller.EnrolAsync(serial, School);
 
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden);
-        Assert.Null(await backend.DeviceAsync(serial));
+        await PolicySteps.RefusedAsBoughtElsewhereAsync(backend, response, serial);
     }
 }
 

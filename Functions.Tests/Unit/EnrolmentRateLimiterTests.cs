@@ -12,43 +12,53 @@ public sealed class EnrolmentRateLimiterTests
         new(Options.Create(new EnrolmentLimitOptions { PerSourceBurst = burst, PerSourcePerMinute = perMinute }), _clock);
 
     [Fact]
-    public void A_whole_school_booting_at_once_behind_one_address_is_never_refused()
+    public void Asking_whether_an_address_may_try_spends_nothing_so_signed_attempts_never_use_up_its_tokens()
     {
-        var limiter = Limiter();
+        var limiter = Limiter(burst: 3, perMinute: 1);
 
-        // 500 devices in ten minutes (the largest collège's roll-out), each sending its enrolment once.
-        for (var device = 0; device < 500; device++)
+        // 8,000 devices of every school behind one address, each signed: the service only asks, never spends.
+        for (var device = 0; device < 8_000; device++)
         {
-            Assert.Null(limiter.TakeAttempt("192.0.2.10"));
-            _clock.Advance(TimeSpan.FromSeconds(600.0 / 500));
+            Assert.Null(limiter.SourceWait("192.0.2.10"));
         }
+
+        // Its refusals still have their whole burst.
+        for (var refusal = 0; refusal < 3; refusal++)
+        {
+            Assert.Null(limiter.SourceWait("192.0.2.10"));
+            limiter.SpendRefusal("192.0.2.10");
+        }
+
+        Assert.NotNull(limiter.SourceWait("192.0.2.10"));
     }
 
     [Fact]
-    public void Past_its_burst_a_source_waits_for_the_next_token_and_is_told_how_long()
+    public void Past_its_burst_of_refusals_a_source_waits_for_the_next_token_and_is_told_how_long()
     {
         var limiter = Limiter(burst: 3, perMinute: 6);
         for (var i = 0; i < 3; i++)
         {
-            Assert.Null(limiter.TakeAttempt("198.51.100.7"));
+            Assert.Null(limiter.SourceWait("198.51.100.7"));
+            limiter.SpendRefusal("198.51.100.7");
         }
 
-        Assert.Equal(TimeSpan.FromSeconds(10), limiter.TakeAttempt("198.51.100.7")); // 6 a minute: one every 10 s
+        Assert.Equal(TimeSpan.FromSeconds(10), limiter.SourceWait("198.51.100.7")); // 6 a minute: one every 10 s
 
         _clock.Advance(TimeSpan.FromSeconds(10));
-        Assert.Null(limiter.TakeAttempt("198.51.100.7"));
-        Assert.NotNull(limiter.TakeAttempt("198.51.100.7"));
+        Assert.Null(limiter.SourceWait("198.51.100.7"));
+        limiter.SpendRefusal("198.51.100.7");
+        Assert.NotNull(limiter.SourceWait("198.51.100.7"));
     }
 
     [Fact]
-    public void One_source_past_its_limit_leaves_every_other_source_alone()
+    public void One_source_past_its_limit_of_refusals_leaves_every_other_source_alone()
     {
         var limiter = Limiter(burst: 2, perMinute: 1);
-        limiter.TakeAttempt("203.0.113.1");
-        limiter.TakeAttempt("203.0.113.1");
-        Assert.NotNull(limiter.TakeAttempt("203.0.113.1"));
+        limiter.SpendRefusal("203.0.113.1");
+        limiter.SpendRefusal("203.0.113.1");
+        Assert.NotNull(limiter.SourceWait("203.0.113.1"));
 
-        Assert.Null(limiter.TakeAttempt("203.0.113.2"));
+        Assert.Null(limiter.SourceWait("203.0.113.2"));
     }
 
     [Fact]
@@ -60,7 +70,7 @@ public sealed class EnrolmentRateLimiterTests
         Assert.Null(limiter.TakeSchoolAttempt("0720001K"));
         Assert.Equal(TimeSpan.FromSeconds(60), limiter.TakeSchoolAttempt("0720001K"));
         Assert.Null(limiter.TakeSchoolAttempt("0720002L"));
-        Assert.Null(limiter.TakeAttempt("192.0.2.10"));
+        Assert.Null(limiter.SourceWait("192.0.2.10"));
     }
 
     [Fact]

@@ -17,6 +17,7 @@ public static class AuditEventTypes
     public const string DeviceMoved = "device.moved";
     public const string DeviceDeregistered = "device.deregistered";
     public const string DeviceGroupTagCorrected = "device.group_tag_corrected";
+    public const string DeviceDescribed = "device.described";
     public const string SchoolKeyRotated = "school.key_rotated";
     public const string ReportFundingBuilt = "report.funding_built";
     public const string InventoryManifestImported = "inventory.manifest_imported";
@@ -27,6 +28,6 @@ public static class AuditEventTypes
         DeviceEnrolled, DeviceReenrolled, DeviceEnrolmentRejected, DeviceRegistrationStarted, DeviceRegistered,
         DeviceRegistrationFailed, DeviceRetryRequested, DeviceProfileAssigned, DeviceHashReplaced, SchoolKeyRotated, ReportFundingBuilt,
         DeviceHeld, DeviceApproved,
-        InventoryManifestImported, InventoryUpdated, DeviceMoved, DeviceDeregistered, DeviceGroupTagCorrected,
+        InventoryManifestImported, InventoryUpdated, DeviceMoved, DeviceDeregistered, DeviceGroupTagCorrected, DeviceDescribed,
     ];
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Http;
 
@@ -168,19 +169,39 @@ public sealed partial class Device
 
     /// <summary>
     /// A pre-registered device from an Autopilot CSV (no type, make or model) boots and says what it is: the empty
-    /// fields are filled, nothing else changes. False when it had them all.
+    /// fields are filled, nothing else changes, and the change is audited (<c>device.described</c>, the filled fields
+    /// before and after: the report counts devices by type, and a key holder said it). False when it had them all.
     /// </summary>
-    public bool TryDescribe(DeviceDescription description)
+    public bool TryDescribe(DeviceDescription description, DateTimeOffset now)
     {
         if (DeviceType.Length > 0 && Manufacturer.Length > 0 && Model.Length > 0)
         {
             return false;
         }
 
-        _row.DeviceType = DeviceType.Length > 0 ? DeviceType : description.DeviceType;
-        _row.Manufacturer = Manufacturer.Length > 0 ? Manufacturer : description.Manufacturer;
-        _row.Model = Model.Length > 0 ? Model : description.Model;
-        _row.AssetTag ??= description.AssetTag;
+        var before = new JsonObject();
+        var after = new JsonObject();
+        void Fill(string field, string? stored, string? said, Action<string> set)
+        {
+            if (string.IsNullOrEmpty(stored) && !string.IsNullOrEmpty(said))
+            {
+                before[field] = stored;
+                after[field] = said;
+                set(said);
+            }
+        }
+
+        Fill("deviceType", DeviceType, description.DeviceType, v => _row.DeviceType = v);
+        Fill("manufacturer", Manufacturer, description.Manufacturer, v => _row.Manufacturer = v);
+        Fill("model", Model, description.Model, v => _row.Model = v);
+        Fill("assetTag", AssetTag, description.AssetTag, v => _row.AssetTag = v);
+        if (after.Count == 0)
+        {
+            return false;
+        }
+
+        _row.UpdatedAt = now;
+        _pending.Add(DeviceAuditEvents.DeviceDescribed(this, before, after, now));
         return true;
     }
 

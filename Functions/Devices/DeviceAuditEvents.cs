@@ -85,6 +85,11 @@ public static class DeviceAuditEvents
         AuditEvents.New(AuditEventTypes.DeviceDeregistered, requestedBy, device.SchoolUai, device.SerialNumber, device.DeregisteredAt ?? device.UpdatedAt,
             new JsonObject { ["autopilotDeviceId"] = device.AutopilotDeviceId, ["requestedAt"] = device.DeregistrationRequestedAt });
 
+    /// <summary>A device's own enrolment filled facts its manifest line did not give (type, make, model, asset tag): those fields before and after.</summary>
+    public static AuditEvent DeviceDescribed(Device device, JsonObject before, JsonObject after, DateTimeOffset now) =>
+        AuditEvents.New(AuditEventTypes.DeviceDescribed, AuditActor.Device(device.SerialNumber), device.SchoolUai, device.SerialNumber, now,
+            new JsonObject { ["before"] = before, ["after"] = after });
+
     /// <summary>Autopilot now shows the school's group tag on a device it held under another (<paramref name="foundTag"/>): the profile follows the school's.</summary>
     public static AuditEvent GroupTagCorrected(Device device, string? foundTag, DateTimeOffset now) =>
         ForDeviceState(AuditEventTypes.DeviceGroupTagCorrected, AuditActor.Registration, device, device.Attempt, now,

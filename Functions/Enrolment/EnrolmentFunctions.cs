@@ -15,7 +15,8 @@ using Sarthe.Enrolment.Registration;
 namespace Sarthe.Enrolment.Enrolment;
 
 /// <summary>The devices' routes: HTTP in (content type, size, signature headers), <see cref="EnrolmentService"/>, HTTP out.</summary>
-public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard storage, IOptions<RegistrationOptions> pipeline, TimeProvider time)
+public sealed class EnrolmentFunctions(
+    EnrolmentService enrolment, StorageGuard storage, IOptions<RegistrationOptions> pipeline, IOptions<EnrolmentLimitOptions> limits, TimeProvider time)
 {
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -46,7 +47,7 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
         }
 
         var signed = new SignedBody(body, request.Headers[EnrolmentSignature.TimestampHeader].ToString(), request.Headers[EnrolmentSignature.SignatureHeader].ToString(), SourceAddress(request));
-        return await storage.RunAsync(async deadline => Answer(EnrolmentTelemetry.Recorded(await enrolment.EnrolAsync(signed, deadline))), cancellationToken);
+        return await storage.RunAsync(async deadline => Answer(EnrolmentTelemetry.Recorded(await enrolment.EnrolAsync(signed, deadline)), TooManyEnrolments), cancellationToken);
     }
 
     [ApiOperation("A device's own view of its registration: may it restart into Autopilot? (signed, no side effect)")]
@@ -64,10 +65,14 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
         var signed = SignedBody.OfRequestLine(request.Method, PathAsSent(request), request.Headers[EnrolmentSignature.TimestampHeader].ToString(),
             request.Headers[EnrolmentSignature.SignatureHeader].ToString(), SourceAddress(request));
         var school = request.Headers[EnrolmentService.SchoolHeader].ToString();
-        return storage.RunAsync(async deadline => Answer(await enrolment.GetStatusAsync(signed, school, serialNumber, deadline)), cancellationToken);
+        return storage.RunAsync(async deadline => Answer(await enrolment.GetStatusAsync(signed, school, serialNumber, deadline), TooManyStatusReads), cancellationToken);
     }
 
-    private ApiResult Answer(EnrolmentOutcome outcome) =>
+    private const string TooManyEnrolments = "Too many enrolment attempts (POST /api/enrolments) from this address or for this school; try again later.";
+    private const string TooManyStatusReads = "Too many status reads (GET /api/enrolments/{serialNumber}) from this address; try again later.";
+
+    /// <summary>The HTTP answer to an outcome; <paramref name="tooMany"/> is the 429's detail, which names the route that refused.</summary>
+    private ApiResult Answer(EnrolmentOutcome outcome, string tooMany) =>
         outcome switch
         {
             EnrolmentOutcome.Accepted accepted => ApiResult.Json(DeviceRecord.From(accepted.Device) with { Inventory = accepted.Inventory }, StatusCodes.Status202Accepted)
@@ -78,10 +83,10 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
             EnrolmentOutcome.Found found => StatusView(found.Device, StatusCodes.Status200OK),
             EnrolmentOutcome.NotEnrolled missing => Problem.NotFound($"This school has no device with serial number '{missing.SerialNumber}'."),
             EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.BadSignature } refused => Problem.BadSignature(refused.Detail),
-            EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.SerialEnrolledElsewhere } refused => Problem.Conflict(refused.Detail),
+            EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.SerialEnrolledElsewhere or EnrolmentRefusal.BoughtForAnotherSchool } refused => Problem.Conflict(refused.Detail),
             EnrolmentOutcome.Refused { Reason: EnrolmentRefusal.NotInInventory } refused => Problem.Forbidden(refused.Detail),
             EnrolmentOutcome.Refused refused => Problem.Validation(refused.Errors ?? new Dictionary<string, string[]>(), refused.Detail),
-            EnrolmentOutcome.TooManyAttempts limited => Problem.TooManyRequests("Too many enrolment attempts from this address or for this school; try again later.", limited.RetryAfter),
+            EnrolmentOutcome.TooManyAttempts limited => Problem.TooManyRequests(tooMany, limited.RetryAfter),
             var other => throw new InvalidOperationException($"Unexpected enrolment outcome {other.GetType().Name}."),
         };
 
@@ -109,16 +114,8 @@ public sealed class EnrolmentFunctions(EnrolmentService enrolment, StorageGuard 
         return (request.PathBase + request.Path).ToString();
     }
 
-    /// <summary>
-    /// The client's address: the last X-Forwarded-For entry when there is one (the one Azure's front end appends; entries
-    /// before it are the client's own say), else the connection's.
-    /// </summary>
-    private static string SourceAddress(HttpRequest request)
-    {
-        var forwarded = request.Headers["X-Forwarded-For"].ToString();
-        var last = forwarded.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
-        return last ?? request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "";
-    }
+    /// <summary>The source address the limits count by: one the platform vouches for, never X-Forwarded-For as the client wrote it.</summary>
+    private string SourceAddress(HttpRequest request) => ClientAddress.Of(request, limits.Value);
 
     /// <summary>application/json or application/*+json, in UTF-8 (the signature covers bytes, so no other charset).</summary>
     private static bool IsJson(string? contentType)

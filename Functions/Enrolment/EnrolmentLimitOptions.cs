@@ -11,11 +11,14 @@ public sealed class EnrolmentLimitOptions
 {
     public const string Section = "EnrolmentLimits";
 
-    /// <summary>Attempts one source address may make at once (a school's network is one address: its storm fits).</summary>
+    /// <summary>
+    /// Refused enrolment attempts (bad or missing signature, stale timestamp, unknown key) one source address may make at
+    /// once; a correctly signed attempt never spends them, so the schools behind one address never throttle each other.
+    /// </summary>
     [Range(1, 1_000_000)]
     public int PerSourceBurst { get; set; } = 600;
 
-    /// <summary>Attempts one source address regains per minute after its burst (3,600 an hour).</summary>
+    /// <summary>Refused attempts one source address regains per minute after its burst (3,600 an hour).</summary>
     [Range(1, 1_000_000)]
     public int PerSourcePerMinute { get; set; } = 60;
 
@@ -46,4 +49,12 @@ public sealed class EnrolmentLimitOptions
     /// moment ago) at most this often per school: forged requests cost no storage read beyond it.
     /// </summary>
     public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Front Door mode (opt-in): the id of the Azure Front Door profile in front of the app (its <c>X-Azure-FDID</c>).
+    /// When set, a request carrying exactly this id is counted by the client address Front Door writes
+    /// (<c>X-Azure-ClientIP</c>); any other request by its connection's address. Empty (the default): the connection's
+    /// address, which in Azure is the one the Functions host saw (see <see cref="ClientAddress"/>).
+    /// </summary>
+    public string FrontDoorId { get; set; } = "";
 }

@@ -43,4 +43,7 @@ public enum EnrolmentRefusal
 
     /// <summary>The serial number is not in the school's purchase inventory and the unknown-device policy is reject.</summary>
     NotInInventory,
+
+    /// <summary>The serial number is in another school's purchase inventory (refused under every policy, contract v1.2).</summary>
+    BoughtForAnotherSchool,
 }

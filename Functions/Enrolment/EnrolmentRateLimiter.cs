@@ -4,9 +4,11 @@ using Microsoft.Extensions.Options;
 namespace Sarthe.Enrolment.Enrolment;
 
 /// <summary>
-/// In memory, per instance, before any device is read: a token bucket per source address (every attempt; status reads
-/// in buckets of their own), one per school (attempts signed with its key), and the pace at which a failing signature
-/// may send a school's key ids back to storage. Idle buckets are forgotten.
+/// In memory, per instance, before any device is read: a token bucket per source address that only refused enrolment
+/// attempts spend (bad or missing signature, stale timestamp, unknown key or school: a correctly signed attempt never
+/// does, so the schools behind one address never throttle each other; status reads in buckets of their own), one per
+/// school (attempts signed with its key), and the pace at which a failing signature may send a school's key ids back to
+/// storage. Idle buckets are forgotten.
 /// </summary>
 public sealed class EnrolmentRateLimiter(IOptions<EnrolmentLimitOptions> options, TimeProvider time)
 {
@@ -16,11 +18,21 @@ public sealed class EnrolmentRateLimiter(IOptions<EnrolmentLimitOptions> options
     private readonly ConcurrentDictionary<string, TokenBucket> _schools = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _keyRefreshes = new(StringComparer.Ordinal);
 
-    /// <summary>An attempt from this source address: null when it may go on, otherwise how long it should wait.</summary>
-    public TimeSpan? TakeAttempt(string source)
+    /// <summary>
+    /// Whether an enrolment attempt from this source address may go on (its refusals have not used up its tokens): null
+    /// when it may, otherwise how long it should wait. Takes nothing: only <see cref="SpendRefusal"/> does.
+    /// </summary>
+    public TimeSpan? SourceWait(string source)
     {
         var settings = options.Value;
-        return _sources.Take(source, settings.PerSourceBurst, settings.PerSourcePerMinute, time.GetUtcNow());
+        return _sources.Wait(source, settings.PerSourceBurst, settings.PerSourcePerMinute, time.GetUtcNow());
+    }
+
+    /// <summary>An enrolment attempt from this source address was refused before anyone was authenticated: it spends a token.</summary>
+    public void SpendRefusal(string source)
+    {
+        var settings = options.Value;
+        _sources.Take(source, settings.PerSourceBurst, settings.PerSourcePerMinute, time.GetUtcNow());
     }
 
     /// <summary>A status read from this source address (a bucket of its own): null when it may go on, otherwise how long it should wait.</summary>
@@ -65,6 +77,10 @@ public sealed class EnrolmentRateLimiter(IOptions<EnrolmentLimitOptions> options
 
             return _buckets.GetOrAdd(source, _ => new TokenBucket(burst, perMinute, now)).Take(now);
         }
+
+        /// <summary>How long this source must wait for a token (null: it has one); an unknown source has a full bucket, and gets none yet.</summary>
+        public TimeSpan? Wait(string source, int burst, int perMinute, DateTimeOffset now) =>
+            _buckets.TryGetValue(source, out var bucket) ? bucket.Wait(now) : null;
 
         /// <summary>
         /// A flood spread over many addresses must not grow memory, nor cost a scan per request: at most every ten seconds,
@@ -113,6 +129,15 @@ public sealed class EnrolmentRateLimiter(IOptions<EnrolmentLimitOptions> options
                 }
 
                 return TimeSpan.FromSeconds(Math.Ceiling((1 - _tokens) * 60 / perMinute));
+            }
+        }
+
+        public TimeSpan? Wait(DateTimeOffset now)
+        {
+            lock (_lock)
+            {
+                Refill(now);
+                return _tokens >= 1 ? null : TimeSpan.FromSeconds(Math.Ceiling((1 - _tokens) * 60 / perMinute));
             }
         }
 

@@ -40,40 +40,21 @@ public sealed class EnrolmentService(
 
     public async Task<EnrolmentOutcome> EnrolAsync(SignedBody request, CancellationToken cancellationToken)
     {
-        // Before anything is read: a flood from one address is refused here, at the cost of a counter.
-        if (limiter.TakeAttempt(request.SourceAddress) is { } wait)
+        // Before anything is read: an address whose refused attempts used up its tokens is refused here, at the cost of
+        // a counter. Only refusals before the signature is verified spend them; a signed attempt is bounded by its school.
+        if (limiter.SourceWait(request.SourceAddress) is { } wait)
         {
             return new EnrolmentOutcome.TooManyAttempts(wait);
         }
 
-        var parser = EnrolmentRequestParser.TryCreate(request.Body);
-        var uai = parser?.ReadSchoolUai();
-        var school = uai is null ? null : await schools.GetAsync(uai, cancellationToken);
-        if (CheckHeaders(request, school?.Uai, out var signature) is { } refusedHeaders)
+        var authenticated = await AuthenticateAsync(request, cancellationToken);
+        if (authenticated.Refusal is { } refusal)
         {
-            return refusedHeaders;
+            limiter.SpendRefusal(request.SourceAddress);
+            return refusal;
         }
 
-        if (parser is null)
-        {
-            return Invalid("body", EnrolmentRequestParser.BodyRule);
-        }
-
-        if (uai is null)
-        {
-            return new EnrolmentOutcome.Refused(EnrolmentRefusal.InvalidRequest, "One or more fields are invalid.", parser.Errors);
-        }
-
-        if (school is null || !school.Active)
-        {
-            return Invalid("schoolUai", school is null ? $"School {uai} is not in the registry." : $"School {uai} is not active.");
-        }
-
-        if (!await VerifyAsync(uai, request, signature, cancellationToken))
-        {
-            return BadSignature(NoMatchingKey);
-        }
-
+        var (uai, parser) = (authenticated.Uai!, authenticated.Parser!);
         if (limiter.TakeSchoolAttempt(uai) is { } schoolWait)
         {
             return new EnrolmentOutcome.TooManyAttempts(schoolWait);
@@ -87,6 +68,38 @@ public sealed class EnrolmentService(
         }
 
         return await EnrolAsync(enrolment, cancellationToken);
+    }
+
+    /// <summary>
+    /// An enrolment's checks up to its signature, in the contract's order: the refusal (nobody authenticated), or the
+    /// school whose key signed it and the body's parser.
+    /// </summary>
+    private async Task<(EnrolmentOutcome? Refusal, string? Uai, EnrolmentRequestParser? Parser)> AuthenticateAsync(SignedBody request, CancellationToken cancellationToken)
+    {
+        var parser = EnrolmentRequestParser.TryCreate(request.Body);
+        var uai = parser?.ReadSchoolUai();
+        var school = uai is null ? null : await schools.GetAsync(uai, cancellationToken);
+        if (CheckHeaders(request, school?.Uai, out var signature) is { } refusedHeaders)
+        {
+            return (refusedHeaders, null, null);
+        }
+
+        if (parser is null)
+        {
+            return (Invalid("body", EnrolmentRequestParser.BodyRule), null, null);
+        }
+
+        if (uai is null)
+        {
+            return (new EnrolmentOutcome.Refused(EnrolmentRefusal.InvalidRequest, "One or more fields are invalid.", parser.Errors), null, null);
+        }
+
+        if (school is null || !school.Active)
+        {
+            return (Invalid("schoolUai", school is null ? $"School {uai} is not in the registry." : $"School {uai} is not active."), null, null);
+        }
+
+        return await VerifyAsync(uai, request, signature, cancellationToken) ? (null, uai, parser) : (BadSignature(NoMatchingKey), null, null);
     }
 
     /// <summary>
@@ -177,10 +190,19 @@ public sealed class EnrolmentService(
     private async Task<EnrolmentOutcome> EnrolAsync(EnrolmentRequest enrolment, CancellationToken cancellationToken)
     {
         var key = enrolment.Key;
-        // The unknown-device policy: a serial the purchase inventory gives to this school always enrols; any other (not
-        // bought, or bought for another school) is accepted, held or refused as the setting says. A device enrolled here
-        // already is a repeat, whatever the policy.
+        // A serial bought for another school is that school's device: refused here under every policy, never held nor
+        // claimed (a held claim would block the school that bought it), unless it is enrolled here already (moved by an
+        // administrator): then it is a repeat.
         var bought = await inventory.GetAsync(key.SerialNumber, cancellationToken);
+        if (bought is not null && bought.SchoolUai != key.SchoolUai && await claims.EnrolledSchoolAsync(key.SerialNumber, cancellationToken) != key.SchoolUai)
+        {
+            // Never say which school bought it: that is another school's data.
+            await RejectedAsync(key.SchoolUai, key.SerialNumber, StatusCodes.Status409Conflict, "bought_for_another_school", cancellationToken);
+            return new EnrolmentOutcome.Refused(EnrolmentRefusal.BoughtForAnotherSchool, $"Serial number {key.SerialNumber} is in another school's purchase inventory.");
+        }
+
+        // The unknown-device policy: a serial the purchase inventory gives to this school always enrols; one nobody bought
+        // is accepted, held or refused as the setting says. A device enrolled here already is a repeat, whatever the policy.
         var policy = bought?.SchoolUai == key.SchoolUai ? UnknownDevicePolicy.Accept : UnknownDevicePolicies.Of(keyOptions.Value);
         if (policy == UnknownDevicePolicy.Reject && await claims.SchoolHoldingRowAsync(key.SerialNumber, cancellationToken) != key.SchoolUai)
         {
@@ -196,7 +218,8 @@ public sealed class EnrolmentService(
         }
 
         var device = policy == UnknownDevicePolicy.Hold ? Device.Hold(key, enrolment.Description, time.GetUtcNow()) : Device.Enrol(key, enrolment.Description, time.GetUtcNow());
-        var bill = bought is null ? null : InventoryView.From(bought);
+        // What was bought under this serial is this school's data only when it was bought for this school.
+        var bill = bought is not null && bought.SchoolUai == key.SchoolUai ? InventoryView.From(bought) : null;
         // A held device waits for an administrator: its events are published now. A received one goes in line (a table
         // row, not a queue message per device: the planner batches them), and its device.enrolled event is published
         // with its next change, the planner's.
@@ -238,7 +261,7 @@ public sealed class EnrolmentService(
                 d.RecordReenrolment(time.GetUtcNow());
             }
 
-            d.TryDescribe(enrolment.Description); // a pre-registered device from an Autopilot CSV says what it is
+            d.TryDescribe(enrolment.Description, time.GetUtcNow()); // a pre-registered device from an Autopilot CSV says what it is (audited)
 
             return true;
         }, cancellationToken);

@@ -5,7 +5,8 @@ namespace Sarthe.Enrolment.Enrolment;
 
 /// <summary>
 /// What a first enrolment does when its serial is not in the school's purchase inventory (setting
-/// <c>Enrolment:UnknownDevices</c>). A serial that the inventory gives to this school always enrols.
+/// <c>Enrolment:UnknownDevices</c>). A serial that the inventory gives to this school always enrols; one that it gives to
+/// another school is refused (409) under every policy.
 /// </summary>
 public enum UnknownDevicePolicy
 {

@@ -60,6 +60,7 @@ public static class EnrolmentTelemetry
                 EnrolmentRefusal.BadSignature => "bad_signature",
                 EnrolmentRefusal.SerialEnrolledElsewhere => "serial_enrolled_elsewhere",
                 EnrolmentRefusal.NotInInventory => "not_in_inventory",
+                EnrolmentRefusal.BoughtForAnotherSchool => "bought_for_another_school",
                 _ => "invalid_request",
             }, null),
             _ => ("too_many_attempts", "", null),

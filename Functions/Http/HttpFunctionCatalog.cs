@@ -3,7 +3,7 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Sarthe.Enrolment.Http;
 
-/// <summary>One HTTP function: its class, method, verbs and route, as its [HttpTrigger] declares them.</summary>
+/// <summary>One HTTP function: its class, method, verbs and route, as its [HttpTrigger] declares them (no verbs: every method, as the Functions host does).</summary>
 public sealed record HttpFunctionRoute(string Name, Type FunctionType, MethodInfo Method, string[] Verbs, string Route);
 
 /// <summary>
@@ -27,7 +27,7 @@ public static class HttpFunctionCatalog
                 m.function!.Name,
                 m.type,
                 m.method,
-                (m.trigger!.Methods ?? ["get", "post", "put", "patch", "delete"]).Select(v => v.ToUpperInvariant()).ToArray(),
+                (m.trigger!.Methods ?? []).Select(v => v.ToUpperInvariant()).ToArray(),
                 m.trigger.Route ?? m.function.Name))
             .ToList();
 }

@@ -9,8 +9,10 @@ namespace Sarthe.Enrolment.Http;
 
 /// <summary>
 /// Catch-all route: literal routes always win over a catch-all, so this only answers requests no other function
-/// serves: 405 problem+json with <c>Allow</c> when the path is a known route called with another method (HEAD and
-/// OPTIONS included), else the contract's 404 problem+json, instead of the host's empty answers.
+/// serves: 405 problem+json with <c>Allow</c> when the path is a known route called with another method (HEAD,
+/// OPTIONS, TRACE and non-standard methods included), else the contract's 404 problem+json, instead of the host's
+/// empty answers. It names no methods: a trigger without methods answers every method (the Functions host's rule,
+/// learn.microsoft.com/azure/azure-functions/functions-bindings-http-webhook-trigger, "methods"), and so does the dev host.
 /// </summary>
 public sealed class NotFoundFunction
 {
@@ -23,7 +25,7 @@ public sealed class NotFoundFunction
     [Anonymous]
     [Function(nameof(UnknownRoute))]
     public IActionResult UnknownRoute(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", "head", "options", Route = "{*path}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "{*path}")] HttpRequest request,
         string? path)
     {
         var allowed = AllowedMethods(path ?? "");

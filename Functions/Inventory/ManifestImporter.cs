@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -13,8 +12,64 @@ public sealed record ManifestRequest(string Name, string? SchoolUai);
 /// <summary>A line that was not stored, and why, field by field.</summary>
 public sealed record RejectedLine(int Line, IReadOnlyDictionary<string, string[]> Errors);
 
-/// <summary>The contract's answer to an import.</summary>
-public sealed record ManifestImportResult(string ManifestId, string Name, int Rows, int Accepted, int Updated, int Unchanged, IReadOnlyList<RejectedLine> Rejected);
+/// <summary>
+/// The contract's answer to an import: at most the first <see cref="RejectedLines.MaxListed"/> rejected lines in file
+/// order; <see cref="RejectedCount"/> counts them all and <see cref="RejectedByField"/> counts, over all of them, the
+/// lines each field rejected.
+/// </summary>
+public sealed record ManifestImportResult(
+    string ManifestId, string Name, int Rows, int Accepted, int Updated, int Unchanged, IReadOnlyList<RejectedLine> Rejected, int RejectedCount, IReadOnlyDictionary<string, int> RejectedByField);
+
+/// <summary>
+/// The rejected lines of one import, bounded whatever the file: the first <see cref="MaxListed"/> by line number (the
+/// writers reject lines out of order, so the kept set is a max-heap that drops its last line when full) and counts by
+/// field for all. Shared by the reader and the writers.
+/// </summary>
+public sealed class RejectedLines
+{
+    /// <summary>How many rejected lines an import's answer lists (contract v1.2).</summary>
+    public const int MaxListed = 1000;
+
+    private readonly Lock _gate = new();
+    private readonly PriorityQueue<RejectedLine, int> _first = new(Comparer<int>.Create((a, b) => b.CompareTo(a)));
+    private readonly SortedDictionary<string, int> _byField = new(StringComparer.Ordinal);
+
+    public int Count { get; private set; }
+
+    public void Add(RejectedLine line)
+    {
+        lock (_gate)
+        {
+            Count++;
+            foreach (var field in line.Errors.Keys)
+            {
+                _byField[field] = _byField.GetValueOrDefault(field) + 1;
+            }
+
+            _first.Enqueue(line, line.Line);
+            if (_first.Count > MaxListed)
+            {
+                _first.Dequeue();
+            }
+        }
+    }
+
+    public IReadOnlyList<RejectedLine> Listed()
+    {
+        lock (_gate)
+        {
+            return _first.UnorderedItems.Select(item => item.Element).OrderBy(r => r.Line).ToList();
+        }
+    }
+
+    public IReadOnlyDictionary<string, int> ByField()
+    {
+        lock (_gate)
+        {
+            return new SortedDictionary<string, int>(_byField, StringComparer.Ordinal);
+        }
+    }
+}
 
 public abstract record ManifestOutcome
 {
@@ -30,8 +85,8 @@ public abstract record ManifestOutcome
 /// what storage knows of its serials with two range queries (inventory rows and enrolment claims: a reseller's
 /// serials run in sequence, so a range holds little else), then writes each line, <see cref="WritesPerBatch"/> at a
 /// time: an insert-if-absent, or a merge of the changed fields under the row's ETag; a line that meets a concurrent
-/// change is read again and decided again. Memory holds a few batches and the serials seen (for duplicates), never
-/// the file. The header is checked before anything is written: a refused file writes nothing.
+/// change is read again and decided again. Memory holds a few batches, the serials of valid lines (for duplicates)
+/// and at most <see cref="RejectedLines.MaxListed"/> rejected lines, never the file: a file of junk lines costs counts. The header is checked before anything is written: a refused file writes nothing.
 /// </summary>
 public sealed class ManifestImporter(InventoryStore inventory, SerialClaims claims, PreRegistrationQueue preRegistrations, AuditPublisher audit, TimeProvider time, ILogger<ManifestImporter> logger)
 {
@@ -78,10 +133,15 @@ public sealed class ManifestImporter(InventoryStore inventory, SerialClaims clai
                 run.Rows++;
                 var (row, rowErrors) = ManifestRowParser.Parse(record, format, request.SchoolUai, schools);
                 var serial = row?.SerialNumber ?? (format.IndexOf(ManifestFields.SerialNumber) is var i and >= 0 && i < record.Fields.Count ? SerialNumber.Normalize(record.Fields[i]) : null);
-                if (serial is not null && !firstLineOf.TryAdd(serial, record.Line))
+                // Only valid lines are remembered: a duplicate of a rejected line is judged on its own, and junk lines cost no memory.
+                if (serial is not null && firstLineOf.TryGetValue(serial, out var firstLine))
                 {
-                    rowErrors[ManifestFields.SerialNumber] = [$"serialNumber {serial} is already on line {firstLineOf[serial]} of this file."];
+                    rowErrors[ManifestFields.SerialNumber] = [$"serialNumber {serial} is already on line {firstLine} of this file."];
                     row = null;
+                }
+                else if (row is not null)
+                {
+                    firstLineOf.Add(serial!, record.Line);
                 }
 
                 if (row is null)
@@ -115,12 +175,12 @@ public sealed class ManifestImporter(InventoryStore inventory, SerialClaims clai
         await Task.WhenAll(workers);
 
         var result = new ManifestImportResult(manifest.ManifestId, manifest.Name, run.Rows, run.Accepted, run.Updated, run.Unchanged,
-            run.Rejected.OrderBy(r => r.Line).ToList());
+            run.Rejected.Listed(), run.Rejected.Count, run.Rejected.ByField());
         await inventory.CompleteManifestAsync(manifest with { Rows = run.Rows, Incomplete = null }, cancellationToken);
         await audit.PublishAsync(AuditEvents.InventoryManifestImported(manifest.ManifestId, manifest.Name, format.Name, result.Rows, result.Accepted,
-            result.Updated, result.Unchanged, result.Rejected.Count, run.PreRegistered, administrator, time.GetUtcNow()), cancellationToken);
+            result.Updated, result.Unchanged, result.RejectedCount, run.PreRegistered, administrator, time.GetUtcNow()), cancellationToken);
         logger.LogInformation("Manifest {ManifestId} ({Format}) imported: {Rows} rows, {Accepted} accepted, {Updated} updated, {Unchanged} unchanged, {Rejected} rejected, {PreRegistered} devices pre-registered",
-            manifest.ManifestId, format.Name, result.Rows, result.Accepted, result.Updated, result.Unchanged, result.Rejected.Count, run.PreRegistered);
+            manifest.ManifestId, format.Name, result.Rows, result.Accepted, result.Updated, result.Unchanged, result.RejectedCount, run.PreRegistered);
         return new ManifestOutcome.Imported(result);
     }
 
@@ -289,7 +349,7 @@ public sealed class ManifestImporter(InventoryStore inventory, SerialClaims clai
     /// <summary>The counts of one import, shared by its writers.</summary>
     private sealed class Run(string manifestId, AuditActor administrator)
     {
-        public readonly ConcurrentBag<RejectedLine> Rejected = [];
+        public readonly RejectedLines Rejected = new();
         public int Rows;
         public int Accepted;
         public int Updated;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Http;
@@ -10,7 +11,8 @@ using Sarthe.Enrolment.Schools;
 namespace Sarthe.Enrolment.Keys;
 
 /// <summary>School enrolment keys: issued (rotated) by an administrator, shown once (alone, or in the school's provisioning bundle).</summary>
-public sealed class EnrolmentKeyFunctions(AdminAuthenticator admins, SchoolStore schools, SchoolKeyStore keys, SchoolKeyCache keyIds, AuditPublisher audit, TimeProvider time)
+public sealed class EnrolmentKeyFunctions(
+    AdminAuthenticator admins, SchoolStore schools, SchoolKeyStore keys, SchoolKeyCache keyIds, AuditPublisher audit, IOptions<EnrolmentKeyOptions> options, TimeProvider time)
 {
     [ApiOperation("Issue or rotate a school's enrolment key (shown once), alone or in the school's provisioning bundle", Query = ["format", "endpoint"])]
     [RequiresRole(AdminRoles.Admin)]
@@ -30,7 +32,7 @@ public sealed class EnrolmentKeyFunctions(AdminAuthenticator admins, SchoolStore
                 return Problem.UnknownSchool(uai);
             }
 
-            var (query, errors) = KeyIssueQuery.Parse(request);
+            var (query, errors) = KeyIssueQuery.Parse(request, options.Value.PublicEndpointUri);
             if (query is null)
             {
                 return Problem.Validation(errors);
@@ -42,6 +44,7 @@ public sealed class EnrolmentKeyFunctions(AdminAuthenticator admins, SchoolStore
             return query.BundleEndpoint is { } endpoint
                 ? ApiResult.Bytes(ProvisioningBundle.Build(issued, endpoint), ProvisioningBundle.ContentType, StatusCodes.Status201Created)
                     .WithHeader("Content-Disposition", $"attachment; filename=\"{ProvisioningBundle.FileNameFor(issued)}\"")
+                    .WithHeader(ProvisioningBundle.EndpointHeader, ProvisioningBundle.EndpointOf(endpoint))
                 : ApiResult.Json(issued, StatusCodes.Status201Created);
         },
         cancellationToken);

@@ -30,8 +30,23 @@ public sealed class EnrolmentKeyOptions : IValidatableObject
     /// </summary>
     public string UnknownDevices { get; set; } = "accept";
 
+    /// <summary>
+    /// The address devices call, written into every provisioning bundle (<c>https://&lt;app&gt;.azurewebsites.net</c>, or the
+    /// custom domain in front of it): from configuration, never from a request's headers. The Bicep template fills it with
+    /// the app's URL; the dev host with its own. Empty: a bundle must name its endpoint (<c>endpoint=</c>).
+    /// </summary>
+    public string PublicEndpoint { get; set; } = "";
+
+    /// <summary><see cref="PublicEndpoint"/> as an address, null when not set (validated at start).</summary>
+    public Uri? PublicEndpointUri => PublicEndpoint.Length == 0 ? null : EnrolmentEndpoint.Parse(PublicEndpoint, allowLoopbackHttp: true);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (PublicEndpoint.Length > 0 && PublicEndpointUri is null)
+        {
+            yield return new ValidationResult($"Enrolment:PublicEndpoint must be {EnrolmentEndpoint.Rule} (http only for localhost), not '{PublicEndpoint}'.", [nameof(PublicEndpoint)]);
+        }
+
         byte[]? bytes = null;
         try
         {

@@ -5,12 +5,13 @@ namespace Sarthe.Enrolment.Keys;
 /// <summary>
 /// <c>POST /api/schools/{uai}/enrolment-keys?format=&amp;endpoint=</c>: the key alone (JSON, the default) or in the
 /// school's provisioning bundle (<c>format=zip</c>, or <c>Accept: application/zip</c>), whose configuration names the
-/// endpoint devices call: the one given, else the one the administrator's request reached.
+/// endpoint devices call: the one given (https only), else the configured <c>Enrolment:PublicEndpoint</c>; never one
+/// taken from the request's headers (X-Forwarded-Host is the caller's to write).
 /// </summary>
 public sealed record KeyIssueQuery(Uri? BundleEndpoint)
 {
     /// <summary>The query, or the errors that name each bad parameter (checked before a key is issued).</summary>
-    public static (KeyIssueQuery? Query, Dictionary<string, string[]> Errors) Parse(HttpRequest request)
+    public static (KeyIssueQuery? Query, Dictionary<string, string[]> Errors) Parse(HttpRequest request, Uri? configuredEndpoint)
     {
         var errors = new Dictionary<string, string[]>();
         var format = request.Query["format"].ToString();
@@ -23,10 +24,14 @@ public sealed record KeyIssueQuery(Uri? BundleEndpoint)
         }
 
         var given = request.Query["endpoint"].ToString();
-        Uri? endpoint = null;
-        if (given.Length > 0 && (!Uri.TryCreate(given, UriKind.Absolute, out endpoint) || endpoint.Scheme is not ("https" or "http") || endpoint.Query.Length > 0 || endpoint.Fragment.Length > 0))
+        var endpoint = given.Length > 0 ? EnrolmentEndpoint.Parse(given) : configuredEndpoint;
+        if (given.Length > 0 && endpoint is null)
         {
-            errors["endpoint"] = ["endpoint must be the absolute http(s) address devices call, without query or fragment."];
+            errors["endpoint"] = [$"endpoint must be {EnrolmentEndpoint.Rule}."];
+        }
+        else if (bundle && endpoint is null)
+        {
+            errors["endpoint"] = ["No endpoint is configured (Enrolment:PublicEndpoint): give the https address devices call with endpoint=."];
         }
 
         if (errors.Count > 0)
@@ -34,20 +39,6 @@ public sealed record KeyIssueQuery(Uri? BundleEndpoint)
             return (null, errors);
         }
 
-        return (new KeyIssueQuery(bundle ? endpoint ?? Reached(request) : null), errors);
+        return (new KeyIssueQuery(bundle ? endpoint : null), errors);
     }
-
-    /// <summary>
-    /// The address the request reached, as its client saw it: the front end's X-Forwarded-Proto/-Host when it sets
-    /// them (App Service terminates TLS in front of the app), else the request's own.
-    /// </summary>
-    private static Uri Reached(HttpRequest request)
-    {
-        var scheme = First(request.Headers["X-Forwarded-Proto"]) ?? request.Scheme;
-        var host = First(request.Headers["X-Forwarded-Host"]) ?? request.Host.Value;
-        return new Uri($"{scheme}://{host}");
-    }
-
-    private static string? First(string? header) =>
-        header?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
 }

@@ -17,6 +17,9 @@ public static class ProvisioningBundle
 {
     public const string ContentType = "application/zip";
 
+    /// <summary>The answer's header that shows the administrator which endpoint the bundle names.</summary>
+    public const string EndpointHeader = "X-Enrolment-Endpoint";
+
     /// <summary>Where the answer file expects the bundle on the administrator's PC: Configuration Designer names command files by full path.</summary>
     public static string FolderFor(string schoolUai) => @"C:\SartheEnrolment\" + schoolUai;
 
@@ -32,7 +35,7 @@ public static class ProvisioningBundle
             ["@FOLDER@"] = FolderFor(key.SchoolUai),
             ["@PACKAGE_ID@"] = PackageId(key.SchoolUai),
             ["@VERSION@"] = PackageVersion(key.CreatedAt),
-            ["@ENDPOINT@"] = Endpoint(endpoint),
+            ["@ENDPOINT@"] = EndpointOf(endpoint),
         };
 
         using var zipped = new MemoryStream();
@@ -52,7 +55,7 @@ public static class ProvisioningBundle
     /// <summary>enrolment.config.json: what the script reads beside it (the other settings keep the script's defaults).</summary>
     public static JsonObject Configuration(IssuedKey key, Uri endpoint) => new()
     {
-        ["endpoint"] = Endpoint(endpoint),
+        ["endpoint"] = EndpointOf(endpoint),
         ["schoolUai"] = key.SchoolUai,
         ["key"] = key.Key,
         ["keyId"] = key.KeyId,
@@ -61,7 +64,8 @@ public static class ProvisioningBundle
         ["deviceType"] = "auto",
     };
 
-    private static string Endpoint(Uri endpoint) => endpoint.GetLeftPart(UriPartial.Path).TrimEnd('/');
+    /// <summary>The endpoint as the bundle writes it (and the answer shows it).</summary>
+    public static string EndpointOf(Uri endpoint) => endpoint.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
     /// <summary>One package id per school: a bundle issued later updates the package already applied (a higher version).</summary>
     private static string PackageId(string schoolUai) =>

@@ -18,8 +18,12 @@ public static class HttpFunctionRouter
     {
         foreach (var route in routes)
         {
-            endpoints.MapMethods($"/{HttpFunctionCatalog.RoutePrefix}/{route.Route}", route.Verbs, context => InvokeAsync(context, route))
-                .WithDisplayName(route.Name);
+            // A function that names no methods answers every one (TRACE and non-standard methods too), as in Azure.
+            var pattern = $"/{HttpFunctionCatalog.RoutePrefix}/{route.Route}";
+            var endpoint = route.Verbs.Length == 0
+                ? endpoints.Map(pattern, context => InvokeAsync(context, route))
+                : endpoints.MapMethods(pattern, route.Verbs, context => InvokeAsync(context, route));
+            endpoint.WithDisplayName(route.Name);
         }
     }
 

@@ -137,6 +137,8 @@ public sealed class RunningDevHost : IAsyncDisposable
 
         // A master secret of this run only (never stored): keys issued by this dev host stop working when it stops.
         defaults[$"{EnrolmentKeyOptions.Section}:{nameof(EnrolmentKeyOptions.MasterSecret)}"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        // Bundles name this host as the endpoint devices call (in Azure the Bicep template sets the app's URL).
+        defaults[$"{EnrolmentKeyOptions.Section}:{nameof(EnrolmentKeyOptions.PublicEndpoint)}"] = baseUrl.ToString().TrimEnd('/');
         // Trigger settings are resolved by the WebJobs SDK from configuration: the options' own defaults.
         foreach (var (name, value) in new TriggerOptions().AsSettings())
         {

@@ -46,7 +46,8 @@ public static class FloodRun
         Console.WriteLine($"Flood benchmark: {settings.Devices} real enrolments per round from {settings.Clients} clients; " +
                           $"{settings.Forged} forged requests from {settings.FloodClients} clients in flooded rounds; {Environment.ProcessorCount} cores.");
         Console.WriteLine("Starting the dev host (Azurite, Graph emulator, pipeline) with the product's default enrolment limits ...");
-        var options = new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Critical };
+        // Clients stand for many addresses as Azure Front Door forwards them (the product never reads X-Forwarded-For).
+        var options = SimulatedFrontDoor.Configure(new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Critical });
         // The front door is measured, not Intune: the registration work the accepted devices cause would grow round
         // after round and weigh on the later ones (2 cores), so the sync and the sweep do not run here.
         options.Settings["AutopilotSyncSchedule"] = "0 0 0 1 1 *";
@@ -190,9 +191,7 @@ public static class FloodRun
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Add(EnrolmentSignature.TimestampHeader, timestamp);
         request.Headers.Add(EnrolmentSignature.SignatureHeader, EnrolmentSignature.Sign(key, timestamp, body));
-        // What Azure's front end appends: the client's address, as the product reads it.
-        request.Headers.Add("X-Forwarded-For", address);
-        return http.SendAsync(request, cancellationToken);
+        return http.SendAsync(request.From(address), cancellationToken);
     }
 
     /// <summary>The rejection entries of the trail, once the audit queue has delivered every count (or after two minutes).</summary>

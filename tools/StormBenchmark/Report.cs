@@ -24,7 +24,7 @@ public static class Report
         Console.WriteLine();
         Console.WriteLine("Times are seconds from the first acceptance (the product: its first device row; the baseline: its first POST), at time scale " +
                           $"{F(settings.TimeScale)} (× {F(settings.TimeScale)} for Intune's time). The baseline's accept latency is its POST to Graph, SDK retries included.");
-        Console.WriteLine("The product's clients send each school's devices from the school's own address (X-Forwarded-For) and try again as the device client does " +
+        Console.WriteLine("The product's clients send each school's devices from the school's own address (as Front Door forwards it) and try again as the device client does " +
                           $"(429, 5xx, no answer: Retry-After, else 5 s doubling; real time): {results[0].EnrolmentThrottled} × 429, {results[0].EnrolmentUnavailable} × 5xx or no answer. " +
                           "A device's accept latency runs from its first try to its 202, waits included.");
         foreach (var r in results)

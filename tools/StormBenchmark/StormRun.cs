@@ -29,7 +29,8 @@ public static class StormRun
     public static async Task<RunResult> RunAsync(StormSettings settings, RealisticModel model, IReadOnlyList<FleetDevice> fleet, CancellationToken cancellationToken)
     {
         // Errors logged while the host stops (cancelled invocations) are noise here; failures show up in the device rows.
-        var options = new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Critical, GraphEmulator = model.Emulator() };
+        // Schools' addresses as Azure Front Door forwards them (the product never reads X-Forwarded-For).
+        var options = SimulatedFrontDoor.Configure(new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Critical, GraphEmulator = model.Emulator() });
         foreach (var (name, value) in model.ProductSettings())
         {
             options.Settings[name] = value;
@@ -244,8 +245,7 @@ public static class StormRun
 
     /// <summary>
     /// Each school's devices reach the front end from the school's own public address (its network's NAT), one per school
-    /// from 203.0.113.0/24 (TEST-NET-3): the product reads the last X-Forwarded-For entry as the source, as behind Azure's
-    /// front end. From one address, thousands of devices would be refused by the per-source limit, which no real morning does.
+    /// from 203.0.113.0/24 (TEST-NET-3), stamped as Azure Front Door forwards them (the dev host runs in Front Door mode).
     /// </summary>
     private static Dictionary<string, string> SchoolAddresses(IReadOnlyList<FleetDevice> fleet) =>
         fleet.Select(d => d.SchoolUai).Distinct().Order(StringComparer.Ordinal)
@@ -350,8 +350,7 @@ public static class StormRun
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Add(EnrolmentSignature.TimestampHeader, timestamp);
         request.Headers.Add(EnrolmentSignature.SignatureHeader, EnrolmentSignature.Sign(key, timestamp, body));
-        request.Headers.Add("X-Forwarded-For", address);
-        return http.SendAsync(request, cancellationToken);
+        return http.SendAsync(request.From(address), cancellationToken);
     }
 
     internal static double Percentile(double[] sorted, double p) =>
