@@ -215,7 +215,16 @@ public static class OpenApiDocumentBuilder
                 (null, _, var media) when media.EndsWith("zip", StringComparison.Ordinal) => (media, new OpenApiSchema { Type = "string", Format = "binary" }),
                 (null, _, var media) => (media, new OpenApiSchema { Type = "string" }),
             };
-            answer.Content[content] = new OpenApiMediaType { Schema = schema };
+            if (answer.Content.TryGetValue(content, out var other))
+            {
+                // Two bodies for one status and media type (a first enrolment's record, or a replaced hash's status view):
+                // the closed schemas tell them apart.
+                other.Schema = new OpenApiSchema { OneOf = [.. other.Schema.OneOf.Count > 0 ? other.Schema.OneOf : [other.Schema], schema] };
+            }
+            else
+            {
+                answer.Content[content] = new OpenApiMediaType { Schema = schema };
+            }
         }
 
         return operation;
