@@ -52,10 +52,10 @@ internal static class ApiParameters
             Type = "string", MinLength = 1, MaxLength = 512,
         }),
         (_, "schoolUai") => Parameter(name, ParameterLocation.Query, "UAI of a school of the registry.", Uai()),
-        ("ListSchoolDevices", "status") => Parameter(name, ParameterLocation.Query, "Only the devices of this status.", Values(DeviceStatusNames.All.Select(s => s.ToName()))),
-        ("ListSchoolDevices", "format") => Parameter(name, ParameterLocation.Query, "json (a page, the default) or autopilot-csv (the school's devices with a hardware hash, as the Windows Autopilot CSV; Accept: text/csv does the same).", Values(["json", "autopilot-csv"])),
-        ("GetFundingReport", "format") => Parameter(name, ParameterLocation.Query, "json (the default) or csv (Accept: text/csv does the same).", Values(["json", "csv"])),
-        ("GetFundingReport", "view") => Parameter(name, ParameterLocation.Query, "The CSV's lines: per school (the default) or per purchase order and invoice.", Values(["schools", "purchases"])),
+        ("ListSchoolDevices", "status") => Parameter(name, ParameterLocation.Query, "Only the devices of this status.", Values(nameof(DeviceStatus), DeviceStatusNames.All.Select(s => s.ToName()))),
+        ("ListSchoolDevices", "format") => Parameter(name, ParameterLocation.Query, "json (a page, the default) or autopilot-csv (the school's devices with a hardware hash, as the Windows Autopilot CSV; Accept: text/csv does the same).", Values("DeviceListFormat", ["json", "autopilot-csv"])),
+        ("GetFundingReport", "format") => Parameter(name, ParameterLocation.Query, "json (the default) or csv (Accept: text/csv does the same).", Values("ReportFormat", ["json", "csv"])),
+        ("GetFundingReport", "view") => Parameter(name, ParameterLocation.Query, "The CSV's lines: per school (the default) or per purchase order and invoice.", Values("ReportView", ["schools", "purchases"])),
         ("BuildFundingReportNow", "date") => Parameter(name, ParameterLocation.Query, "The report day (yyyy-MM-dd); today in the report's time zone when absent.", new OpenApiSchema { Type = "string", Format = "date" }),
         ("GetAuditEvents", "serialNumber") => Parameter(name, ParameterLocation.Query, "The device whose trail is read (give serialNumber or schoolUai, not both).", SerialNumber()),
         ("GetAuditEvents", "from") => Parameter(name, ParameterLocation.Query, "Events at or after this instant (ISO 8601; without an offset, UTC).", new OpenApiSchema { Type = "string", Format = "date-time" }),
@@ -68,7 +68,7 @@ internal static class ApiParameters
         {
             Type = "string", MinLength = 1, MaxLength = ManifestRowParser.MaxTextLength,
         }),
-        ("RotateEnrolmentKey", "format") => Parameter(name, ParameterLocation.Query, "json (the key alone, the default) or zip (the school's provisioning bundle; Accept: application/zip does the same).", Values(["json", "zip"])),
+        ("RotateEnrolmentKey", "format") => Parameter(name, ParameterLocation.Query, "json (the key alone, the default) or zip (the school's provisioning bundle; Accept: application/zip does the same).", Values("KeyFormat", ["json", "zip"])),
         ("RotateEnrolmentKey", "endpoint") => Parameter(name, ParameterLocation.Query, "The absolute http(s) address devices call, without query or fragment, written in the bundle's configuration (default: the address this request reached).", new OpenApiSchema
         {
             Type = "string", Format = "uri",
@@ -76,8 +76,9 @@ internal static class ApiParameters
         _ => throw new InvalidOperationException($"Query parameter {name} of {operationId} has no description in {nameof(ApiParameters)}."),
     };
 
-    private static OpenApiSchema Values(IEnumerable<string> values) =>
-        new() { Type = "string", Enum = values.Select(v => (IOpenApiAny)new OpenApiString(v)).ToList() };
+    /// <summary>A set of values; its title names the type a client generator makes of it (not Format2, Format3...).</summary>
+    private static OpenApiSchema Values(string title, IEnumerable<string> values) =>
+        new() { Title = title, Type = "string", Enum = values.Select(v => (IOpenApiAny)new OpenApiString(v)).ToList() };
 
     private static OpenApiParameter Parameter(string name, ParameterLocation location, string description, OpenApiSchema schema, bool required = false) =>
         new() { Name = name, In = location, Description = description, Required = required, Schema = schema };

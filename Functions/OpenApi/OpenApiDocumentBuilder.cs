@@ -145,7 +145,9 @@ public static class OpenApiDocumentBuilder
 
         foreach (var name in described.Query)
         {
-            operation.Parameters.Add(ApiParameters.Query(route.Name, name));
+            var parameter = ApiParameters.Query(route.Name, name);
+            parameter.Schema = schemas.Shared(parameter.Schema);
+            operation.Parameters.Add(parameter);
         }
 
         if (access is SignedByDeviceAttribute)
@@ -284,7 +286,7 @@ public static class OpenApiDocumentBuilder
             if (underlying.IsEnum)
             {
                 var names = Enum.GetNames(underlying).Select(n => (IOpenApiAny)new OpenApiString(JsonNamingPolicy.CamelCase.ConvertName(n))).ToList();
-                return new OpenApiSchema { Type = "string", Enum = names };
+                return Shared(new OpenApiSchema { Title = underlying.Name, Type = "string", Enum = names });
             }
 
             if (underlying == typeof(JsonObject) || underlying == typeof(JsonNode))
@@ -323,6 +325,21 @@ public static class OpenApiDocumentBuilder
             }
 
             return new OpenApiSchema { Reference = new OpenApiReference { Type = ReferenceType.Schema, Id = name } };
+        }
+
+        /// <summary>
+        /// A set of values under its title in components.schemas, referenced: one type in a generated client
+        /// (DeviceStatus, ReportFormat) instead of one per member or parameter that uses it.
+        /// </summary>
+        public OpenApiSchema Shared(OpenApiSchema schema)
+        {
+            if (schema is not { Title: { } title, Enum.Count: > 0 })
+            {
+                return schema;
+            }
+
+            Components.TryAdd(title, schema);
+            return new OpenApiSchema { Reference = new OpenApiReference { Type = ReferenceType.Schema, Id = title } };
         }
 
         private static bool RequiredInRequests(Type type, PropertyInfo property) =>
