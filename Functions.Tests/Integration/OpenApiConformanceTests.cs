@@ -1,28 +1,19 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Sarthe.DevHost;
 using Sarthe.Enrolment.Auth;
-using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Tests.Infrastructure;
 
 namespace Sarthe.Enrolment.Tests.Integration;
 
 /// <summary>
-/// A backend whose unknown-device policy is <c>hold</c>, so that every answer of the catalogue can be produced:
-/// held devices to approve, bought devices that register.
-/// </summary>
-public sealed class ConformanceFixture : BackendFixture
-{
-    protected override void Configure(DevHostOptions options) => options.Settings["Enrolment:UnknownDevices"] = "hold";
-}
-
-/// <summary>
 /// Every operation of the OpenAPI document, called against the running backend, its successes and its refusals: each
 /// answer must be one the document lists for it, in a media type it lists, with a body valid against its schema. A
-/// response type changed without the document, or an operation added without a scenario here, fails.
+/// response type changed without the document, or an operation added without a scenario here, fails. The backend
+/// holds unknown serials (policy hold), so that every answer can be produced: held devices to approve, bought ones
+/// that register.
 /// </summary>
-public sealed class OpenApiConformanceTests(ConformanceFixture backend) : IClassFixture<ConformanceFixture>
+public sealed class OpenApiConformanceTests(HoldPolicyFixture backend) : IClassFixture<HoldPolicyFixture>
 {
     private const string School = "0720001K";
     private const string OtherSchool = "0721483W";
@@ -240,26 +231,10 @@ public sealed class OpenApiConformanceTests(ConformanceFixture backend) : IClass
         return [200, 404, 401];
     }
 
-    private HttpRequestMessage Status(string serial, byte[] key)
-    {
-        var path = $"/api/enrolments/{serial}";
-        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var request = new HttpRequestMessage(HttpMethod.Get, path.TrimStart('/'));
-        request.Headers.Add("X-Enrolment-School", School);
-        request.Headers.Add(EnrolmentSignature.TimestampHeader, ts);
-        request.Headers.Add(EnrolmentSignature.SignatureHeader, EnrolmentSignature.Sign(key, ts, Encoding.ASCII.GetBytes("GET " + path)));
-        return request;
-    }
+    private static HttpRequestMessage Status(string serial, byte[] key) => Enroller.StatusRequest(serial, School, key);
 
-    private Task<(int Status, string Body, HttpResponseMessage Response)> Device(byte[] body, byte[] key, string contentType = "application/json")
-    {
-        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var request = new HttpRequestMessage(HttpMethod.Post, "api/enrolments") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-        request.Headers.Add(EnrolmentSignature.TimestampHeader, ts);
-        request.Headers.Add(EnrolmentSignature.SignatureHeader, EnrolmentSignature.Sign(key, ts, body));
-        return _calls.SendAsync(request);
-    }
+    private Task<(int Status, string Body, HttpResponseMessage Response)> Device(byte[] body, byte[] key, string contentType = "application/json") =>
+        _calls.SendAsync(Enroller.EnrolmentRequest(body, key, contentType: contentType));
 
     private Task<(int Status, string Body, HttpResponseMessage Response)> Admin(HttpMethod method, string path, string? role = AdminRoles.Read, HttpContent? content = null) =>
         _calls.AdminAsync(method, path, role, content);

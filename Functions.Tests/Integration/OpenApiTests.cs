@@ -136,6 +136,20 @@ public sealed partial class OpenApiTests(BackendFixture backend)
         Assert.True(errors.Count == 0, $"the example under {heading} does not follow {schema}: {string.Join("; ", errors.Select(e => $"{e.Kind} at {e.Path}"))}");
     }
 
+    /// <summary>The check the conformance tests make bites: answers the document does not describe fail it.</summary>
+    [Fact]
+    public void An_answer_the_document_does_not_describe_fails_its_schema()
+    {
+        var schemas = DescribedApi.Instance.Document.Components.Schemas;
+        const string View = """{"serialNumber":"A1","schoolUai":"0720001K","status":"registered","deploymentProfile":"assigned","readyToProvision":true""";
+
+        Assert.Empty(schemas["DeviceStatusView"].Validate(View + "}"));
+        Assert.NotEmpty(schemas["DeviceStatusView"].Validate(View + ""","assignedAt":"0001-01-01T00:00:00Z"}""")); // a member no type declares
+        Assert.NotEmpty(schemas["DeviceStatusView"].Validate(View.Replace("\"registered\"", "2", StringComparison.Ordinal) + "}")); // an enum as a number
+        Assert.NotEmpty(schemas["DeviceStatusView"].Validate(View.Replace("\"readyToProvision\":true", "\"ready\":true", StringComparison.Ordinal) + "}")); // a member renamed
+        Assert.NotEmpty(schemas["ProblemBody"].Validate("""{"type":"about:blank","title":"Invalid request","status":400,"detail":"x","errors":["pageSize"]}""")); // errors as a list
+    }
+
     private static NSwag.OpenApiOperation Operation(string verb, string path) => DescribedApi.Instance.Document.Paths[path][verb];
 
     private async Task<JsonElement> DocumentAsync()
