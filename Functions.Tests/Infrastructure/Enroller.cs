@@ -60,24 +60,38 @@ public sealed class Enroller(HttpClient client, Func<string, string> token)
     /// </summary>
     public async Task<HttpResponseMessage> StatusAsync(string serial, string uai, byte[]? key = null, long? timestamp = null, string? signedPath = null, Action<HttpRequestMessage>? tamper = null)
     {
+        var request = StatusRequest(serial, uai, key ?? await KeyAsync(uai), timestamp, signedPath);
+        tamper?.Invoke(request);
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>The signed status request, unsent.</summary>
+    public static HttpRequestMessage StatusRequest(string serial, string uai, byte[] key, long? timestamp = null, string? signedPath = null)
+    {
         var path = $"/api/enrolments/{serial}";
         var ts = (timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds()).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var request = new HttpRequestMessage(HttpMethod.Get, path.TrimStart('/'));
         request.Headers.Add("X-Enrolment-School", uai);
         request.Headers.Add(EnrolmentSignature.TimestampHeader, ts);
-        request.Headers.Add(EnrolmentSignature.SignatureHeader, EnrolmentSignature.Sign(key ?? await KeyAsync(uai), ts, Encoding.ASCII.GetBytes("GET " + (signedPath ?? path))));
-        tamper?.Invoke(request);
-        return await client.SendAsync(request);
+        request.Headers.Add(EnrolmentSignature.SignatureHeader, EnrolmentSignature.Sign(key, ts, Encoding.ASCII.GetBytes("GET " + (signedPath ?? path))));
+        return request;
     }
 
     public Task<HttpResponseMessage> SendAsync(byte[] body, byte[] key, long? timestamp = null, string contentType = "application/json", Action<HttpRequestMessage>? tamper = null)
+    {
+        var request = EnrolmentRequest(body, key, timestamp, contentType);
+        tamper?.Invoke(request);
+        return client.SendAsync(request);
+    }
+
+    /// <summary>The signed enrolment request, unsent.</summary>
+    public static HttpRequestMessage EnrolmentRequest(byte[] body, byte[] key, long? timestamp = null, string contentType = "application/json")
     {
         var ts = (timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds()).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var request = new HttpRequestMessage(HttpMethod.Post, "api/enrolments") { Content = new ByteArrayContent(body) };
         request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         request.Headers.Add(EnrolmentSignature.TimestampHeader, ts);
         request.Headers.Add(EnrolmentSignature.SignatureHeader, EnrolmentSignature.Sign(key, ts, body));
-        tamper?.Invoke(request);
-        return client.SendAsync(request);
+        return request;
     }
 }

@@ -75,4 +75,4 @@ public sealed class DeviceLifecycleFunctions(DeviceLifecycleService lifecycle, I
 }
 
 /// <summary>The body of a move: the school the device goes to.</summary>
-public sealed record MoveRequest(string? SchoolUai);
+public sealed record MoveRequest([property: System.ComponentModel.DataAnnotations.Required] string? SchoolUai);

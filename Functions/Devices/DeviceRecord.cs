@@ -1,12 +1,15 @@
 namespace Sarthe.Enrolment.Devices;
 
-/// <summary>The contract's device record: what administrators read of a device.</summary>
+/// <summary>
+/// The contract's device record: what administrators read of a device. What is not known is left out, never stood for
+/// by a placeholder: a device pre-registered from an Autopilot CSV has no type, make or model until its first boot.
+/// </summary>
 public sealed record DeviceRecord(
     string SerialNumber,
     string SchoolUai,
-    string DeviceType,
-    string Manufacturer,
-    string Model,
+    string? DeviceType,
+    string? Manufacturer,
+    string? Model,
     string? AssetTag,
     DeviceStatus Status,
     DateTimeOffset EnrolledAt,
@@ -21,9 +24,9 @@ public sealed record DeviceRecord(
     public static DeviceRecord From(Device device) => new(
         device.SerialNumber,
         device.SchoolUai,
-        device.DeviceType,
-        device.Manufacturer,
-        device.Model,
+        Known(device.DeviceType),
+        Known(device.Manufacturer),
+        Known(device.Model),
         device.AssetTag,
         device.Status,
         device.EnrolledAt,
@@ -36,6 +39,8 @@ public sealed record DeviceRecord(
             device.AutopilotDeviceId,
             device.Status == DeviceStatus.Registered ? new DeploymentProfileView(device.ProfileStatus, device.ProfileAssignedAt) : null),
         device.LastError);
+
+    private static string? Known(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>The record's <c>autopilot</c> object: the import, and the Autopilot device once visible.</summary>
     public sealed record AutopilotView(string? ImportedIdentityId, string? ImportStatus, string? GroupTag, string? DeviceId, DeploymentProfileView? DeploymentProfile);

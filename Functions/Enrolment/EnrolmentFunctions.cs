@@ -23,6 +23,7 @@ public sealed class EnrolmentFunctions(
     [ApiOperation("First-boot enrolment of a device, signed with its school's key", RequestBody = typeof(EnrolmentRequest))]
     [SignedByDevice]
     [ApiResponse(202, typeof(DeviceRecord))]
+    [ApiResponse(202, typeof(DeviceStatusView))]
     [ApiResponse(200, typeof(DeviceStatusView))]
     [ApiResponse(400)]
     [ApiResponse(403)]

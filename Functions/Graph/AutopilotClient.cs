@@ -256,11 +256,15 @@ public sealed class AutopilotClient(GraphServiceClient graph, Microsoft.Extensio
         device.AdditionalData.TryGetValue("deploymentProfileAssignmentStatus", out var status) ? status?.ToString() : null,
         device.AdditionalData.TryGetValue("deploymentProfileAssignedDateTime", out var assigned) ? AsTime(assigned) : null);
 
-    private static DateTimeOffset? AsTime(object? value) => value switch
+    /// <summary>
+    /// A Graph time, or null when Graph does not know it: Graph writes 0001-01-01T00:00:00Z for a time not set yet
+    /// (deploymentProfileAssignedDateTime of a profile still pending), a placeholder no answer of the API may repeat.
+    /// </summary>
+    private static DateTimeOffset? AsTime(object? value) => (value switch
     {
         DateTimeOffset time => time,
         DateTime time => new DateTimeOffset(time, TimeSpan.Zero),
-        string text when DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time) => time,
+        string text when DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time) => (DateTimeOffset?)time,
         _ => null,
-    };
+    }) is { } known && known.UtcDateTime.Year > 1 ? known : null;
 }
