@@ -81,6 +81,9 @@ public sealed class LifecycleReportTests(LifecycleReportFixture backend) : IClas
         await AssertCsvAgreesAsync(todayText, after);
 
         // D1's serial enrolled again at C: the new device counts at C from today; yesterday still counts the old one at A.
+        // The purchase inventory gives it to C first: a serial in another school's inventory is refused (contract v1.2).
+        await Manifests.ImportAsync(backend, "serialNumber;schoolUai;deviceType;manufacturer;model;purchaseOrder;invoiceNumber;unitCostEur\r\n" +
+            $"LCR-D1;{C};desktop;Dell;OptiPlex 3000;BC-11;F-10;300,50\r\n", "lifecycle-reassigned.csv");
         using (var reenrolled = await backend.Enroller.EnrolAsync("LCR-D1", C, "desktop"))
         {
             Assert.Equal(HttpStatusCode.Accepted, reenrolled.StatusCode);
