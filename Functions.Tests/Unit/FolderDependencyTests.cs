@@ -7,7 +7,9 @@ namespace Sarthe.Enrolment.Tests.Unit;
 /// The capabilities of <c>Functions/</c> depend on one another in one direction only: a folder's files name another
 /// folder's namespace (<c>Sarthe.Enrolment.X</c>) only if that folder does not name theirs, directly or through others.
 /// <c>Hosting</c> is the composition root (it registers everything, and everything reads its table names and
-/// telemetry), so it is left out; <c>Http</c> and <c>Auth</c> are the HTTP plumbing and count as one.
+/// telemetry) and <c>OpenApi</c> the description of every capability (it reads their rules and attributes, and every
+/// function carries its attributes), so both are left out; <c>Http</c> and <c>Auth</c> are the HTTP plumbing and
+/// count as one.
 /// </summary>
 public sealed partial class FolderDependencyTests
 {
@@ -50,7 +52,7 @@ public sealed partial class FolderDependencyTests
     private static Dictionary<string, HashSet<string>> Dependencies()
     {
         var graph = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var folder in Directory.GetDirectories(FunctionsRoot).Select(Path.GetFileName).Where(f => f is not ("bin" or "obj" or "Hosting")))
+        foreach (var folder in Directory.GetDirectories(FunctionsRoot).Select(Path.GetFileName).Where(f => f is not ("bin" or "obj" or "Hosting" or "OpenApi")))
         {
             var node = Node(folder!);
             var deps = graph.TryGetValue(node, out var existing) ? existing : graph[node] = new HashSet<string>(StringComparer.Ordinal);
@@ -60,7 +62,7 @@ public sealed partial class FolderDependencyTests
                 foreach (Match m in Namespace().Matches(code))
                 {
                     var target = Node(m.Groups["folder"].Value);
-                    if (target != node && target != "Hosting" && Directory.Exists(Path.Combine(FunctionsRoot, m.Groups["folder"].Value)))
+                    if (target != node && target is not ("Hosting" or "OpenApi") && Directory.Exists(Path.Combine(FunctionsRoot, m.Groups["folder"].Value)))
                     {
                         deps.Add(target);
                     }

@@ -7,7 +7,7 @@ public sealed record CsvRecord(int Line, IReadOnlyList<string> Fields, string? E
 
 /// <summary>
 /// Reads a manifest as resellers and spreadsheets write it, record by record, without holding the file: UTF-8 with
-/// or without a BOM, comma or semicolon separated (decided from the header line, as French Excel writes ';'), RFC
+/// or without a BOM, UTF-16 LE or BE with its BOM (Get-WindowsAutopilotInfo's output under Windows PowerShell 5.1), comma or semicolon separated (decided from the header line, as French Excel writes ';'), RFC
 /// 4180 quotes (separators, doubled quotes and line breaks inside quoted fields), CRLF, LF or CR line ends. Blank
 /// lines and lines of separators only (what a spreadsheet exports for empty rows) are skipped.
 /// </summary>
@@ -23,7 +23,9 @@ public sealed class ManifestCsvReader(Stream stream) : IDisposable
 
     public const int MaxFields = 32;
 
-    private readonly StreamReader _reader = new(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
+    // UTF-8 unless a byte order mark says UTF-16 (LE or BE: what Windows PowerShell 5.1's Out-File writes, and so
+    // Get-WindowsAutopilotInfo's CSV) or UTF-32; the mark itself is not part of the text.
+    private readonly StreamReader _reader = new(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
     private readonly char[] _buffer = new char[64 * 1024];
     private readonly StringBuilder _field = new();
     private int _length;
@@ -31,6 +33,13 @@ public sealed class ManifestCsvReader(Stream stream) : IDisposable
     private bool _eof;
     private int _line = 1;
     private bool _started;
+
+    /// <summary>
+    /// Why the file cannot be read as text, named by its encoding (known after the first record), or null: a header line
+    /// with NUL characters is UTF-16 without its byte order mark; one with bytes that are not UTF-8 is an ANSI
+    /// (Windows-1252) file, as Excel's plain "CSV" format saves it.
+    /// </summary>
+    public string? EncodingProblem { get; private set; }
 
     /// <summary>The separator found on the header line (',' or ';'); known after the first record.</summary>
     public char Separator { get; private set; } = ',';
@@ -68,6 +77,15 @@ public sealed class ManifestCsvReader(Stream stream) : IDisposable
         {
             _position = 1;
         }
+
+        var firstLine = _buffer.AsSpan(_position, _length - _position);
+        var end = firstLine.IndexOfAny('\r', '\n');
+        firstLine = end < 0 ? firstLine : firstLine[..end];
+        EncodingProblem = firstLine.Contains('\0')
+            ? "The file is not UTF-8: its first line holds NUL characters, as UTF-16 text without its byte order mark does. Save it as UTF-8, or as UTF-16 with its byte order mark (what Windows PowerShell's Out-File writes)."
+            : firstLine.Contains('\uFFFD')
+                ? "The file is not UTF-8: its first line holds bytes UTF-8 cannot read, as an ANSI (Windows-1252) file does (Excel's plain \"CSV\" format). Save it as \"CSV UTF-8\", or as UTF-16 with its byte order mark."
+                : null;
 
         int commas = 0, semicolons = 0;
         var quoted = false;

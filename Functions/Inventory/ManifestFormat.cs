@@ -51,6 +51,11 @@ public sealed record ManifestFormat(string Name, IReadOnlyDictionary<string, int
         " and optionally hardwareHash,productKey,assetTag) or of a Windows Autopilot CSV (Device Serial Number,Windows Product ID,Hardware Hash" +
         " and optionally Group Tag,Assigned User), comma- or semicolon-separated.";
 
+    /// <summary>A field's column as this format's header names it ("Device Serial Number" in an Autopilot CSV, "serialNumber" in a manifest).</summary>
+    public string ColumnOf(string field) =>
+        (Name == Autopilot ? AutopilotRequired.Concat(AutopilotOptional) : ProgrammeRequired.Concat(ProgrammeOptional))
+            .FirstOrDefault(c => c.Field == field).Column ?? field;
+
     /// <summary>The index of a field's column, or -1 when the file has no such column.</summary>
     public int IndexOf(string field) => Columns.TryGetValue(field, out var index) ? index : -1;
 

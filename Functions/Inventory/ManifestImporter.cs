@@ -101,6 +101,11 @@ public sealed class ManifestImporter(InventoryStore inventory, SerialClaims clai
     {
         using var reader = new ManifestCsvReader(body);
         var header = await reader.ReadAsync(cancellationToken);
+        if (reader.EncodingProblem is { } undecodable)
+        {
+            return Refuse("body", undecodable);
+        }
+
         if (header is null || header.Error is not null)
         {
             return Refuse("body", header is null ? "The file is empty. " + ManifestFormat.HeaderRule : ManifestFormat.HeaderRule);

@@ -58,14 +58,21 @@ public static class ManifestRowParser
 
         string? Cell(string field) => format.IndexOf(field) is var i and >= 0 && i < record.Fields.Count && record.Fields[i].Trim() is { Length: > 0 } value ? value : null;
 
+        // Each message names the column as the file's header does and shows the value it refuses (shortened).
+        string Named(string field, string? value, string rule) => value is null ? $"{format.ColumnOf(field)}: {rule}" : $"{format.ColumnOf(field)} {Shown(value)}: {rule}";
+
         var serialText = Cell(ManifestFields.SerialNumber);
         var serial = SerialNumber.Normalize(serialText);
         if (serial is null)
         {
-            errors[ManifestFields.SerialNumber] = [serialText is null ? "serialNumber is required." : SerialNumber.Rule];
+            errors[ManifestFields.SerialNumber] = [serialText is null ? Named(ManifestFields.SerialNumber, null, "a serial number is required.")
+                : LooksRewrittenBySpreadsheet(serialText) ? Named(ManifestFields.SerialNumber, serialText, "a spreadsheet rewrote this serial number as a number (scientific notation or digit grouping). Format the column as text and export the file again.")
+                : Named(ManifestFields.SerialNumber, serialText, SerialNumber.Rule)];
         }
 
-        var uaiText = Cell(ManifestFields.SchoolUai) ?? defaultSchoolUai;
+        // schoolUai= in the query serves every line without a UAI of its own: no Group Tag, or a reseller's own tag.
+        var tag = Cell(ManifestFields.SchoolUai);
+        var uaiText = defaultSchoolUai is not null && SchoolUai.Normalize(tag) is null ? defaultSchoolUai : tag ?? defaultSchoolUai;
         var uai = SchoolUai.Normalize(uaiText);
         if (uaiText is null)
         {
@@ -73,17 +80,19 @@ public static class ManifestRowParser
         }
         else if (uai is null)
         {
-            errors[ManifestFields.SchoolUai] = ["schoolUai " + SchoolUai.Rule];
+            errors[ManifestFields.SchoolUai] = [format.Name == ManifestFormat.Autopilot
+                ? Named(ManifestFields.SchoolUai, uaiText, "this Group Tag is not a school's UAI (a reseller's own tag?): give the school of the file's devices with schoolUai= in the query.")
+                : Named(ManifestFields.SchoolUai, uaiText, "schoolUai " + SchoolUai.Rule)];
         }
         else if (!schools.Contains(uai))
         {
-            errors[ManifestFields.SchoolUai] = [$"schoolUai {uai} names no school of the registry."];
+            errors[ManifestFields.SchoolUai] = [Named(ManifestFields.SchoolUai, uaiText, $"schoolUai {uai} names no school of the registry.")];
         }
 
         var deviceType = Cell(ManifestFields.DeviceType);
         if (deviceType is not null && !DeviceTypes.All.Contains(deviceType, StringComparer.Ordinal))
         {
-            errors[ManifestFields.DeviceType] = [DeviceTypes.Rule];
+            errors[ManifestFields.DeviceType] = [Named(ManifestFields.DeviceType, deviceType, DeviceTypes.Rule)];
         }
 
         var programme = format.Name == ManifestFormat.Programme;
@@ -104,7 +113,7 @@ public static class ManifestRowParser
             cents = ReadCost(Cell(ManifestFields.UnitCostEur), errors);
         }
 
-        var hash = ReadHash(Cell(ManifestFields.HardwareHash), required: !programme, errors);
+        var hash = ReadHash(Cell(ManifestFields.HardwareHash), required: !programme, errors, format);
         if (errors.Count > 0)
         {
             return (null, errors);
@@ -120,10 +129,10 @@ public static class ManifestRowParser
             {
                 null when required => $"{field} is required.",
                 null => null,
-                { Length: > MaxTextLength } => $"{field} must be 1-{MaxTextLength} characters.",
-                _ when text.Contains('\uFFFD') => $"{field} must be UTF-8 text (save the file as CSV UTF-8).",
+                { Length: > MaxTextLength } => Named(field, text, $"{field} must be 1-{MaxTextLength} characters."),
+                _ when text.Contains('\uFFFD') => Named(field, text, $"{field} must be UTF-8 text (save the file as CSV UTF-8, or UTF-16)."),
                 _ when text.Any(c => char.GetUnicodeCategory(c) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate) =>
-                    $"{field} must not contain control, format or surrogate characters.",
+                    Named(field, text, $"{field} must not contain control, format or surrogate characters."),
                 _ => null,
             };
             if (problem is not null)
@@ -162,21 +171,28 @@ public static class ManifestRowParser
 
         if (text.TrimStart().StartsWith('-'))
         {
-            errors[ManifestFields.UnitCostEur] = ["unitCostEur cannot be negative."];
+            errors[ManifestFields.UnitCostEur] = [$"unitCostEur {Shown(text)}: unitCostEur cannot be negative."];
             return null;
         }
 
         if (ParseCents(text) is not { } cents || cents > MaxUnitCostCents)
         {
-            errors[ManifestFields.UnitCostEur] = [UnitCostRule];
+            errors[ManifestFields.UnitCostEur] = [$"unitCostEur {Shown(text)}: {UnitCostRule}"];
             return null;
         }
 
         return cents;
     }
 
+    /// <summary>A value shown in a message: quoted, and shortened past 40 characters (a hash is kilobytes).</summary>
+    private static string Shown(string value) => "\"" + (value.Length <= 40 ? value : value[..40] + "…") + "\"";
+
+    /// <summary>What a spreadsheet makes of a long numeric serial: 1,23457E+12, 1.23457E+12, or digits grouped with spaces.</summary>
+    private static bool LooksRewrittenBySpreadsheet(string text) =>
+        System.Text.RegularExpressions.Regex.IsMatch(text, @"^\d([.,]\d+)?[eE][+-]?\d+$|^\d{1,3}([  \u00A0\u202F]\d{3})+$");
+
     /// <summary>Base64 of 1-8192 bytes, stored in canonical form (as enrolment stores it).</summary>
-    private static string? ReadHash(string? text, bool required, Dictionary<string, string[]> errors)
+    private static string? ReadHash(string? text, bool required, Dictionary<string, string[]> errors, ManifestFormat format)
     {
         if (text is null)
         {
@@ -191,13 +207,13 @@ public static class ManifestRowParser
         var buffer = new byte[((text.Length * 3) / 4) + 3];
         if (!Convert.TryFromBase64String(text, buffer, out var length) || length == 0)
         {
-            errors[ManifestFields.HardwareHash] = ["hardwareHash must be base64 (the Hardware Hash column of Get-WindowsAutopilotInfo)."];
+            errors[ManifestFields.HardwareHash] = [$"{format.ColumnOf(ManifestFields.HardwareHash)} {Shown(text)}: hardwareHash must be base64 (the Hardware Hash column of Get-WindowsAutopilotInfo)."];
             return null;
         }
 
         if (length > MaxHardwareHashBytes)
         {
-            errors[ManifestFields.HardwareHash] = [$"hardwareHash must decode to at most {MaxHardwareHashBytes} bytes."];
+            errors[ManifestFields.HardwareHash] = [$"{format.ColumnOf(ManifestFields.HardwareHash)} {Shown(text)}: hardwareHash must decode to at most {MaxHardwareHashBytes} bytes."];
             return null;
         }
 

@@ -33,13 +33,16 @@ public sealed class ManifestUpload : IAsyncDisposable
 
     public Stream Body { get; }
 
+    /// <summary>The charsets a manifest may declare: the reader takes UTF-8, and UTF-16 by its byte order mark.</summary>
+    private static readonly HashSet<string> ReadableCharsets = new(StringComparer.OrdinalIgnoreCase) { "utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "unicode" };
+
     /// <summary>The body to import, or the problem to answer (415, 413) without reading it.</summary>
     public static async Task<(ManifestUpload? Upload, ApiResult? Refusal)> OpenAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || !type.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase)
-            || (type.Charset.HasValue && !type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)))
+            || (type.Charset.HasValue && !ReadableCharsets.Contains(type.Charset.Value ?? "")))
         {
-            return (null, Problem.UnsupportedMediaType("A manifest is sent as text/csv (UTF-8)."));
+            return (null, Problem.UnsupportedMediaType("A manifest is sent as text/csv, in UTF-8 or in UTF-16 with its byte order mark (charset utf-8 or utf-16)."));
         }
 
         var tooLarge = Problem.TooLarge($"A manifest is at most {MaxBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes; split the file.");
