@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Sarthe.Enrolment.Devices;
+using Sarthe.Enrolment.Retention;
 
 namespace Sarthe.Enrolment.Audit;
 
@@ -132,6 +133,27 @@ public static class AuditEvents
     public static AuditEvent DeviceDeregistered(Device device, AuditActor requestedBy) =>
         New(AuditEventTypes.DeviceDeregistered, requestedBy, device.SchoolUai, device.SerialNumber, device.DeregisteredAt ?? device.UpdatedAt,
             new JsonObject { ["autopilotDeviceId"] = device.AutopilotDeviceId, ["requestedAt"] = device.DeregistrationRequestedAt });
+
+    /// <summary>
+    /// One retention purge run: the rows it deleted per category, the rule of each and the closing date it knew (null:
+    /// unset, so no <c>closing+</c> rule deleted anything). Of the programme (neither school nor device).
+    /// </summary>
+    public static AuditEvent RetentionPurged(RetentionRun run)
+    {
+        var deleted = new JsonObject();
+        var rules = new JsonObject();
+        foreach (var (category, rule) in run.Rules)
+        {
+            deleted[category] = run.Deleted.TryGetValue(category, out var count) ? count : 0;
+            rules[category] = rule.ToString();
+        }
+
+        return New(AuditEventTypes.RetentionPurged, AuditActor.Retention, null, null, run.RanAt, new JsonObject
+        {
+            ["deleted"] = deleted, ["releasedClaims"] = run.ReleasedClaims, ["rules"] = rules,
+            ["programmeClosingDate"] = run.ProgrammeClosingDate?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        });
+    }
 
     private static AuditEvent New(string type, AuditActor actor, string? schoolUai, string? serialNumber, DateTimeOffset now, JsonObject data) =>
         new(Guid.NewGuid(), now, type, actor, schoolUai, serialNumber, data);
