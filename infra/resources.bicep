@@ -19,6 +19,9 @@ param alwaysReadyHttpInstances int
 @description('The app settings operators tune (main.bicep\'s parameters), added to those this file derives from the resources.')
 param appSettings array
 
+@description('Days Log Analytics keeps logs and traces (Retention__Logs): docs/privacy.md.')
+param logRetentionDays int
+
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var deploymentContainer = 'app-package'
 
@@ -94,7 +97,7 @@ resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   tags: tags
   properties: {
     sku: { name: 'PerGB2018' }
-    retentionInDays: 90
+    retentionInDays: logRetentionDays
   }
 }
 
@@ -107,6 +110,9 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
     Application_Type: 'web'
     WorkspaceResourceId: logs.id
     DisableLocalAuth: true
+    // Client addresses are never stored: ingestion keeps only a geolocation and writes 0.0.0.0 (the default, set here
+    // so it cannot be turned off unnoticed): learn.microsoft.com/azure/azure-monitor/app/ip-collection.
+    DisableIpMasking: false
   }
 }
 

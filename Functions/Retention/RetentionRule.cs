@@ -56,19 +56,22 @@ public readonly partial record struct RetentionRule(RetentionBasis Basis, int Am
         var match = Pattern().Match(text.Trim());
         if (!match.Success || !int.TryParse(match.Groups["n"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount > 36_500)
         {
-            throw new FormatException($"'{text}' is not a retention rule: expected {Syntax}.");
+            throw Invalid(text, null);
         }
 
         var unit = match.Groups["unit"].Value == "d" ? RetentionUnit.Days : RetentionUnit.Years;
         if (match.Groups["closing"].Success)
         {
-            return unit == RetentionUnit.Years ? AfterClosing(amount) : throw new FormatException($"'{text}' is not a retention rule: a closing+ rule counts whole years (closing+5y).");
+            return unit == RetentionUnit.Years ? AfterClosing(amount) : throw Invalid(text, "a closing+ rule counts whole years");
         }
 
         return amount == 0
-            ? throw new FormatException($"'{text}' is not a retention rule: a duration must be at least 1.")
+            ? throw Invalid(text, "a duration is at least 1")
             : new RetentionRule(RetentionBasis.ItemDate, amount, unit);
     }
+
+    private static FormatException Invalid(string text, string? why) =>
+        new($"'{text}' is not a retention rule{(why is null ? "" : $" ({why})")}: expected {Syntax}.");
 
     [GeneratedRegex(@"^(?<closing>closing\+)?(?<n>\d{1,5})(?<unit>[dy])$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
