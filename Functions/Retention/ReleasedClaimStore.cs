@@ -12,10 +12,9 @@ namespace Sarthe.Enrolment.Retention;
 /// </summary>
 public sealed class ReleasedClaimStore(TableServiceClient tables)
 {
-    // DeviceStore's names: the claim row of a serial, its holder and its release mark.
+    // DeviceStore's names: the claim row of a serial and its holder (its release mark, Released, is in the filter).
     private const string ClaimRow = "claim";
     private const string HolderProperty = "SchoolUai";
-    private const string ReleasedProperty = "Released";
 
     private readonly TableClient _serials = tables.GetTableClient(TableNames.DeviceSerials);
     private readonly TableClient _devices = tables.GetTableClient(TableNames.Devices);
@@ -23,7 +22,7 @@ public sealed class ReleasedClaimStore(TableServiceClient tables)
     public async Task<long> DeleteOrphanedAsync(CancellationToken cancellationToken)
     {
         long deleted = 0;
-        var filter = TableClient.CreateQueryFilter($"RowKey eq {ClaimRow} and {ReleasedProperty} eq {true}");
+        var filter = TableClient.CreateQueryFilter($"RowKey eq {ClaimRow} and Released eq {true}");
         await foreach (var claim in _serials.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
         {
             if (claim.GetString(HolderProperty) is not { } holder)
