@@ -43,10 +43,12 @@ public sealed class RetentionPurge(
         var releasedClaims = await claims.DeleteOrphanedAsync(cancellationToken);
 
         var run = new RetentionRun(now, closing, rules, deleted, releasedClaims);
-        await audit.PublishAsync(AuditEvents.RetentionPurged(run), cancellationToken);
         logger.LogInformation("Retention purge deleted {Deleted} rows ({AuditEntries} audit entries, {RejectedAttempts} refused attempts, {DeregisteredDevices} deregistered devices, {Archive} archived rows, {Inventory} inventory lines, {Reports} report rows)",
             deleted.Values.Sum(), deleted[RetentionCategory.AuditEntries], deleted[RetentionCategory.RejectedAttempts], deleted[RetentionCategory.DeregisteredDevices],
             deleted[RetentionCategory.Archive], deleted[RetentionCategory.Inventory], deleted[RetentionCategory.Reports]);
+
+        // Logged first: should the queue be unreachable, the run fails (and is retried tomorrow) but its counts are known.
+        await audit.PublishAsync(AuditEvents.RetentionPurged(run), cancellationToken);
         return run;
     }
 }
