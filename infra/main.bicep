@@ -161,6 +161,33 @@ param deviceTarget string = '8000'
 @description('Dashboard__RefreshSeconds: how often the dashboard reloads its figures.')
 param dashboardRefreshSeconds string = '15'
 
+@description('RetentionSchedule: CRON (UTC) of the daily retention purge.')
+param retentionSchedule string = '0 30 3 * * *'
+
+@description('Funding__ProgrammeClosingDate: date of the managing authority\'s last payment (yyyy-MM-dd); empty until known (then no closing+ rule deletes anything).')
+param programmeClosingDate string = ''
+
+@description('Retention__AuditEntries: retention rule of the audit trail (a duration such as 365d or 2y, or closing+Ny).')
+param auditEntriesRetention string = 'closing+5y'
+
+@description('Retention__RejectedAttempts: retention rule of refused enrolment attempts.')
+param rejectedAttemptsRetention string = '365d'
+
+@description('Retention__DeregisteredDevices: retention rule of a device row after its deregistration.')
+param deregisteredDevicesRetention string = '365d'
+
+@description('Retention__Archive: retention rule of archived rows of deregistered devices.')
+param archiveRetention string = '365d'
+
+@description('Retention__Inventory: retention rule of purchase inventory lines and manifests.')
+param inventoryRetention string = 'closing+5y'
+
+@description('Retention__Reports: retention rule of built funding reports.')
+param reportsRetention string = 'closing+5y'
+
+@description('Retention__Logs and the Log Analytics workspace retention, in days (the app setting reads it as \'{days}d\').')
+param logRetentionDays string = '90'
+
 @description('Audit__RetentionYears: stamped on every audit entry.')
 param auditRetentionYears string = '10'
 
@@ -175,6 +202,7 @@ var tunedSettings = [
   { name: 'AutopilotSyncSchedule', value: busy ? autopilotSyncSchedule : quietAutopilotSyncSchedule }
   { name: 'RegistrationSweepSchedule', value: registrationSweepSchedule }
   { name: 'FundingReportSchedule', value: fundingReportSchedule }
+  { name: 'RetentionSchedule', value: retentionSchedule }
   { name: 'Enrolment__RotationGracePeriod', value: rotationGracePeriod }
   { name: 'Enrolment__TimestampTolerance', value: timestampTolerance }
   { name: 'Enrolment__UnknownDevices', value: unknownDevices }
@@ -194,6 +222,14 @@ var tunedSettings = [
   { name: 'Funding__BuildHour', value: fundingBuildHour }
   { name: 'Funding__ProgrammeStart', value: programmeStart }
   { name: 'Funding__CatchUpDays', value: catchUpDays }
+  { name: 'Funding__ProgrammeClosingDate', value: programmeClosingDate }
+  { name: 'Retention__AuditEntries', value: auditEntriesRetention }
+  { name: 'Retention__RejectedAttempts', value: rejectedAttemptsRetention }
+  { name: 'Retention__DeregisteredDevices', value: deregisteredDevicesRetention }
+  { name: 'Retention__Archive', value: archiveRetention }
+  { name: 'Retention__Inventory', value: inventoryRetention }
+  { name: 'Retention__Reports', value: reportsRetention }
+  { name: 'Retention__Logs', value: '${logRetentionDays}d' }
   { name: 'Dashboard__DeviceTarget', value: deviceTarget }
   { name: 'Dashboard__RefreshSeconds', value: dashboardRefreshSeconds }
   { name: 'Audit__RetentionYears', value: auditRetentionYears }
@@ -224,6 +260,7 @@ module resources 'resources.bicep' = {
     keyVaultName: keyVaultName
     keyVaultCreateMode: keyVaultCreateMode
     publicEndpoint: publicEndpoint
+    logRetentionDays: int(logRetentionDays)
     appSettings: concat(tunedSettings, map(items(json(additionalAppSettings)), setting => { name: setting.key, value: string(setting.value) }))
   }
 }

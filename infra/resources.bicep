@@ -26,6 +26,9 @@ param appSettings array
 @description('Enrolment__PublicEndpoint when set; empty: the app\'s own URL.')
 param publicEndpoint string
 
+@description('Days Log Analytics keeps logs and traces (Retention__Logs): docs/privacy.md.')
+param logRetentionDays int
+
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var deploymentContainer = 'app-package'
 var storageIpRules = [for range in operatorIpRanges: { value: range, action: 'Allow' }]
@@ -109,7 +112,7 @@ resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   tags: tags
   properties: {
     sku: { name: 'PerGB2018' }
-    retentionInDays: 90
+    retentionInDays: logRetentionDays
   }
 }
 
@@ -122,6 +125,9 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
     Application_Type: 'web'
     WorkspaceResourceId: logs.id
     DisableLocalAuth: true
+    // Client addresses are never stored: ingestion keeps only a geolocation and writes 0.0.0.0 (the default, set here
+    // so it cannot be turned off unnoticed): learn.microsoft.com/azure/azure-monitor/app/ip-collection.
+    DisableIpMasking: false
   }
 }
 

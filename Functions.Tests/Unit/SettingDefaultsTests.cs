@@ -13,6 +13,7 @@ using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Reporting;
+using Sarthe.Enrolment.Retention;
 
 namespace Sarthe.Enrolment.Tests.Unit;
 
@@ -42,6 +43,7 @@ public sealed partial class SettingDefaultsTests
         [AuditOptions.Section] = new AuditOptions(),
         [FundingOptions.Section] = new FundingOptions(),
         [DashboardOptions.Section] = new DashboardOptions(),
+        [RetentionOptions.Section] = new RetentionOptions(),
     };
 
     [Fact]

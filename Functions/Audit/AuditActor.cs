@@ -15,6 +15,9 @@ public sealed record AuditActor(string Kind, string Id)
     /// <summary>The nightly funding report timer.</summary>
     public static readonly AuditActor NightlyReport = new(SystemKind, "nightly-report");
 
+    /// <summary>The daily retention purge.</summary>
+    public static readonly AuditActor Retention = new(SystemKind, "retention");
+
     public static AuditActor Device(string serialNumber) => new(DeviceKind, serialNumber);
 
     public static AuditActor Administrator(string objectId) => new(AdministratorKind, objectId);

@@ -22,12 +22,13 @@ public static class AuditEventTypes
     public const string ReportFundingBuilt = "report.funding_built";
     public const string InventoryManifestImported = "inventory.manifest_imported";
     public const string InventoryUpdated = "inventory.updated";
+    public const string RetentionPurged = "retention.purged";
 
     public static readonly string[] All =
     [
         DeviceEnrolled, DeviceReenrolled, DeviceEnrolmentRejected, DeviceRegistrationStarted, DeviceRegistered,
         DeviceRegistrationFailed, DeviceRetryRequested, DeviceProfileAssigned, DeviceHashReplaced, SchoolKeyRotated, ReportFundingBuilt,
         DeviceHeld, DeviceApproved,
-        InventoryManifestImported, InventoryUpdated, DeviceMoved, DeviceDeregistered, DeviceGroupTagCorrected, DeviceDescribed,
+        InventoryManifestImported, InventoryUpdated, DeviceMoved, DeviceDeregistered, DeviceGroupTagCorrected, DeviceDescribed, RetentionPurged,
     ];
 }

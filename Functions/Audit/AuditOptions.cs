@@ -8,8 +8,8 @@ public sealed class AuditOptions
     public const string Section = "Audit";
 
     /// <summary>
-    /// Years every event is kept (stamped on it as <c>RetainUntil</c>); longer than the ERDF
-    /// document-retention period. Nothing in the product deletes an event, and the API has no delete.
+    /// Years stamped on every event as <c>RetainUntil</c>, for information only: the daily purge deletes events by the
+    /// rules of <c>Retention:AuditEntries</c> and <c>Retention:RejectedAttempts</c> (docs/privacy.md). The API has no delete.
     /// </summary>
     [Range(1, 100)]
     public int RetentionYears { get; set; } = 10;

@@ -15,6 +15,7 @@ using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Reporting;
+using Sarthe.Enrolment.Retention;
 using Sarthe.Enrolment.Schools;
 using Sarthe.Enrolment.Trail;
 using Sarthe.Enrolment.DeviceAdmin;
@@ -52,6 +53,7 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<EnrolmentLimitOptions>().BindConfiguration(EnrolmentLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<StorageGuard>();
@@ -96,6 +98,8 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<PreRegistration>();
         services.AddSingleton<ManifestImporter>();
         services.AddSingleton<DashboardAssets>();
+        services.AddSingleton<ReleasedClaimStore>();
+        services.AddSingleton<RetentionPurge>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }

@@ -4,9 +4,11 @@ using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Sarthe.Enrolment.Privacy;
 
 namespace Sarthe.Enrolment.Hosting;
 
@@ -34,9 +36,10 @@ public static class TelemetryRegistration
     {
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName))
-            .WithTracing(tracing => tracing.AddSource(EnrolmentTelemetry.Name, HttpClientSource))
+            // First, so every exporter added after it receives source addresses truncated (docs/privacy.md).
+            .WithTracing(tracing => tracing.AddProcessor(new SourceAddressTruncation.SpanProcessor()).AddSource(EnrolmentTelemetry.Name, HttpClientSource))
             .WithMetrics(metrics => metrics.AddMeter(EnrolmentTelemetry.Name, HttpClientSource))
-            .WithLogging();
+            .WithLogging(logging => logging.AddProcessor(new SourceAddressTruncation.LogProcessor()));
 
         if (configuration[ConnectionStringSetting] is { Length: > 0 } connectionString)
         {

@@ -13,6 +13,7 @@ public sealed class TriggerOptions
     public const string AutopilotSyncScheduleSetting = "AutopilotSyncSchedule";
     public const string SweepScheduleSetting = "RegistrationSweepSchedule";
     public const string FundingReportScheduleSetting = "FundingReportSchedule";
+    public const string RetentionScheduleSetting = "RetentionSchedule";
 
     /// <summary>The storage connection every trigger uses (a connection string, or <c>__accountName</c> with a managed identity).</summary>
     public const string Connection = StorageConnection.SettingName;
@@ -21,6 +22,7 @@ public sealed class TriggerOptions
     public const string AutopilotSyncScheduleExpression = "%" + AutopilotSyncScheduleSetting + "%";
     public const string SweepScheduleExpression = "%" + SweepScheduleSetting + "%";
     public const string FundingReportScheduleExpression = "%" + FundingReportScheduleSetting + "%";
+    public const string RetentionScheduleExpression = "%" + RetentionScheduleSetting + "%";
 
     /// <summary>Queue of audit events (its poison queue is this name + <c>-poison</c>).</summary>
     public string AuditQueueName { get; set; } = "audit-events";
@@ -40,6 +42,9 @@ public sealed class TriggerOptions
     /// </summary>
     public string FundingReportSchedule { get; set; } = "0 5 * * * *";
 
+    /// <summary>CRON (6 fields, UTC) of the retention purge: daily, at night, away from the report's hour.</summary>
+    public string RetentionSchedule { get; set; } = "0 30 3 * * *";
+
     public IEnumerable<string> Queues => [AuditQueueName, AuditQueueName + "-poison"];
 
     /// <summary>Every setting with its value, by name: what the dev host puts in configuration for the WebJobs SDK to resolve.</summary>
@@ -49,5 +54,6 @@ public sealed class TriggerOptions
         [AutopilotSyncScheduleSetting] = AutopilotSyncSchedule,
         [SweepScheduleSetting] = RegistrationSweepSchedule,
         [FundingReportScheduleSetting] = FundingReportSchedule,
+        [RetentionScheduleSetting] = RetentionSchedule,
     };
 }

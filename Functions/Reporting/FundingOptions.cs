@@ -27,6 +27,13 @@ public sealed class FundingOptions : IValidatableObject
     /// </summary>
     public DateOnly ProgrammeStart { get; set; } = new(2024, 9, 1);
 
+    /// <summary>
+    /// The date of the managing authority's last payment to the beneficiary, once known (unset until then): the ERDF
+    /// retention period of supporting documents (Art. 82 of Regulation (EU) 2021/1060) runs five years from 31 December
+    /// of its year. While unset, no <c>closing+</c> retention rule deletes anything.
+    /// </summary>
+    public DateOnly? ProgrammeClosingDate { get; set; }
+
     /// <summary>Missed nights (host down) caught up at the next run, at most this many days back.</summary>
     [Range(0, 366)]
     public int CatchUpDays { get; set; } = 7;

@@ -65,6 +65,8 @@ public sealed class RunningDevHost : IAsyncDisposable
     public static readonly IReadOnlyDictionary<string, string> DevelopmentSettings = new Dictionary<string, string>
     {
         [TriggerOptions.AutopilotSyncScheduleSetting] = "*/2 * * * * *",
+        // Hourly rather than nightly, so a developer sees its retention.purged entry in the trail.
+        [TriggerOptions.RetentionScheduleSetting] = "0 30 * * * *",
         [$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.FirstCheckDelay)}"] = "00:00:03",
         [$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.CheckInterval)}"] = "00:00:02",
         [$"{RegistrationOptions.Section}:{nameof(RegistrationOptions.AutopilotCheckInterval)}"] = "00:00:02",

@@ -3,6 +3,7 @@ using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Reporting;
+using Sarthe.Enrolment.Retention;
 using WorkerTimerInfo = Microsoft.Azure.Functions.Worker.TimerInfo;
 using Sarthe.Enrolment.Trail;
 
@@ -16,7 +17,7 @@ namespace Sarthe.DevHost;
 /// </summary>
 public static class WebJobsAdapters
 {
-    public static readonly IReadOnlyList<Type> Types = [typeof(RegistrationTriggers), typeof(AuditTriggers), typeof(ReportingTriggers)];
+    public static readonly IReadOnlyList<Type> Types = [typeof(RegistrationTriggers), typeof(AuditTriggers), typeof(ReportingTriggers), typeof(RetentionTriggers)];
 }
 
 public sealed class RegistrationTriggers(IServiceProvider services)
@@ -40,6 +41,12 @@ public sealed class ReportingTriggers(IServiceProvider services)
 {
     public Task BuildFundingReport([TimerTrigger(TriggerOptions.FundingReportScheduleExpression, RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken) =>
         ActivatorUtilities.CreateInstance<FundingReportFunctions>(services).BuildFundingReport(new WorkerTimerInfo { IsPastDue = timer.IsPastDue }, cancellationToken);
+}
+
+public sealed class RetentionTriggers(IServiceProvider services)
+{
+    public Task PurgeExpiredData([TimerTrigger(TriggerOptions.RetentionScheduleExpression)] TimerInfo timer, CancellationToken cancellationToken) =>
+        ActivatorUtilities.CreateInstance<RetentionFunctions>(services).PurgeExpiredData(new WorkerTimerInfo { IsPastDue = timer.IsPastDue }, cancellationToken);
 }
 
 /// <summary>Keeps the SDK from scanning every loaded assembly (which logs harmless TypeLoadExceptions).</summary>

@@ -1,10 +1,12 @@
 using System.Diagnostics;
 
+namespace Sarthe.Tools;
+
 /// <summary>
 /// The managed heap and the working set of this process, sampled from a baseline taken after a full collection: the
 /// peaks above it, in MB.
 /// </summary>
-internal sealed class MemoryPeaks : IAsyncDisposable
+public sealed class MemoryPeaks : IAsyncDisposable
 {
     private readonly Process _self = Process.GetCurrentProcess();
     private readonly long _heapBaseline;
