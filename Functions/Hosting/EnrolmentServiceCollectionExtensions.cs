@@ -15,6 +15,7 @@ using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Reporting;
 using Sarthe.Enrolment.Schools;
+using Sarthe.Enrolment.Tenant;
 using Sarthe.Enrolment.Trail;
 using Sarthe.Enrolment.DeviceAdmin;
 
@@ -51,6 +52,7 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<EnrolmentLimitOptions>().BindConfiguration(EnrolmentLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TenantReadinessOptions>().BindConfiguration(TenantReadinessOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<StorageGuard>();
         services.AddHttpClient(nameof(AdminAuthenticator));
@@ -95,6 +97,9 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<ManifestImporter>();
         services.AddSingleton<DashboardAssets>();
         services.AddHostedService<StorageInitializer>();
+        services.AddSingleton<TenantReadinessClient>();
+        services.AddSingleton<TenantReadinessService>();
+        services.AddHostedService<TenantReadinessStartupCheck>();
         return services;
     }
 }
