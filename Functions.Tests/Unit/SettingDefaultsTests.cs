@@ -42,6 +42,7 @@ public sealed partial class SettingDefaultsTests
         [AuditOptions.Section] = new AuditOptions(),
         [FundingOptions.Section] = new FundingOptions(),
         [DashboardOptions.Section] = new DashboardOptions(),
+        [Sarthe.Enrolment.Tenant.TenantReadinessOptions.Section] = new Sarthe.Enrolment.Tenant.TenantReadinessOptions(),
     };
 
     [Fact]
