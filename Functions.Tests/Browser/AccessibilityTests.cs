@@ -72,6 +72,43 @@ public sealed class AccessibilityTests(BrowserFixture backend)
         Assert.Empty(dashboard.Errors);
     }
 
+    [BrowserFact]
+    public async Task French_tenant_readiness_panel_with_schools_to_check_by_hand_meets_wcag_2_1_aa()
+    {
+        // Without Group.Read.All no rule can be read: every school is listed with "non vérifié" and what to check.
+        var options = backend.Host.Graph!.State.Options;
+        options.GroupReadGranted = false;
+        try
+        {
+            await using var dashboard = await backend.OpenDashboardAsync(locale: "fr-FR");
+            await dashboard.SignInAsync();
+            await Expect(dashboard.TestId("readiness-summary")).ToHaveAttributeAsync("data-ready", "false");
+            await Expect(dashboard.Page.Locator("[data-testid=readiness-row][data-uai='0720001K']")).ToContainTextAsync("non vérifié");
+            await Expect(dashboard.TestId("readiness-finding").First).ToContainTextAsync("Group.Read.All");
+
+            await AssertNoViolationsAsync(dashboard, "French tenant readiness panel with schools to check by hand");
+            await dashboard.ScreenshotAsync("dashboard-fr-readiness");
+            Assert.Empty(dashboard.Errors);
+        }
+        finally
+        {
+            options.GroupReadGranted = true;
+        }
+    }
+
+    [BrowserFact]
+    public async Task English_tenant_readiness_panel_of_a_ready_tenant_meets_wcag_2_1_aa()
+    {
+        await using var dashboard = await backend.OpenDashboardAsync();
+        await dashboard.SignInAsync();
+        await Expect(dashboard.TestId("readiness-summary")).ToHaveAttributeAsync("data-ready", "true");
+        await Expect(dashboard.TestId("readiness-summary")).ToContainTextAsync("Tenant ready");
+        await Expect(dashboard.TestId("readiness-table")).ToBeHiddenAsync();
+
+        await AssertNoViolationsAsync(dashboard, "English tenant readiness panel of a ready tenant");
+        Assert.Empty(dashboard.Errors);
+    }
+
     internal static async Task AssertNoViolationsAsync(DashboardPage dashboard, string state)
     {
         var result = await dashboard.Page.RunAxe(Wcag21AA);

@@ -6,7 +6,7 @@ namespace Sarthe.Enrolment.Tests.Tools;
 /// </summary>
 public sealed class ToolCommandLineTests
 {
-    public static TheoryData<string> Tools => ["DevHost", "GraphEmulator", "StormBenchmark", "AuditBenchmark", "ReportBenchmark", "FloodBenchmark", "Bootstrap", "ChaosBenchmark", "ManifestBenchmark", "OpenApiDocument", "RetentionBenchmark"];
+    public static TheoryData<string> Tools => ["DevHost", "GraphEmulator", "StormBenchmark", "AuditBenchmark", "ReportBenchmark", "FloodBenchmark", "Bootstrap", "ChaosBenchmark", "ManifestBenchmark", "OpenApiDocument", "RetentionBenchmark", "TenantSetup"];
 
     [Theory]
     [MemberData(nameof(Tools))]

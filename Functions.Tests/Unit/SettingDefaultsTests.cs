@@ -44,6 +44,7 @@ public sealed partial class SettingDefaultsTests
         [FundingOptions.Section] = new FundingOptions(),
         [DashboardOptions.Section] = new DashboardOptions(),
         [RetentionOptions.Section] = new RetentionOptions(),
+        [Sarthe.Enrolment.Tenant.TenantReadinessOptions.Section] = new Sarthe.Enrolment.Tenant.TenantReadinessOptions(),
     };
 
     [Fact]

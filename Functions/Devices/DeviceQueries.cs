@@ -67,6 +67,23 @@ public sealed class DeviceQueries(TableServiceClient tables, SerialClaims claims
         return DeviceCounts.Of(devices);
     }
 
+    /// <summary>
+    /// Every registered device whose deployment profile is not assigned and that was registered before
+    /// <paramref name="registeredBefore"/>: its school and profile status, streamed with a projection.
+    /// </summary>
+    public async IAsyncEnumerable<(string SchoolUai, string ProfileStatus)> StreamWithoutProfileAsync(DateTimeOffset registeredBefore, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"Status eq {DeviceStatus.Registered.ToName()} and RegisteredAt lt {registeredBefore}");
+        await foreach (var row in _devices.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "ProfileStatus", "MovingTo"], cancellationToken: cancellationToken))
+        {
+            var profile = row.GetString("ProfileStatus") ?? DeploymentProfileStatus.Unknown;
+            if (row.GetString("MovingTo") is null && profile != DeploymentProfileStatus.Assigned)
+            {
+                yield return (row.PartitionKey, profile);
+            }
+        }
+    }
+
     /// <summary>The status of the device with this serial (normalised), deregistered included, or null when none enrolled.</summary>
     public async Task<DeviceStatus?> StatusOfAsync(string serial, CancellationToken cancellationToken)
     {

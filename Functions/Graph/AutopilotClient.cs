@@ -214,13 +214,7 @@ public sealed class AutopilotClient(GraphServiceClient graph, Microsoft.Extensio
         }
     }
 
-    private string BetaUrl(string path)
-    {
-        // The configured v1.0 base URL with beta in its place: same host, same client, same credentials.
-        var baseUrl = options.Value.BaseUrl.TrimEnd('/');
-        var root = baseUrl.EndsWith("/v1.0", StringComparison.OrdinalIgnoreCase) ? baseUrl[..^"/v1.0".Length] : baseUrl;
-        return $"{root}/beta/{path}";
-    }
+    private string BetaUrl(string path) => options.Value.BetaUrl(path);
 
     /// <summary>
     /// An import POST is not idempotent: the SDK's retry handler would send it again on a 429, 503 or 504 (kiota-dotnet

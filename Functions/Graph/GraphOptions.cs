@@ -48,4 +48,21 @@ public sealed class GraphOptions
     /// until visible in Autopilot only, and their profile stays unknown.
     /// </summary>
     public bool ReadProfileStatus { get; set; } = true;
+
+    /// <summary>
+    /// Read the Autopilot deployment profiles and their assignments for the tenant readiness check (Graph beta: v1.0 has no
+    /// profile collection). Off: the check says to look at the profiles by hand.
+    /// </summary>
+    public bool ReadDeploymentProfiles { get; set; } = true;
+
+    /// <summary>
+    /// A beta URL for <paramref name="path"/>: the configured v1.0 base URL with beta in its place (same host, same client,
+    /// same credentials).
+    /// </summary>
+    public string BetaUrl(string path)
+    {
+        var baseUrl = BaseUrl.TrimEnd('/');
+        var root = baseUrl.EndsWith("/v1.0", StringComparison.OrdinalIgnoreCase) ? baseUrl[..^"/v1.0".Length] : baseUrl;
+        return $"{root}/beta/{path}";
+    }
 }

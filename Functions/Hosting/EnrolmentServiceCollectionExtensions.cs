@@ -17,6 +17,7 @@ using Sarthe.Enrolment.Registration;
 using Sarthe.Enrolment.Reporting;
 using Sarthe.Enrolment.Retention;
 using Sarthe.Enrolment.Schools;
+using Sarthe.Enrolment.Tenant;
 using Sarthe.Enrolment.Trail;
 using Sarthe.Enrolment.DeviceAdmin;
 
@@ -55,6 +56,7 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddOptions<EnrolmentLimitOptions>().BindConfiguration(EnrolmentLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TenantReadinessOptions>().BindConfiguration(TenantReadinessOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<StorageGuard>();
         services.AddHttpClient(nameof(AdminAuthenticator));
@@ -101,6 +103,9 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<ReleasedClaimStore>();
         services.AddSingleton<RetentionPurge>();
         services.AddHostedService<StorageInitializer>();
+        services.AddSingleton<TenantReadinessClient>();
+        services.AddSingleton<TenantReadinessService>();
+        services.AddHostedService<TenantReadinessStartupCheck>();
         return services;
     }
 }

@@ -80,6 +80,25 @@ public sealed class GraphEmulatorOptions
     public Dictionary<string, string> ProfileAssignments { get; set; } = new(StringComparer.OrdinalIgnoreCase) { ["*"] = "Sarthe colleges" };
 
     /// <summary>
+    /// The tenant has an active Intune licence. Off: every deviceManagement request answers 403 with Intune's generic
+    /// Forbidden, naming no permission ("The Microsoft Graph API for Intune requires an active Intune license for the
+    /// tenant": every Intune resource page; body as observed in AzureAD/microsoft-authentication-library-for-js #1261, #7007).
+    /// </summary>
+    public bool IntuneLicensed { get; set; } = true;
+
+    /// <summary>
+    /// The caller holds DeviceManagementServiceConfig.Read.All or .ReadWrite.All. Off: deviceManagement requests answer 403
+    /// "Application must have one of the following scopes: …" (dotraphael/RFL.Microsoft.Intune #1; ugurkocde/IntuneAssignmentChecker #73).
+    /// </summary>
+    public bool ServiceConfigGranted { get; set; } = true;
+
+    /// <summary>
+    /// The caller holds Group.Read.All (or more). Off: /groups answers 403 Authorization_RequestDenied "Insufficient
+    /// privileges to complete the operation." (microsoftgraph/microsoft-graph-docs-contrib #6748).
+    /// </summary>
+    public bool GroupReadGranted { get; set; } = true;
+
+    /// <summary>
     /// Time from updateDeviceProperties to its group tag showing on the device (GET, list). Default 1 min: the action answers
     /// 204 with nothing to read the change from, and the Autopilot record shows edits after the service's sync (memdocs
     /// autopilot/add-devices.md "Edit Autopilot device attributes"); no figure is published, so this is a model, on the

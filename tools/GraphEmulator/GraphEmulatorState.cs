@@ -39,6 +39,7 @@ public sealed class GraphEmulatorState
         _processor = new ImportProcessor(options, _directory);
         _faultDice = new Random(options.RandomSeed);
         _retryAfterDice = new Random(options.RandomSeed + 1);
+        Tenant = new TenantDirectory(options, time);
     }
 
     public GraphEmulatorOptions Options { get; }
@@ -47,6 +48,9 @@ public sealed class GraphEmulatorState
     public TimeProvider Time { get; }
 
     public ThrottleBudgets Throttle { get; }
+
+    /// <summary>Groups, deployment profiles and their assignments (<see cref="TenantDirectory"/>).</summary>
+    public TenantDirectory Tenant { get; }
 
     private DateTimeOffset Now => Time.GetUtcNow();
 

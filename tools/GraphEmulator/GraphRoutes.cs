@@ -16,9 +16,9 @@ namespace Sarthe.GraphEmulator;
 /// </summary>
 internal static class GraphRoutes
 {
-    private const string V1 = "v1.0";
-    private const string Beta = "beta";
-    private const string DeviceManagement = "deviceManagement";
+    internal const string V1 = "v1.0";
+    internal const string Beta = "beta";
+    internal const string DeviceManagement = "deviceManagement";
     private const string ImportedSet = "importedWindowsAutopilotDeviceIdentities";
     private const string DeviceSet = "windowsAutopilotDeviceIdentities";
     private const string ImportAction = "import";
@@ -98,6 +98,11 @@ internal static class GraphRoutes
         }
 
         var beta = Is(s[0], Beta);
+        if (TenantRoutes.Route(context, state, s, method, body) is { } tenant)
+        {
+            return tenant;
+        }
+
         if (s.Length < 2 || !Is(s[1], DeviceManagement))
         {
             return SegmentNotFound(context, s.Length < 2 ? s[0] : s[1]);
@@ -294,7 +299,7 @@ internal static class GraphRoutes
 
     // ---- Shapes ------------------------------------------------------------------------------------------------
 
-    private static IResult Collection<T>(HttpContext context, (IReadOnlyList<T> Page, string? NextLink) page, string version, string entitySet)
+    internal static IResult Collection<T>(HttpContext context, (IReadOnlyList<T> Page, string? NextLink) page, string version, string entitySet)
     {
         var body = new Dictionary<string, object?> { ["@odata.context"] = ContextUrl(context, version, entitySet) };
         if (page.NextLink is not null)
@@ -307,7 +312,7 @@ internal static class GraphRoutes
         return Results.Json(body, GraphJson.Options);
     }
 
-    private static IResult Entity(HttpContext context, object entity, string version, string contextPath, int status = 200)
+    internal static IResult Entity(HttpContext context, object entity, string version, string contextPath, int status = 200)
     {
         var body = new Dictionary<string, object?> { ["@odata.context"] = ContextUrl(context, version, contextPath) };
         foreach (var property in JsonSerializer.SerializeToElement(entity, entity.GetType(), GraphJson.Options).EnumerateObject())
@@ -321,13 +326,13 @@ internal static class GraphRoutes
     private static string ContextUrl(HttpContext context, string version, string path) =>
         $"{context.Request.Scheme}://{context.Request.Host}/{version}/$metadata#{path}";
 
-    private static IResult SegmentNotFound(HttpContext context, string segment) =>
+    internal static IResult SegmentNotFound(HttpContext context, string segment) =>
         GraphErrors.Graph(context, 400, "BadRequest", $"Resource not found for the segment '{segment}'.");
 
     /// <summary>Beta routes other than the device list and get exist in Graph but not here: say so rather than pretend.</summary>
     private static IResult NotServedInBeta(HttpContext context) =>
         GraphErrors.Graph(context, 400, "BadRequest",
-            $"The Graph emulator serves only GET /beta/deviceManagement/windowsAutopilotDeviceIdentities[/{{id}}]; {context.Request.Method} {context.Request.Path} is not emulated.");
+            $"The Graph emulator serves only GET /beta/deviceManagement/windowsAutopilotDeviceIdentities[/{{id}}] and beta windowsAutopilotDeploymentProfiles; {context.Request.Method} {context.Request.Path} is not emulated.");
 
     private static IResult NoMethodMatch(HttpContext context, string method, string entitySet, string? key, string? action)
     {
@@ -338,7 +343,7 @@ internal static class GraphRoutes
             $"No OData route exists that match template {template} with http verb {method.ToUpperInvariant()} for request {request}.");
     }
 
-    private static T? ReadBody<T>(string body)
+    internal static T? ReadBody<T>(string body)
         where T : class
     {
         try
@@ -351,5 +356,5 @@ internal static class GraphRoutes
         }
     }
 
-    private static bool Is(string value, string expected) => string.Equals(value, expected, StringComparison.OrdinalIgnoreCase);
+    internal static bool Is(string value, string expected) => string.Equals(value, expected, StringComparison.OrdinalIgnoreCase);
 }

@@ -17,6 +17,7 @@ import { setLanguage, t, time, translatePage } from "./i18n.js";
 import { loadInventory, renderInventory, uploadManifest } from "./inventory.js";
 import { problemText } from "./problem.js";
 import { renderProgress } from "./progress.js";
+import { checkAgain, renderReadiness } from "./readiness.js";
 import { renderSchools } from "./schools.js";
 
 let config = null;
@@ -56,6 +57,8 @@ async function showApp() {
   document.getElementById("manifest-form").hidden = !auth.isAdmin();
   document.getElementById("read-only-note").hidden = auth.isAdmin();
   await refresh();
+  // The readiness check reads Graph: once when the page opens, then on request (its button), not at every refresh.
+  await checkAgain(byTest("readiness-check"), schools);
   clearInterval(timer);
   timer = setInterval(refresh, config.refreshSeconds * 1000);
 }
@@ -96,6 +99,7 @@ function renderAll() {
   renderHeldDevices(schools, held, refresh);
   renderReport();
   renderInventory(schools);
+  renderReadiness(schools);
   renderTrail();
   if (updatedAt) byTest("updated").textContent = t("updatedAt", time(updatedAt));
 }
@@ -143,6 +147,7 @@ async function start() {
     showTrail(byTest("trail-serial").value);
   });
   deviceActions.start();
+  byTest("readiness-check").addEventListener("click", (e) => checkAgain(e.currentTarget, schools));
   byTest("report-build").addEventListener("click", (e) => buildReport(e.currentTarget));
   byTest("report-csv").addEventListener("click", (e) => downloadCsv(e.currentTarget));
   byTest("report-purchases-csv").addEventListener("click", (e) => downloadCsv(e.currentTarget, "purchases"));

@@ -4,6 +4,7 @@ import { api, apiJson, SignedOut } from "./api.js";
 import { byTest, element, showMessage } from "./dom.js";
 import { number, percent, t } from "./i18n.js";
 import { problemText } from "./problem.js";
+import { schoolShare } from "./progress.js";
 
 let summary = []; // GET inventory/schools: { uai, bought, enrolled, registered }
 let lastImport = null; // the last upload's answer, kept across refreshes and language changes
@@ -12,8 +13,12 @@ export async function loadInventory() {
   summary = await apiJson("inventory/schools");
 }
 
+/** Devices bought for the school, as the inventory knows (0 when none). */
+export const boughtFor = (uai) => summary.find((s) => s.uai === uai)?.bought ?? 0;
+
 export function renderInventory(schools) {
   const names = new Map(schools.map((s) => [s.uai, s.name]));
+  const devices = new Map(schools.map((s) => [s.uai, s.devices]));
   const bought = summary.filter((s) => s.bought > 0);
   byTest("no-inventory").hidden = bought.length > 0;
   const cell = (value, testId, className = "num") => element("td", { className, "data-testid": testId, text: number(value) });
@@ -26,7 +31,7 @@ export function renderInventory(schools) {
         cell(s.bought, "inventory-bought"),
         cell(s.enrolled, "inventory-enrolled"),
         cell(s.registered, "inventory-registered"),
-        element("td", { className: "num", text: percent(s.registered, s.bought) }),
+        element("td", { className: "num", "data-testid": "inventory-share", text: percent(...schoolShare(devices.get(s.uai) ?? { registered: s.registered, total: 0 }, s.bought)) }),
       ),
     ),
   );

@@ -13,6 +13,15 @@ function setValue(testId, value, text) {
   node.textContent = text ?? number(value);
 }
 
+/**
+ * A school's progress as [registered, whole]: against what was bought for it when the inventory knows (or against its
+ * enrolled devices when more arrived than were bought), else against its enrolled devices. The schools table and the
+ * inventory panel both show this one figure.
+ */
+export function schoolShare(devices, bought) {
+  return [devices.registered, Math.max(bought ?? 0, devices.total)];
+}
+
 export function renderProgress(schools, deviceTarget) {
   const sum = (f) => schools.reduce((total, s) => total + f(s), 0);
   const registered = sum((s) => s.devices.registered);

@@ -3,7 +3,9 @@
 import { api, SignedOut } from "./api.js";
 import { byTest, element, saveResponse, showMessage } from "./dom.js";
 import { number, percent, t } from "./i18n.js";
+import { boughtFor } from "./inventory.js";
 import { problemText } from "./problem.js";
+import { schoolShare } from "./progress.js";
 
 const STATUSES = ["registered", "registering", "received", "failed"];
 
@@ -17,7 +19,7 @@ export function renderSchools(schools) {
       for (const status of STATUSES) {
         if (d[status] > 0) bar.append(element("span", { className: status, width: `${(100 * d[status]) / d.total}%` }));
       }
-      const progress = d.total > 0 ? element("div", { className: "progress" }, bar, element("small", { text: percent(d.registered, d.total) })) : element("small", { className: "muted", text: t("noDevices") });
+      const progress = d.total > 0 ? element("div", { className: "progress" }, bar, element("small", { "data-testid": "school-share", text: percent(...schoolShare(d, boughtFor(s.uai))) })) : element("small", { className: "muted", text: t("noDevices") });
       const count = (status) => element("td", { className: `num ${d[status] > 0 ? status : "zero"}`, "data-testid": `count-${status}`, text: number(d[status]) });
       return element(
         "tr",
