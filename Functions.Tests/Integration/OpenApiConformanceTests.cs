@@ -113,6 +113,11 @@ public sealed class OpenApiConformanceTests(HoldPolicyFixture backend) : IClassF
             await Admin(HttpMethod.Get, $"api/schools/{NoSuchSchool}");
             return [200, 404];
         },
+        ["GetTenantReadiness"] = async () =>
+        {
+            await Admin(HttpMethod.Get, "api/tenant/readiness");
+            return [200];
+        },
         ["ListSchoolDevices"] = async () =>
         {
             await RegisteredAsync();
