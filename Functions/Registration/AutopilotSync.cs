@@ -105,57 +105,93 @@ public sealed class AutopilotSync(
         }
     }
 
-    /// <summary>One pass over the imports in flight: send, check import states, check Autopilot, clean up.</summary>
+    /// <summary>
+    /// One pass over the imports in flight: send, check import states, check Autopilot, clean up, then the lifecycle
+    /// work. Each stage stands on its own (<see cref="StageAsync"/>): one whose request Graph refuses, or whose import
+    /// another writer changed, is logged and the next stages still run; Graph unavailable stops the pass (it waits).
+    /// </summary>
     private async Task StepAsync(IReadOnlyList<AutopilotImport> inFlight, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var posting = inFlight.Where(i => i.Stage == ImportStage.Posting).ToList();
-        if (posting.Count > 0)
+        await StageAsync("reconcile", async () =>
         {
-            var listed = await monitor.ListAsync(cancellationToken);
-            foreach (var import in posting)
+            var posting = inFlight.Where(i => i.Stage == ImportStage.Posting).ToList();
+            if (posting.Count > 0)
             {
-                await poster.ReconcileAsync(import, listed, cancellationToken);
+                var listed = await monitor.ListAsync(cancellationToken);
+                foreach (var import in posting)
+                {
+                    await poster.ReconcileAsync(import, listed, cancellationToken);
+                }
             }
-        }
+        });
 
-        // Intune processes a few imports at once: another is sent only while fewer than MaxImportsInFlight have
-        // identities still being processed (the rest of an import already in flight, a part or a resend, may go).
-        var processing = Processing(inFlight);
-        foreach (var import in inFlight.Where(i => i.Stage == ImportStage.Ready && i.Queued.Any()).OrderBy(i => i.CreatedAt))
+        await StageAsync("send", async () =>
         {
-            if (!budget.Affords(1, 1))
+            // Intune processes a few imports at once: another is sent only while fewer than MaxImportsInFlight have
+            // identities still being processed (the rest of an import already in flight, a part or a resend, may go).
+            var processing = Processing(inFlight);
+            foreach (var import in inFlight.Where(i => i.Stage == ImportStage.Ready && i.Queued.Any()).OrderBy(i => i.CreatedAt))
             {
-                break;
-            }
+                if (!budget.Affords(1, 1))
+                {
+                    break;
+                }
 
-            if (!processing.Contains(import.ImportId) && processing.Count >= settings.MaxImportsInFlight)
-            {
-                continue;
-            }
+                if (!processing.Contains(import.ImportId) && processing.Count >= settings.MaxImportsInFlight)
+                {
+                    continue;
+                }
 
-            await poster.PostAsync(import, cancellationToken);
-            processing.Add(import.ImportId);
-        }
+                await poster.PostAsync(import, cancellationToken);
+                processing.Add(import.ImportId);
+            }
+        });
 
         var now = time.GetUtcNow();
         if (now >= _nextImportCheck && budget.Affords(1))
         {
-            await monitor.CheckAsync(inFlight, cancellationToken);
-            await SaveAsync(inFlight, cancellationToken);
             _nextImportCheck = now + settings.CheckInterval;
+            await StageAsync("check import states", async () =>
+            {
+                await monitor.CheckAsync(inFlight, cancellationToken);
+                await SaveAsync(inFlight, cancellationToken);
+            });
         }
 
         if (now >= _nextAutopilotCheck && budget.Affords(1))
         {
-            await watcher.CheckAsync(inFlight, cancellationToken);
-            await SaveAsync(inFlight, cancellationToken);
             _nextAutopilotCheck = now + settings.AutopilotCheckInterval;
+            await StageAsync("check Autopilot", async () =>
+            {
+                await watcher.CheckAsync(inFlight, cancellationToken);
+                await SaveAsync(inFlight, cancellationToken);
+            });
         }
 
-        await cleaner.CleanAsync(inFlight, cancellationToken);
-        await lifecycle.RunAsync(cancellationToken);
+        await StageAsync("clean up", () => cleaner.CleanAsync(inFlight, cancellationToken));
+        await StageAsync("lifecycle", () => lifecycle.RunAsync(cancellationToken));
         _graphFailures = 0;
+    }
+
+    /// <summary>
+    /// Runs one stage of a pass. Graph refusing one of its requests (a 4xx that is neither throttling nor the app
+    /// refused) or an import changed by another writer ends this stage only: logged, and the next tick runs it again.
+    /// </summary>
+    private async Task StageAsync(string stage, Func<Task> run)
+    {
+        try
+        {
+            await run();
+        }
+        catch (ApiException ex) when (!ImportDecisions.IsGraphUnavailable(ex) && !ImportDecisions.IsAppRefused(ex))
+        {
+            logger.LogError(ex, "Autopilot sync: Graph refused a request of the {Stage} stage ({Status}); the other stages go on", stage, ex.ResponseStatusCode);
+        }
+        catch (ImportChangedException ex)
+        {
+            logger.LogWarning("Autopilot sync: {Message} during the {Stage} stage; the next run reads it again", ex.Message, stage);
+        }
     }
 
     /// <summary>Every import that could be sent waits for Intune to process those in flight: the next tick looks again.</summary>
