@@ -98,7 +98,7 @@ public static class ChaosRun
 
         public async Task<ChaosResult> RunAsync(CancellationToken cancellationToken)
         {
-            var fleet = Fleet.Generate(plan.Devices, plan.Seed);
+            var fleet = BenchmarkFleet.AtRandomActiveSchools(plan.Devices, plan.Seed);
             Say($"Chaos run: {fleet.Count} devices, {plan.Clients} clients, time scale {plan.TimeScale}, faults {string.Join(", ", plan.Faults.Select(f => f.Name()))}; " +
                 $"logs in {folder}");
             await using var azurite = _azurite = await AzuriteOnDisk.StartAsync(folder, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
+using Sarthe.DevHost;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Trail;

@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using Sarthe.Enrolment.Keys;
+using Sarthe.DevHost;
 
 namespace Sarthe.ChaosBenchmark;
 
@@ -148,7 +145,8 @@ public sealed class DeviceClients : IDisposable
             TimeSpan? retryAfter = null;
             try
             {
-                using var response = await SendAsync(device, cancellationToken);
+                // A fresh timestamp and signature on every try, as a device re-signs each request.
+                using var response = await _http.SendAsync(SignedEnrolment.Create(device, _keys[device.SchoolUai]), cancellationToken);
                 var code = (int)response.StatusCode;
                 Count(code.ToString(CultureInfo.InvariantCulture));
                 if (code is 200 or 202)
@@ -182,26 +180,6 @@ public sealed class DeviceClients : IDisposable
             var backoff = retryAfter ?? TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(attempt, 10))));
             await Task.Delay(backoff * (0.5 + Random.Shared.NextDouble()), cancellationToken);
         }
-    }
-
-    private Task<HttpResponseMessage> SendAsync(FleetDevice device, CancellationToken cancellationToken)
-    {
-        var body = Encoding.UTF8.GetBytes(new JsonObject
-        {
-            ["serialNumber"] = device.Serial,
-            ["schoolUai"] = device.SchoolUai,
-            ["deviceType"] = device.DeviceType,
-            ["manufacturer"] = device.Manufacturer,
-            ["model"] = device.Model,
-            ["hardwareHash"] = device.HardwareHash,
-        }.ToJsonString());
-        // A fresh timestamp and signature on every try, as a device re-signs each request.
-        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var request = new HttpRequestMessage(HttpMethod.Post, "api/enrolments") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Add(EnrolmentSignature.TimestampHeader, timestamp);
-        request.Headers.Add(EnrolmentSignature.SignatureHeader, EnrolmentSignature.Sign(_keys[device.SchoolUai], timestamp, body));
-        return _http.SendAsync(request, cancellationToken);
     }
 
     private void Count(string answer) => _answers.AddOrUpdate(answer, 1, (_, n) => n + 1);

@@ -2,9 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
@@ -13,7 +11,6 @@ using Microsoft.Extensions.Logging;
 using Sarthe.DevHost;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Hosting;
-using Sarthe.Enrolment.Keys;
 using Sarthe.Enrolment.Schools;
 using Sarthe.Tools;
 
@@ -61,7 +58,7 @@ public static class FloodRun
         var random = new Random(settings.Seed);
         // Not measured: the first requests pay for JIT, connection pools and Azurite's first tables.
         Console.WriteLine("[warm-up] 200 real enrolments, 2,000 forged, not measured ...");
-        var warmUp = await RoundAsync("warm-up", 0, settings.FloodClients, Fleet(random, schools, 200, "FLD0"), keys, addresses, schools, settings with { Forged = 2000 }, real, flood, random.Next(), cancellationToken);
+        var warmUp = await RoundAsync("warm-up", 0, settings.FloodClients, Requests(BenchmarkFleet.Numbered(random, schools, 200, "FLD0")), keys, addresses, schools, settings with { Forged = 2000 }, real, flood, random.Next(), cancellationToken);
 
         var results = new List<RoundResult>();
         // Alone and flooded alternate (ABBA) so that drift cancels out; each flood comes from addresses of its own, under
@@ -71,7 +68,7 @@ public static class FloodRun
         for (var round = 0; round < order.Length; round++)
         {
             var (name, floodAddresses) = order[round];
-            var fleet = Fleet(random, schools, settings.Devices, $"FLD{round + 1}");
+            var fleet = Requests(BenchmarkFleet.Numbered(random, schools, settings.Devices, $"FLD{round + 1}"));
             Console.WriteLine($"[round {round + 1}, {name}] {fleet.Count} real enrolments{(floodAddresses > 0 ? $" under {settings.Forged} forged requests" : "")} ...");
             results.Add(await RoundAsync($"{round + 1} {name}", round + 1, floodAddresses, fleet, keys, addresses, schools, settings, real, flood, random.Next(), cancellationToken));
         }
@@ -86,7 +83,7 @@ public static class FloodRun
     }
 
     private static async Task<RoundResult> RoundAsync(
-        string name, int round, int floodAddresses, IReadOnlyList<(string Serial, string Uai, byte[] Body)> fleet, IReadOnlyDictionary<string, byte[]> keys,
+        string name, int round, int floodAddresses, IReadOnlyList<(FleetDevice Device, byte[] Body)> fleet, IReadOnlyDictionary<string, byte[]> keys,
         IReadOnlyDictionary<string, string> addresses, IReadOnlyList<School> schools, FloodSettings settings, HttpClient real, HttpClient flood,
         int seed, CancellationToken cancellationToken)
     {
@@ -110,7 +107,7 @@ public static class FloodRun
                 {
                     var device = fleet[i];
                     var started = Stopwatch.GetTimestamp();
-                    using var response = await SendAsync(real, device.Body, keys[device.Uai], addresses[device.Uai], cancellationToken);
+                    using var response = await real.SendAsync(SignedEnrolment.Create(device.Body, keys[device.Device.SchoolUai], addresses[device.Device.SchoolUai]), cancellationToken);
                     if (response.StatusCode == HttpStatusCode.Accepted)
                     {
                         latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -118,7 +115,7 @@ public static class FloodRun
                     }
                     else
                     {
-                        Console.WriteLine($"  unexpected {(int)response.StatusCode} for real device {device.Serial}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                        Console.WriteLine($"  unexpected {(int)response.StatusCode} for real device {device.Device.Serial}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
                     }
                 }
             }));
@@ -133,9 +130,9 @@ public static class FloodRun
                     var school = schools[random.Next(schools.Count)].Uai;
                     var wrongKey = new byte[32];
                     random.NextBytes(wrongKey);
-                    var body = Body($"FORGED-{random.Next():X8}", school, random);
+                    var body = SignedEnrolment.Body(BenchmarkFleet.Laptop($"FORGED-{random.Next():X8}", school, random));
                     var started = Stopwatch.GetTimestamp();
-                    using var response = await SendAsync(flood, body, wrongKey, address, cancellationToken);
+                    using var response = await flood.SendAsync(SignedEnrolment.Create(body, wrongKey, address), cancellationToken);
                     forgedLatencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     forgedStatuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
                 }
@@ -156,43 +153,9 @@ public static class FloodRun
         }
     }
 
-    /// <summary>Devices spread over the schools in proportion to their pupils, each with a 4 KB hardware hash.</summary>
-    private static List<(string Serial, string Uai, byte[] Body)> Fleet(Random random, IReadOnlyList<School> schools, int count, string prefix)
-    {
-        var pupils = schools.Sum(s => s.Pupils);
-        return Enumerable.Range(0, count).Select(n =>
-        {
-            var pick = random.Next(pupils);
-            var school = schools.First(s => (pick -= s.Pupils) < 0);
-            var serial = $"{prefix}-{n:D5}";
-            return (serial, school.Uai, Body(serial, school.Uai, random));
-        }).ToList();
-    }
-
-    private static byte[] Body(string serial, string uai, Random random)
-    {
-        var hash = new byte[4000];
-        random.NextBytes(hash);
-        return Encoding.UTF8.GetBytes(new JsonObject
-        {
-            ["serialNumber"] = serial,
-            ["schoolUai"] = uai,
-            ["deviceType"] = "laptop",
-            ["manufacturer"] = "HP",
-            ["model"] = "ProBook 440 G8",
-            ["hardwareHash"] = Convert.ToBase64String(hash),
-        }.ToJsonString());
-    }
-
-    private static Task<HttpResponseMessage> SendAsync(HttpClient http, byte[] body, byte[] key, string address, CancellationToken cancellationToken)
-    {
-        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var request = new HttpRequestMessage(HttpMethod.Post, "api/enrolments") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Add(EnrolmentSignature.TimestampHeader, timestamp);
-        request.Headers.Add(EnrolmentSignature.SignatureHeader, EnrolmentSignature.Sign(key, timestamp, body));
-        return http.SendAsync(request.From(address), cancellationToken);
-    }
+    /// <summary>Each device with its request body, made before the round so that its accept latency is the request's alone.</summary>
+    private static List<(FleetDevice Device, byte[] Body)> Requests(IReadOnlyList<FleetDevice> fleet) =>
+        fleet.Select(d => (d, SignedEnrolment.Body(d))).ToList();
 
     /// <summary>The rejection entries of the trail, once the audit queue has delivered every count (or after two minutes).</summary>
     private static async Task<(int Entries, int Attempts)> RejectionEntriesAsync(RunningDevHost host, int expectedAttempts, CancellationToken cancellationToken)

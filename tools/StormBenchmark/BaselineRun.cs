@@ -1,6 +1,7 @@
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Abstractions;
+using Sarthe.DevHost;
 using Sarthe.Enrolment.Graph;
 using Sarthe.GraphEmulator;
 using Sarthe.Tools;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sarthe.DevHost;
 using Sarthe.StormBenchmark;
 using Sarthe.Tools;
 
@@ -13,7 +14,7 @@ return await stop.RunAsync(cancellationToken => RunAsync(settings, cancellationT
 static async Task<int> RunAsync(StormSettings settings, CancellationToken cancellationToken)
 {
     var model = new RealisticModel(settings);
-    var fleet = Fleet.Generate(settings.Devices, settings.Seed);
+    var fleet = BenchmarkFleet.InProportionToPupils(settings.Devices, settings.Seed);
     Console.WriteLine($"First-boot storm under Intune's model: {fleet.Count} devices over {fleet.Select(d => d.SchoolUai).Distinct().Count()} schools, " +
                       $"{settings.Concurrency} clients, time scale {F(settings.TimeScale)}, other apps {settings.BackgroundWrites} writes / {settings.BackgroundRequests} requests " +
                       $"per window, {Environment.ProcessorCount} cores, load average {LoadAverage()}.");

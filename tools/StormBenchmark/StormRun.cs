@@ -1,16 +1,12 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Sarthe.DevHost;
 using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Hosting;
-using Sarthe.Enrolment.Keys;
 using Sarthe.Tools;
 
 namespace Sarthe.StormBenchmark;
@@ -311,7 +307,7 @@ public static class StormRun
             HttpResponseMessage? response = null;
             try
             {
-                response = await SendAsync(http, device, key, address, cancellationToken);
+                response = await http.SendAsync(SignedEnrolment.Create(device, key, address), cancellationToken);
             }
             catch (HttpRequestException) when (attempt < MaxAttempts)
             {
@@ -332,25 +328,6 @@ public static class StormRun
             response?.Dispose();
             await Task.Delay(wait, cancellationToken);
         }
-    }
-
-    private static Task<HttpResponseMessage> SendAsync(HttpClient http, FleetDevice device, byte[] key, string address, CancellationToken cancellationToken)
-    {
-        var body = Encoding.UTF8.GetBytes(new JsonObject
-        {
-            ["serialNumber"] = device.Serial,
-            ["schoolUai"] = device.SchoolUai,
-            ["deviceType"] = device.DeviceType,
-            ["manufacturer"] = device.Manufacturer,
-            ["model"] = device.Model,
-            ["hardwareHash"] = device.HardwareHash,
-        }.ToJsonString());
-        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var request = new HttpRequestMessage(HttpMethod.Post, "api/enrolments") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Add(EnrolmentSignature.TimestampHeader, timestamp);
-        request.Headers.Add(EnrolmentSignature.SignatureHeader, EnrolmentSignature.Sign(key, timestamp, body));
-        return http.SendAsync(request.From(address), cancellationToken);
     }
 
     internal static double Percentile(double[] sorted, double p) =>
