@@ -74,6 +74,15 @@ public sealed partial class OpenApiTests(BackendFixture backend)
     }
 
     [Fact]
+    public void Every_tag_of_the_document_is_described_as_redocly_requires()
+    {
+        var tags = OpenApiDocumentBuilder.Build(typeof(OpenApiDocumentBuilder).Assembly).Tags;
+
+        Assert.NotEmpty(tags);
+        Assert.All(tags, tag => Assert.False(string.IsNullOrWhiteSpace(tag.Description), $"tag {tag.Name} has no description"));
+    }
+
+    [Fact]
     public void The_committed_openapi_json_is_the_document_the_code_generates()
     {
         // docs/openapi.json is what the linters read and the typed client (ApiClient/) is generated from.

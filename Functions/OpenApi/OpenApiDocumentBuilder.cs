@@ -29,10 +29,11 @@ public static class OpenApiDocumentBuilder
     private static readonly Dictionary<string, string> TagDescriptions = new(StringComparer.Ordinal)
     {
         ["Enrolment"] = "Devices at first boot: enrolment and the device's own status.",
-        ["Devices"] = "Administrators: device records, retry, move, deregistration, approval, a school's devices.",
+        ["DeviceAdmin"] = "Administrators: device records, retry, move, deregistration, approval, a school's devices.",
         ["Schools"] = "Administrators: the schools of the registry with live device counts.",
         ["Keys"] = "Administrators: school enrolment keys and provisioning bundles.",
-        ["Audit"] = "Administrators: the audit trail of a device or a school.",
+        ["Trail"] = "Administrators: the audit trail of a device or a school.",
+        ["Tenant"] = "Administrators: whether the tenant is ready for the programme's devices (Graph, permission, licence, profiles and groups).",
         ["Reporting"] = "Administrators: the ERDF funding reports.",
         ["Inventory"] = "Administrators: the resellers' manifests and the purchase inventory.",
         ["Health"] = "Anyone: storage reachability.",
