@@ -108,6 +108,37 @@ public sealed class SerialClaims(TableServiceClient tables)
         }
     }
 
+    /// <summary>
+    /// Retention: deletes the released claims whose holder row is gone (the purge deleted the deregistered device): such
+    /// a claim names a device the product no longer keeps. Under its ETag, so an enrolment that takes the claim over
+    /// meanwhile wins; a crash between the row's deletion and this leaves the claim for the next run. Returns how many.
+    /// </summary>
+    public async Task<long> DeleteOrphanedReleasesAsync(CancellationToken cancellationToken)
+    {
+        long deleted = 0;
+        var filter = TableClient.CreateQueryFilter($"RowKey eq {ClaimRow}") + $" and {ReleasedProperty} eq true";
+        await foreach (var claim in _serials.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            if (claim.GetString("SchoolUai") is not { } holder
+                || (await _devices.GetEntityIfExistsAsync<TableEntity>(holder, claim.PartitionKey, select: ["RowKey"], cancellationToken: cancellationToken)).HasValue)
+            {
+                continue;
+            }
+
+            try
+            {
+                using var response = await _serials.DeleteEntityAsync(claim.PartitionKey, claim.RowKey, claim.ETag, cancellationToken);
+                deleted += response.Status == 404 ? 0 : 1;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                // Taken over by a new enrolment since it was read.
+            }
+        }
+
+        return deleted;
+    }
+
     /// <summary>The claim switches from <paramref name="from"/> to <paramref name="to"/> (nothing when it is elsewhere already): a move's third step.</summary>
     public async Task SwitchAsync(string serial, string from, string to, CancellationToken cancellationToken)
     {

@@ -100,7 +100,6 @@ public static class EnrolmentServiceCollectionExtensions
         services.AddSingleton<PreRegistration>();
         services.AddSingleton<ManifestImporter>();
         services.AddSingleton<DashboardAssets>();
-        services.AddSingleton<ReleasedClaimStore>();
         services.AddSingleton<RetentionPurge>();
         services.AddHostedService<StorageInitializer>();
         services.AddSingleton<TenantReadinessClient>();

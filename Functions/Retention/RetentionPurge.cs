@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sarthe.Enrolment.Audit;
+using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Reporting;
 
 namespace Sarthe.Enrolment.Retention;
@@ -13,7 +14,7 @@ namespace Sarthe.Enrolment.Retention;
 /// </summary>
 public sealed class RetentionPurge(
     TableServiceClient tables,
-    ReleasedClaimStore claims,
+    SerialClaims claims,
     AuditPublisher audit,
     IOptions<RetentionOptions> options,
     IOptions<FundingOptions> funding,
@@ -40,7 +41,7 @@ public sealed class RetentionPurge(
         }
 
         // The claims of deregistered rows deleted now or by a run cut short.
-        var releasedClaims = await claims.DeleteOrphanedAsync(cancellationToken);
+        var releasedClaims = await claims.DeleteOrphanedReleasesAsync(cancellationToken);
 
         var run = new RetentionRun(now, closing, rules, deleted, releasedClaims);
         logger.LogInformation("Retention purge deleted {Deleted} rows ({AuditEntries} audit entries, {RejectedAttempts} refused attempts, {DeregisteredDevices} deregistered devices, {Archive} archived rows, {Inventory} inventory lines, {Reports} report rows)",

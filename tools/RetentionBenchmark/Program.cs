@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Sarthe.DevHost;
 using Sarthe.Enrolment.Audit;
+using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Hosting;
 using Sarthe.Enrolment.Reporting;
 using Sarthe.Enrolment.Retention;
@@ -103,7 +104,7 @@ static async Task<int> RunAsync(int entryCount, int eventsPerDevice, int sampleC
     });
 
     // 3. The product's purge of the rest, every category (the other tables are empty), memory sampled.
-    var purge = new RetentionPurge(tables, new ReleasedClaimStore(tables), new AuditPublisher(queues, Options.Create(triggers)), Options.Create(purgeRules),
+    var purge = new RetentionPurge(tables, new SerialClaims(tables), new AuditPublisher(queues, Options.Create(triggers)), Options.Create(purgeRules),
         Options.Create(new FundingOptions { ProgrammeClosingDate = closing }), new FixedClock(now), NullLogger<RetentionPurge>.Instance);
     RetentionRun? run = null;
     MemoryPeaks memory;
