@@ -164,6 +164,24 @@ public sealed class ImportDecisionTests
         Assert.True(Assert.IsType<ImportDecision.ProfileSeen>(ImportDecisions.OnAutopilotLook(entry, pending, Limits, true)).Settled);
     }
 
+    [Fact]
+    public void A_profile_shown_under_another_tag_is_not_the_schools_so_the_device_waits_for_its_own()
+    {
+        // A reseller's device: Autopilot shows its profile, assigned under the reseller's tag.
+        var underResellerTag = new AutopilotDevice("autopilot-1", "SERIAL1", "RESELLER-LOT-42", "assignedInSync", DateTimeOffset.UnixEpoch);
+
+        var found = Assert.IsType<ImportDecision.Registered>(ImportDecisions.OnAutopilotLook(Imported(), underResellerTag, Limits, readProfileStatus: true));
+        var followed = Assert.IsType<ImportDecision.ProfileSeen>(ImportDecisions.OnAutopilotLook(Registered(), underResellerTag, Limits, true));
+        var retagged = Assert.IsType<ImportDecision.ProfileSeen>(ImportDecisions.OnAutopilotLook(Registered(), underResellerTag with { GroupTag = "0720001K" }, Limits, true));
+
+        Assert.Equal(DeploymentProfileStatus.Pending, found.ProfileStatus);
+        Assert.True(found.FollowProfile);
+        Assert.Equal(DeploymentProfileStatus.Pending, followed.ProfileStatus);
+        Assert.False(followed.Settled);
+        Assert.Equal(DeploymentProfileStatus.Assigned, retagged.ProfileStatus);
+        Assert.True(retagged.Settled);
+    }
+
     /// <summary>A Graph call that failed: throttling, a 5xx, a timeout or no answer makes the sync wait; any other 4xx does not.</summary>
     public static TheoryData<Exception, bool> GraphFailures => new()
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Sarthe.DevHost;
+using Sarthe.GraphEmulator;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Devices;
 using Sarthe.Enrolment.Registration;
@@ -11,7 +12,12 @@ namespace Sarthe.Enrolment.Tests.Integration;
 /// <summary>A backend of its own: these tests make Graph answer as a real tenant does on a bad day.</summary>
 public sealed class RealTenantFixture : BackendFixture
 {
-    protected override void Configure(DevHostOptions options) => options.Settings["Registration:ImportBatchSize"] = "8";
+    protected override void Configure(DevHostOptions options)
+    {
+        options.Settings["Registration:ImportBatchSize"] = "8";
+        // Long enough that a device reported ready before Intune assigned the profile its new tag leads to would be seen.
+        options.GraphEmulator.ProfileAssignmentDelay = TimeSpan.FromSeconds(3);
+    }
 }
 
 /// <summary>
@@ -70,6 +76,8 @@ public sealed class RealTenantTests(RealTenantFixture backend) : IClassFixture<R
         var state = backend.Host.Graph!.State;
         var serial = Enroller.NewSerial("RESELLER");
         state.RegisterDevice(serial, "RESELLER-LOT-42");
+        await Eventually.MatchesAsync(() => Task.FromResult(state.Devices.Single(d => d.SerialNumber == serial).ProfileStatus),
+            s => s == ProfileStatus.AssignedInSync, TimeSpan.FromSeconds(30), "the reseller's tag has led to its own profile before the school enrols the device");
 
         (await backend.Enroller.EnrolAsync(serial, School)).Dispose();
 
@@ -77,7 +85,9 @@ public sealed class RealTenantTests(RealTenantFixture backend) : IClassFixture<R
         var store = backend.Host.Services.GetRequiredService<DeviceStore>();
         var device = await Eventually.MatchesAsync(() => store.GetAsync(new DeviceKey(School, serial), CancellationToken.None), d => d?.ReadyToProvision == true,
             TimeSpan.FromSeconds(90), "the device is ready once Autopilot shows the school's tag and its profile");
-        Assert.Equal(School, state.Devices.Single(d => d.SerialNumber == serial).GroupTag);
+        var inAutopilot = state.Devices.Single(d => d.SerialNumber == serial);
+        Assert.Equal(School, inAutopilot.GroupTag);
+        Assert.Equal(ProfileStatus.AssignedInSync, inAutopilot.ProfileStatus); // the profile of the school's tag, not the reseller's
         var corrected = (await Eventually.MatchesAsync(
             async () => (await backend.GetJsonAsync<JsonElement>($"api/audit?serialNumber={serial}&pageSize=100")).GetProperty("items").EnumerateArray()
                 .FirstOrDefault(e => e.GetProperty("type").GetString() == AuditEventTypes.DeviceGroupTagCorrected),

@@ -139,17 +139,21 @@ public static class ImportDecisions
     /// </summary>
     public static ImportDecision OnAutopilotLook(ImportedDevice entry, AutopilotDevice? seen, RegistrationOptions limits, bool readProfileStatus)
     {
-        var profile = DeploymentProfileStatus.FromGraph(seen?.ProfileAssignmentStatus);
+        // A profile Autopilot shows under another tag is the profile that tag leads to, not the school's: until the
+        // school's tag shows, the school's profile is still to come (Intune assigns it again once the tag changes).
+        var profile = seen is not null && HasForeignTag(entry, seen)
+            ? DeploymentProfileStatus.Pending
+            : DeploymentProfileStatus.FromGraph(seen?.ProfileAssignmentStatus);
         if (entry.Stage == ImportedDeviceStage.Registered)
         {
             // Followed until its profile is settled under its school's tag (a tag being corrected changes the profile).
-            var settled = DeploymentProfileStatus.IsFinal(profile) && seen is not null && !HasForeignTag(entry, seen);
+            var settled = DeploymentProfileStatus.IsFinal(profile);
             return new ImportDecision.ProfileSeen(seen, profile, settled || entry.Scans + 1 > limits.MaxProfileScans);
         }
 
         if (seen is not null)
         {
-            return new ImportDecision.Registered(seen, profile, readProfileStatus && (!DeploymentProfileStatus.IsFinal(profile) || HasForeignTag(entry, seen)));
+            return new ImportDecision.Registered(seen, profile, readProfileStatus && !DeploymentProfileStatus.IsFinal(profile));
         }
 
         if (entry.Scans + 1 <= limits.MaxVisibilityScans)
