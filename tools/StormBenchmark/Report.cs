@@ -24,7 +24,7 @@ public static class Report
         Console.WriteLine();
         Console.WriteLine("Times are seconds from the first acceptance (the product: its first device row; the baseline: its first POST), at time scale " +
                           $"{F(settings.TimeScale)} (× {F(settings.TimeScale)} for Intune's time). The baseline's accept latency is its POST to Graph, SDK retries included.");
-        Console.WriteLine("The product's clients send each school's devices from the school's own address (as Front Door forwards it) and try again as the device client does " +
+        Console.WriteLine($"The product's clients send {(settings.OneAddress ? "every device from one address, 203.0.113.1" : "each school's devices from the school's own address")} (as Front Door forwards it) and try again as the device client does " +
                           $"(429, 5xx, no answer: Retry-After, else 5 s doubling; real time): {results[0].EnrolmentThrottled} × 429, {results[0].EnrolmentUnavailable} × 5xx or no answer. " +
                           "A device's accept latency runs from its first try to its 202, waits included.");
         foreach (var r in results)
@@ -52,7 +52,26 @@ public static class Report
         {
             PrintOutage(model, results[0], outage);
         }
+
+        if (results[0].RealTenant is { } tenant)
+        {
+            PrintRealTenant(tenant);
+        }
     }
+
+    private static void PrintRealTenant(RealTenantOutcome t)
+    {
+        Console.WriteLine();
+        Console.WriteLine("The tenant as found (issue 20):");
+        Console.WriteLine();
+        Console.WriteLine("| surprise | devices or POSTs | outcome | |");
+        Console.WriteLine("|---|---|---|---|");
+        Console.WriteLine($"| registered by a reseller under {RealTenantScenario.ResellerTag} | {t.ResellerDevices} | {t.TagsCorrected} show their school's tag with its profile assigned, {t.ResellerFailed} failed | {Verdict(t.TagsCorrected == t.ResellerDevices && t.ResellerFailed == 0)} |");
+        Console.WriteLine($"| record Graph cannot read | {t.Unreadable} | {t.UnreadableFailed} failed ({string.Join(", ", t.UnreadableCodes)}); other devices failed: {t.OthersFailed} | {Verdict(t.UnreadableFailed == t.Unreadable && t.OthersFailed == 0)} |");
+        Console.WriteLine($"| import POST answered 504 after Graph took it | {t.GatewayTimeouts - t.GatewayTimeoutsNotAnswered} of {t.GatewayTimeouts} | serials Graph took in more than one POST: {t.SerialsImportedMoreThanOnce} | {Verdict(t.SerialsImportedMoreThanOnce == 0)} |");
+    }
+
+    private static string Verdict(bool met) => met ? "met" : "**not met**";
 
     private static void PrintCosts(IReadOnlyList<RunResult> results)
     {

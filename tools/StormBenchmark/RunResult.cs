@@ -66,6 +66,9 @@ public sealed record RunResult
 
     public OutageResult? Outage { get; init; }
 
+    /// <summary>What became of the real tenant's surprises (--reseller-registered, --unreadable, --gateway-timeouts), if any.</summary>
+    public RealTenantOutcome? RealTenant { get; init; }
+
     /// <summary>What Graph itself did, from the emulator's devices: the last job's end, the last listing, the last profile assigned.</summary>
     public required GraphMoments Graph { get; init; }
 

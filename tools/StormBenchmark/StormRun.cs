@@ -35,12 +35,19 @@ public static class StormRun
         Console.WriteLine($"[{Mode}] starting dev host (Azurite, Graph emulator under Intune's model at time scale {F(settings.TimeScale)})...");
         await using var host = await RunningDevHost.StartAsync(options, cancellationToken);
         var graph = host.Graph!.State;
+        var tenant = RealTenantScenario.Choose(settings, fleet);
+        if (!tenant.IsEmpty)
+        {
+            tenant.Seed(graph);
+            Console.WriteLine($"[{Mode}] the tenant as found: {tenant.Describe()}");
+        }
+
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Concurrency * 2 }) { BaseAddress = host.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
         var keys = await BenchmarkKeys.IssueAsync(http, host.Tokens.CreateToken(["Enrolment.Admin"]), fleet.Select(d => d.SchoolUai).Distinct(), cancellationToken);
 
         Console.WriteLine($"[{Mode}] storm: {fleet.Count} devices, {settings.Concurrency} concurrent clients, import batch size {settings.BatchSize}");
         await using var sampler = new CounterSampler(graph);
-        var addresses = SchoolAddresses(fleet);
+        var addresses = SchoolAddresses(fleet, settings.OneAddress);
         var refusals = new Refusals();
         var latencies = new double[fleet.Count];
         var accepted = 0;
@@ -102,7 +109,7 @@ public static class StormRun
         {
             var counts = await CountAsync(table, cancellationToken);
             progress.Set(counts);
-            if (counts.Registered + counts.Failed >= accepted && counts.Assigned >= counts.Registered && graph.ImportedIdentitiesStored == 0)
+            if (counts.Registered + counts.Failed >= accepted && counts.Assigned >= counts.Registered && graph.ImportedIdentitiesStored == 0 && tenant.TagsLeft(graph) == 0)
             {
                 break;
             }
@@ -175,6 +182,8 @@ public static class StormRun
             Origin = origin,
             Outage = outageStarted is { } start ? Outages.Describe(samples, start, outageLength, origin, acceptedWhenOutage) : null,
             Graph = GraphMoments.From(graph.Devices, origin),
+            RealTenant = tenant.IsEmpty ? null : tenant.Outcome(graph,
+                rows.Where(r => r.Status == DeviceStatus.Failed.ToName()).ToDictionary(r => r.SerialNumber, r => r.LastErrorCode ?? "(none)", StringComparer.OrdinalIgnoreCase)),
         };
     }
 
@@ -191,7 +200,8 @@ public static class StormRun
 
     private sealed record DeviceCounts(int Registered, int Assigned, int Failed);
 
-    private sealed record DeviceRow(string Status, DateTimeOffset EnrolledAt, DateTimeOffset? RegisteredAt, DateTimeOffset UpdatedAt, string? ProfileStatus, string? LastErrorCode);
+    /// <summary>A device row as the drain reads it; ProfileStatus is "assigned" only once the device is ready (no group tag still to set).</summary>
+    private sealed record DeviceRow(string SerialNumber, string Status, DateTimeOffset EnrolledAt, DateTimeOffset? RegisteredAt, DateTimeOffset UpdatedAt, string? ProfileStatus, string? LastErrorCode);
 
     internal static string Describe(Sarthe.GraphEmulator.GraphEmulatorState graph)
     {
@@ -203,13 +213,13 @@ public static class StormRun
     private static async Task<DeviceCounts> CountAsync(TableClient devices, CancellationToken cancellationToken)
     {
         var (registered, assigned, failed) = (0, 0, 0);
-        await foreach (var row in devices.QueryAsync<TableEntity>(maxPerPage: 1000, select: ["Status", "ProfileStatus"], cancellationToken: cancellationToken))
+        await foreach (var row in devices.QueryAsync<TableEntity>(maxPerPage: 1000, select: ["Status", "ProfileStatus", "GroupTagWanted"], cancellationToken: cancellationToken))
         {
             switch (row.GetString("Status"))
             {
                 case "registered":
                     registered++;
-                    assigned += row.GetString("ProfileStatus") == DeploymentProfileStatus.Assigned ? 1 : 0;
+                    assigned += ProfileStatusWhenReady(row) == DeploymentProfileStatus.Assigned ? 1 : 0;
                     break;
                 case "failed":
                     failed++;
@@ -223,29 +233,35 @@ public static class StormRun
     private static async Task<List<DeviceRow>> ReadDevicesAsync(TableClient devices, CancellationToken cancellationToken)
     {
         var rows = new List<DeviceRow>();
-        string[] columns = [nameof(DeviceEntity.Status), nameof(DeviceEntity.EnrolledAt), nameof(DeviceEntity.RegisteredAt), nameof(DeviceEntity.UpdatedAt),
+        string[] columns = [nameof(DeviceEntity.RowKey), nameof(DeviceEntity.GroupTagWanted), nameof(DeviceEntity.Status), nameof(DeviceEntity.EnrolledAt), nameof(DeviceEntity.RegisteredAt), nameof(DeviceEntity.UpdatedAt),
             nameof(DeviceEntity.ProfileStatus), nameof(DeviceEntity.LastErrorCode)];
         await foreach (var row in devices.QueryAsync<TableEntity>(maxPerPage: 1000, select: columns, cancellationToken: cancellationToken))
         {
             rows.Add(new DeviceRow(
+                row.RowKey,
                 row.GetString(nameof(DeviceEntity.Status)),
                 row.GetDateTimeOffset(nameof(DeviceEntity.EnrolledAt)) ?? DateTimeOffset.MinValue,
                 row.GetDateTimeOffset(nameof(DeviceEntity.RegisteredAt)),
                 row.GetDateTimeOffset(nameof(DeviceEntity.UpdatedAt)) ?? DateTimeOffset.MinValue,
-                row.GetString(nameof(DeviceEntity.ProfileStatus)),
+                ProfileStatusWhenReady(row),
                 row.GetString(nameof(DeviceEntity.LastErrorCode))));
         }
 
         return rows;
     }
 
+    /// <summary>The profile status, as not yet assigned while the device waits for its school's tag (it is not ready: Device.ReadyToProvision).</summary>
+    private static string? ProfileStatusWhenReady(TableEntity row) =>
+        string.IsNullOrEmpty(row.GetString(nameof(DeviceEntity.GroupTagWanted))) ? row.GetString(nameof(DeviceEntity.ProfileStatus)) : DeploymentProfileStatus.Pending;
+
     /// <summary>
     /// Each school's devices reach the front end from the school's own public address (its network's NAT), one per school
-    /// from 203.0.113.0/24 (TEST-NET-3), stamped as Azure Front Door forwards them (the dev host runs in Front Door mode).
+    /// from 203.0.113.0/24 (TEST-NET-3), or all from the first of them (one network for every school), stamped as Azure
+    /// Front Door forwards them (the dev host runs in Front Door mode).
     /// </summary>
-    private static Dictionary<string, string> SchoolAddresses(IReadOnlyList<FleetDevice> fleet) =>
+    private static Dictionary<string, string> SchoolAddresses(IReadOnlyList<FleetDevice> fleet, bool oneAddress) =>
         fleet.Select(d => d.SchoolUai).Distinct().Order(StringComparer.Ordinal)
-            .Select((uai, i) => (uai, Address: $"203.0.{113 + (i + 1) / 256}.{(i + 1) % 256}"))
+            .Select((uai, i) => (uai, Address: oneAddress ? "203.0.113.1" : $"203.0.{113 + (i + 1) / 256}.{(i + 1) % 256}"))
             .ToDictionary(s => s.uai, s => s.Address);
 
     /// <summary>The enrolment route's answers that the clients tried again (429, 5xx, no answer), and the longest wait among them.</summary>

@@ -18,6 +18,10 @@ public sealed record StormSettings(
     int OutageAfterImports,
     TimeSpan Timeout,
     int Seed,
+    double ResellerRegisteredPercent,
+    int Unreadable,
+    int GatewayTimeouts,
+    bool OneAddress,
     bool Probe,
     bool ProbeOnly,
     bool QueueProbe,
@@ -32,7 +36,8 @@ public sealed record StormSettings(
             "profile assignment, 100/1,000 per app and 200/2,000 per tenant per 20 s), everything divided by --time-scale,\n" +
             "with other apps' load on the tenant; the product's own delays are divided by the same scale. Beside it, a\n" +
             "per-device client that behaves like Get-WindowsAutopilotInfo -Online -Assign. Prints the tables of\n" +
-            "docs/benchmarks.md; exit code 1 when a device is lost or an imported identity record is left behind.",
+            "docs/benchmarks.md; exit code 1 when a device is lost, an imported identity record is left behind or a surprise of the tenant\n" +
+            "(--reseller-registered, --unreadable, --gateway-timeouts) is not handled.",
             "--devices 8000 --time-scale 10 --outage-minutes 30 --outage-after-imports 8");
         var devices = command.Int("--devices", 8000, "devices in the fleet, spread over the 56 collèges");
         var concurrency = command.Int("--concurrency", 64, "concurrent enrolment clients");
@@ -57,6 +62,17 @@ public sealed record StormSettings(
             "(0: once half the fleet is accepted; 8 of the 16 imports of an 8,000-device storm: the middle of Graph's work)");
         var timeoutMinutes = command.Int("--timeout-minutes", 60, "stop waiting for devices to settle after this long (real time)");
         var seed = command.Int("--seed", 72, "seed of the generated fleet");
+        var resellerRegistered = command.Number("--reseller-registered", 0,
+            "percent of the fleet a reseller already registered in the tenant under its own group tag (RESELLER-LOT-42),\n" +
+            "as Partner Center registrations are: their imports end in 806 and the product sets the school's tag");
+        var unreadable = command.Int("--unreadable", 0,
+            "devices whose record Graph cannot read: an import POST holding one is refused whole (400), as Graph does,\n" +
+            "and the product splits the batch until that record fails alone");
+        var gatewayTimeouts = command.Int("--gateway-timeouts", 0,
+            "import POSTs Graph takes and then answers 504 (a gateway that gave up after the service accepted the batch)");
+        var oneAddress = command.Flag("--one-address",
+            "every device from one public address (a département's network with one exit for every collège), instead of\n" +
+            "one address per school: only refused attempts spend an address's limit, so the outcome should not change");
         var noProbe = command.Flag("--no-probe", "skip the raw Azurite throughput probe before the storm");
         var probeOnly = command.Flag("--probe-only", "run the Azurite probe, then stop");
         var queueProbe = command.Flag("--queue-probe", "diagnostics only: --devices messages through an Azurite queue, then one send every 3 s for 90 s");
@@ -79,7 +95,7 @@ public sealed record StormSettings(
         settings = new StormSettings(
             devices.Value, Math.Max(1, concurrency.Value), timeScale.Value, batchSize.Value, backgroundWrites.Value, backgroundRequests.Value,
             !noBaseline.Value, baselineDevices.Value, baselineConcurrency.Value == 0 ? Math.Max(1, baselineDevices.Value) : baselineConcurrency.Value, outageMinutes.Value, outageAfterImports.Value,
-            TimeSpan.FromMinutes(timeoutMinutes.Value), seed.Value,
+            TimeSpan.FromMinutes(timeoutMinutes.Value), seed.Value, Math.Clamp(resellerRegistered.Value, 0, 100), Math.Max(0, unreadable.Value), Math.Max(0, gatewayTimeouts.Value), oneAddress.Value,
             Probe: probeOnly.Value || !noProbe.Value, probeOnly.Value, queueProbe.Value, ReadProductSettings(args));
         return true;
     }
