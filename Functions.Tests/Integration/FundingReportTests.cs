@@ -33,12 +33,8 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
     [Fact]
     public async Task Report_figures_match_figures_computed_by_hand_from_the_invoices_and_a_rebuild_gives_the_same()
     {
-        await SeedAsync();
+        var report = await BuildAsync();
 
-        using var response = await backend.Client.SendAsync(backend.Request(HttpMethod.Post, $"api/reports/funding?date={Date}", AdminRoles.Admin));
-
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var report = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(Date, report.GetProperty("reportDate").GetString());
         Assert.Equal("EUR", report.GetProperty("currency").GetString());
         Assert.Equal(0.6m, report.GetProperty("cofinancingRate").GetDecimal());
@@ -99,6 +95,46 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
         Assert.Equal(report.GetProperty("schools").GetRawText(), again.GetProperty("schools").GetRawText());
         Assert.Equal(report.GetProperty("purchases").GetRawText(), again.GetProperty("purchases").GetRawText());
         Assert.Equal(report.GetProperty("totals").GetRawText(), again.GetProperty("totals").GetRawText());
+    }
+
+    [Fact]
+    public async Task A_device_counts_under_the_type_its_manifest_states_and_under_its_own_where_the_manifest_states_none()
+    {
+        var report = await BuildAsync();
+
+        // 0720001K: A1 said laptop and was invoiced as one; A2 said laptop but was invoiced as a tablet (BC-2, 199,99).
+        var a = School(report, "0720001K");
+        Assert.Equal((1, 0, 1), ByType(a));
+        Assert.Equal(650.09m, a.GetProperty("eligibleExpenditureEur").GetDecimal());
+        // 0720004N: C2's only inventory line is an Autopilot CSV's (no type): it counts as the laptop it said it is.
+        var c = School(report, "0720004N");
+        Assert.Equal((1, 0, 0), ByType(c));
+        Assert.Equal(1, c.GetProperty("devicesWithoutPurchaseRecord").GetInt32());
+
+        // Every registered device in exactly one bucket, in each school and in the totals.
+        var totals = report.GetProperty("totals");
+        Assert.Equal((2, 1, 1), ByType(totals));
+        Assert.All(report.GetProperty("schools").EnumerateArray().Append(totals), figures =>
+        {
+            var (laptop, desktop, tablet) = ByType(figures);
+            Assert.Equal(figures.GetProperty("devicesRegistered").GetInt32(), laptop + desktop + tablet);
+        });
+        Assert.Equal(1350.09m, totals.GetProperty("eligibleExpenditureEur").GetDecimal());
+    }
+
+    /// <summary>The report of <see cref="Date"/>, built over the seeded devices and inventory.</summary>
+    private async Task<JsonElement> BuildAsync()
+    {
+        await SeedAsync();
+        using var response = await backend.Client.SendAsync(backend.Request(HttpMethod.Post, $"api/reports/funding?date={Date}", AdminRoles.Admin));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private static (int Laptop, int Desktop, int Tablet) ByType(JsonElement figures)
+    {
+        var byType = figures.GetProperty("devicesByType");
+        return (byType.GetProperty("laptop").GetInt32(), byType.GetProperty("desktop").GetInt32(), byType.GetProperty("tablet").GetInt32());
     }
 
     [Fact]
@@ -211,7 +247,7 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
 
             var store = backend.Host.Services;
             await Seed(store, "0720001K", "RPT-A1", "laptop", ("received", -300), ("registering", -200), ("registered", -100));
-            await Seed(store, "0720001K", "RPT-A2", "tablet", ("received", -300), ("registered", -1));
+            await Seed(store, "0720001K", "RPT-A2", "laptop", ("received", -300), ("registered", -1)); // said laptop; invoiced as a tablet
             await Seed(store, "0720001K", "RPT-A3", "laptop", ("received", -300), ("registering", -200), ("registered", 10));
             await Seed(store, "0720001K", "RPT-A4", "desktop", ("received", -300), ("failed", -250));
             await Seed(store, "0720002L", "RPT-B1", "desktop", ("received", -600), ("failed", -500), ("received", -400), ("registering", -300), ("registered", -200));
@@ -229,6 +265,8 @@ public sealed class FundingReportTests(ReportingFixture backend) : IClassFixture
                 "RPT-A4;0720001K;desktop;Dell;OptiPlex 3000;BC-3;F-200;700,00",
                 "RPT-B1;0720002L;desktop;Dell;OptiPlex 3000;BC-3;F-200;700",
                 "RPT-X1;0720002L;desktop;Dell;OptiPlex 3000;BC-3;F-200;700,00") + "\r\n", "reseller.csv", bom: true);
+            // C2's hash from the OEM: in the inventory, but with neither a type nor an invoice.
+            await Manifests.ImportAsync(backend, $"Device Serial Number,Windows Product ID,Hardware Hash,Group Tag\r\nRPT-C2,,{Manifests.Hash("RPT-C2")},0720004N\r\n", "oem.csv");
             _seeded = true;
         }
         finally

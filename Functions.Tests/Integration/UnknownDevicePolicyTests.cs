@@ -4,6 +4,7 @@ using Sarthe.DevHost;
 using Sarthe.Enrolment.Audit;
 using Sarthe.Enrolment.Auth;
 using Sarthe.Enrolment.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Sarthe.Enrolment.Tests.Integration;
 
@@ -51,7 +52,7 @@ internal static class PolicySteps
 }
 
 /// <summary>Policy hold: an unknown serial is stored held, nothing goes to Graph until an administrator approves it.</summary>
-public sealed class HoldPolicyTests(HoldPolicyFixture backend) : IClassFixture<HoldPolicyFixture>
+public sealed class HoldPolicyTests(HoldPolicyFixture backend, ITestOutputHelper output) : IClassFixture<HoldPolicyFixture>
 {
     private const string School = "0721364S";
     private const string Other = "0721365T";
@@ -173,6 +174,10 @@ public sealed class HoldPolicyTests(HoldPolicyFixture backend) : IClassFixture<H
     }
 
     [Fact]
+    public async Task Generated_cross_school_serials_are_refused_409_under_hold_never_held_nor_claimed_and_their_buyer_enrols_them() =>
+        await CrossSchoolSerials.FuzzAsync(backend, Fuzz.Random(output, 20261227), "0721224P", "0721225R", output);
+
+    [Fact]
     public async Task Held_devices_are_counted_in_their_school_and_listed_with_status_held()
     {
         const string Counted = "0721304B";
@@ -189,7 +194,7 @@ public sealed class HoldPolicyTests(HoldPolicyFixture backend) : IClassFixture<H
 }
 
 /// <summary>Policy reject: an unknown serial is refused with 403, nothing stored but an audit entry.</summary>
-public sealed class RejectPolicyTests(RejectPolicyFixture backend) : IClassFixture<RejectPolicyFixture>
+public sealed class RejectPolicyTests(RejectPolicyFixture backend, ITestOutputHelper output) : IClassFixture<RejectPolicyFixture>
 {
     private const string School = "0721281B";
 
@@ -228,6 +233,10 @@ public sealed class RejectPolicyTests(RejectPolicyFixture backend) : IClassFixtu
         Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.OK), (response.StatusCode, repeat.StatusCode));
         Assert.Equal("registered", (await backend.SettledAsync(serial)).GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task Generated_cross_school_serials_are_refused_409_under_reject_never_403_nor_claimed_and_their_buyer_enrols_them() =>
+        await CrossSchoolSerials.FuzzAsync(backend, Fuzz.Random(output, 20261228), "0721225R", "0721226S", output);
 
     [Fact]
     public async Task A_serial_bought_for_another_school_is_refused_409_as_bought_elsewhere_not_403()

@@ -25,10 +25,10 @@ public sealed class FundingReportBuilderTests
     public void Classifies_each_device_by_its_status_just_before_the_cut_off()
     {
         var builder = new FundingReportBuilder(Options);
-        builder.AddPurchase("A-LAPTOP", new Purchase("BC-1", "F-1", 333_33));
-        builder.AddPurchase("B-DESKTOP", new Purchase("BC-2", "F-1", 500_00));
-        builder.AddPurchase("NEVER-ENROLLED", new Purchase("BC-2", "F-1", 10_00));
-        builder.AddPurchase("A-TABLET", null); // an Autopilot CSV line: in the inventory, never invoiced
+        builder.AddPurchase("A-LAPTOP", "laptop", new Purchase("BC-1", "F-1", 333_33));
+        builder.AddPurchase("B-DESKTOP", "desktop", new Purchase("BC-2", "F-1", 500_00));
+        builder.AddPurchase("NEVER-ENROLLED", "desktop", new Purchase("BC-2", "F-1", 10_00));
+        builder.AddPurchase("A-TABLET", null, null); // an Autopilot CSV line: in the inventory, never invoiced
         Add(builder, "0720001K", "A-LAPTOP", "laptop", ("received", -180), ("registering", -120), ("registered", -60));
         Add(builder, "0720001K", "tablet", ("received", -180), ("registering", -120), ("registered", 1)); // registered after: pending
         Add(builder, "0720001K", "desktop", ("received", 5), ("registered", 30)); // enrolled after: not counted
@@ -67,13 +67,51 @@ public sealed class FundingReportBuilderTests
     }
 
     [Fact]
+    public void A_registered_device_counts_under_the_type_its_manifest_states_not_the_type_it_said_at_enrolment()
+    {
+        // A key holder's device said "laptop"; the reseller invoiced a tablet under its serial.
+        var builder = new FundingReportBuilder(Options);
+        builder.AddPurchase("INVOICED-TABLET", DeviceTypes.Tablet, new Purchase("BC-1", "F-1", 199_99));
+        Add(builder, "0720001K", "INVOICED-TABLET", DeviceTypes.Laptop, ("received", -180), ("registered", -60));
+
+        var report = builder.Build("2026-11-28", CutOff, Schools);
+
+        var a = report.Schools[0];
+        Assert.Equal((1, 0, 0, 1), (a.DevicesRegistered, a.DevicesByType.Laptop, a.DevicesByType.Desktop, a.DevicesByType.Tablet));
+        Assert.Equal((199.99m, 0), (a.EligibleExpenditureEur, a.DevicesWithoutPurchaseRecord));
+        Assert.Equal(new DevicesByType(0, 0, 1), report.Totals.DevicesByType);
+        Assert.Equal(report.Totals.DevicesRegistered, report.Totals.DevicesByType.Laptop + report.Totals.DevicesByType.Desktop + report.Totals.DevicesByType.Tablet);
+        Assert.Equal([new PurchaseFunding("BC-1", "F-1", 1, 1, 199.99m)], report.Purchases);
+        Assert.Equal(report.Totals.EligibleExpenditureEur, report.Purchases.Sum(p => p.EligibleExpenditureEur));
+    }
+
+    [Fact]
+    public void Where_the_inventory_row_states_no_type_the_device_counts_under_the_type_it_said()
+    {
+        // An Autopilot CSV line (serial and hash: no type, no invoice) and a serial on no manifest at all.
+        var builder = new FundingReportBuilder(Options);
+        builder.AddPurchase("AUTOPILOT-ONLY", null, null);
+        builder.AddPurchase("INVOICED-DESKTOP", DeviceTypes.Desktop, new Purchase("BC-1", "F-1", 700_00));
+        Add(builder, "0720002L", "AUTOPILOT-ONLY", DeviceTypes.Tablet, ("received", -180), ("registered", -60));
+        Add(builder, "0720002L", "ON-NO-MANIFEST", DeviceTypes.Laptop, ("received", -180), ("registered", -60));
+        Add(builder, "0720002L", "INVOICED-DESKTOP", DeviceTypes.Desktop, ("received", -180), ("registered", -60));
+
+        var report = builder.Build("2026-11-28", CutOff, Schools);
+
+        var b = report.Schools[1];
+        Assert.Equal((3, 1, 1, 1), (b.DevicesRegistered, b.DevicesByType.Laptop, b.DevicesByType.Desktop, b.DevicesByType.Tablet));
+        Assert.Equal((700.00m, 2), (b.EligibleExpenditureEur, b.DevicesWithoutPurchaseRecord));
+        Assert.Equal([new PurchaseFunding("BC-1", "F-1", 1, 1, 700.00m)], report.Purchases);
+    }
+
+    [Fact]
     public void The_totals_erdf_amount_is_the_sum_of_the_schools_rounded_amounts_not_the_rate_applied_to_the_summed_expenditure()
     {
         // Each school's 333.33 EUR gives 166.665, rounded to 166.66: the totals claim 333.32. The rate applied to the
         // summed expenditure (666.66 × 0.5 = 333.33) would claim a cent no school's figure carries.
         var builder = new FundingReportBuilder(Options);
-        builder.AddPurchase("A-1", new Purchase("BC-1", "F-1", 333_33));
-        builder.AddPurchase("B-1", new Purchase("BC-2", "F-2", 333_33));
+        builder.AddPurchase("A-1", "laptop", new Purchase("BC-1", "F-1", 333_33));
+        builder.AddPurchase("B-1", "laptop", new Purchase("BC-2", "F-2", 333_33));
         Add(builder, "0720001K", "A-1", "laptop", ("received", -180), ("registered", -60));
         Add(builder, "0720002L", "B-1", "laptop", ("received", -180), ("registered", -60));
 
@@ -114,7 +152,7 @@ public sealed class FundingReportBuilderTests
     public void Csv_has_the_contract_columns_a_line_per_school_and_a_total_that_parse_back()
     {
         var builder = new FundingReportBuilder(Options);
-        builder.AddPurchase("CSV-1", new Purchase("BC-1", "F-1", 333_33));
+        builder.AddPurchase("CSV-1", "laptop", new Purchase("BC-1", "F-1", 333_33));
         Add(builder, "0720001K", "CSV-1", "laptop", ("received", -10), ("registered", -5));
         var schools = Schools.Append(new School("0721483W", "Collège \"Les Quatre-Vents\", annexe", "Mamers", 10)).ToArray();
         var report = builder.Build("2026-11-28", CutOff, schools);
@@ -163,7 +201,7 @@ public sealed class FundingReportBuilderTests
     public void A_held_device_is_neither_registered_nor_pending_and_counts_once_approved_and_registered()
     {
         var builder = new FundingReportBuilder(Options);
-        builder.AddPurchase("HELD-THEN-REGISTERED", new Purchase("BC-9", "F-9", 400_00));
+        builder.AddPurchase("HELD-THEN-REGISTERED", "laptop", new Purchase("BC-9", "F-9", 400_00));
         Add(builder, "0720001K", "laptop", ("held", -300)); // still held at the cut-off
         Add(builder, "0720001K", "HELD-THEN-REGISTERED", "laptop", ("held", -300), ("received", -200), ("registering", -150), ("registered", -100));
         Add(builder, "0720001K", "laptop", ("held", -300), ("received", 60)); // approved after the cut-off

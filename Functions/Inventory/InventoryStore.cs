@@ -14,7 +14,7 @@ public sealed class InventoryStore(TableServiceClient tables, DeviceQueries devi
 {
     private const string ManifestPartition = "manifest";
     private const int Concurrency = 16;
-    private static readonly string[] FactsProjection = ["PartitionKey", nameof(InventoryEntity.SchoolUai), nameof(InventoryEntity.PurchaseOrder), nameof(InventoryEntity.InvoiceNumber), nameof(InventoryEntity.UnitCostCents)];
+    private static readonly string[] FactsProjection = ["PartitionKey", nameof(InventoryEntity.SchoolUai), nameof(InventoryEntity.DeviceType), nameof(InventoryEntity.PurchaseOrder), nameof(InventoryEntity.InvoiceNumber), nameof(InventoryEntity.UnitCostCents)];
     private readonly TableClient _items = tables.GetTableClient(TableNames.Inventory);
     private readonly TableClient _manifests = tables.GetTableClient(TableNames.InventoryManifests);
 
@@ -128,12 +128,12 @@ public sealed class InventoryStore(TableServiceClient tables, DeviceQueries devi
         return new InventoryPage(rows.Select((row, i) => InventoryItem.From(row, statuses[i])).ToList(), more ? query.ContinuationAfter(rows[^1].SerialNumber) : null);
     }
 
-    /// <summary>Every row's serial, school and purchase, streamed with a projection: what the funding report joins.</summary>
-    public async IAsyncEnumerable<(string SerialNumber, string SchoolUai, Purchase? Purchase)> StreamFactsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Every row's serial, school, invoiced device type and purchase, streamed with a projection: what the funding report joins.</summary>
+    public async IAsyncEnumerable<(string SerialNumber, string SchoolUai, string? DeviceType, Purchase? Purchase)> StreamFactsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var row in _items.QueryAsync<InventoryEntity>(maxPerPage: 1000, select: FactsProjection, cancellationToken: cancellationToken))
         {
-            yield return (row.SerialNumber, row.SchoolUai, row.Purchase);
+            yield return (row.SerialNumber, row.SchoolUai, row.DeviceType, row.Purchase);
         }
     }
 
@@ -141,7 +141,7 @@ public sealed class InventoryStore(TableServiceClient tables, DeviceQueries devi
     public async Task<IReadOnlyList<SchoolInventory>> SummariseAsync(IEnumerable<string> schoolUais, CancellationToken cancellationToken)
     {
         var schoolOf = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var (serial, uai, _) in StreamFactsAsync(cancellationToken))
+        await foreach (var (serial, uai, _, _) in StreamFactsAsync(cancellationToken))
         {
             schoolOf[serial] = uai;
         }

@@ -7,31 +7,43 @@ namespace Sarthe.Enrolment.Reporting;
 /// <summary>
 /// The contract's definitions, in one pass over the inventory and one over the devices: each device is classified by
 /// its status just before the cut-off; a registered device adds the unit cost its inventory row was invoiced at (none:
-/// it counts as without purchase record and adds 0 €). Costs are whole cents, so eligible expenditure is exact and the
-/// purchases' sums equal the schools'; the ERDF share is rounded half-even to cents per school, and totals are sums of
-/// the per-school figures. Memory: a tally per school and per purchase, and one entry per inventory row (its cost).
+/// it counts as without purchase record and adds 0 €), and counts under the type its inventory row states (what was
+/// invoiced), under the type the device said only where the row gives none. Costs are whole cents, so eligible
+/// expenditure is exact and the purchases' sums equal the schools'; the ERDF share is rounded half-even to cents per
+/// school, and totals are sums of the per-school figures. Memory: a tally per school and per purchase, and one entry
+/// per inventory row with a cost or a type.
 /// </summary>
 public sealed class FundingReportBuilder(FundingOptions options)
 {
     private readonly Dictionary<string, Tally> _tallies = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Order, string Invoice), PurchaseTally> _purchases = new();
-    private readonly Dictionary<string, (PurchaseTally Purchase, long Cents)> _costOf = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Bought> _bought = new(StringComparer.Ordinal);
 
-    /// <summary>An inventory row; every row comes before the first device (<see cref="Add"/> looks its serial up).</summary>
-    public void AddPurchase(string serialNumber, Purchase? purchase)
+    /// <summary>
+    /// An inventory row: the type its manifest states (null when none did: an Autopilot CSV line) and what was invoiced
+    /// (null when never invoiced). Every row comes before the first device (<see cref="Add"/> looks its serial up).
+    /// </summary>
+    public void AddPurchase(string serialNumber, string? deviceType, Purchase? purchase)
     {
-        if (purchase is null)
-        {
-            return; // in the inventory (an Autopilot CSV line) but never invoiced: no purchase record
-        }
-
-        if (!_purchases.TryGetValue((purchase.PurchaseOrder, purchase.InvoiceNumber), out var tally))
+        // The constant itself, not the string read from storage: one copy per type, however many rows.
+        var type = Array.Find(DeviceTypes.All, t => t == deviceType);
+        PurchaseTally? tally = null;
+        if (purchase is not null && !_purchases.TryGetValue((purchase.PurchaseOrder, purchase.InvoiceNumber), out tally))
         {
             _purchases[(purchase.PurchaseOrder, purchase.InvoiceNumber)] = tally = new PurchaseTally();
         }
 
-        tally.Bought++;
-        _costOf[serialNumber] = (tally, purchase.UnitCostCents);
+        if (tally is null && type is null)
+        {
+            return; // in the inventory but neither invoiced nor typed: nothing the report takes from it
+        }
+
+        if (tally is not null)
+        {
+            tally.Bought++;
+        }
+
+        _bought[serialNumber] = new Bought(tally, purchase?.UnitCostCents ?? 0, type);
     }
 
     public void Add(DeviceReportFacts device, DateTimeOffset cutOff)
@@ -52,18 +64,20 @@ public sealed class FundingReportBuilder(FundingOptions options)
         {
             case DeviceStatus.Registered:
                 tally.Registered++;
-                switch (device.DeviceType)
+                var bought = _bought.GetValueOrDefault(device.SerialNumber);
+                // The report is built from what was invoiced: the manifest's type wins over what the device said at enrolment.
+                switch (bought.DeviceType ?? device.DeviceType)
                 {
                     case DeviceTypes.Laptop: tally.Laptop++; break;
                     case DeviceTypes.Desktop: tally.Desktop++; break;
                     case DeviceTypes.Tablet: tally.Tablet++; break;
                 }
 
-                if (_costOf.TryGetValue(device.SerialNumber, out var cost))
+                if (bought.Purchase is { } purchase)
                 {
-                    tally.EligibleCents += cost.Cents;
-                    cost.Purchase.Registered++;
-                    cost.Purchase.EligibleCents += cost.Cents;
+                    tally.EligibleCents += bought.Cents;
+                    purchase.Registered++;
+                    purchase.EligibleCents += bought.Cents;
                 }
                 else
                 {
@@ -131,6 +145,9 @@ public sealed class FundingReportBuilder(FundingOptions options)
         public int WithoutPurchaseRecord;
         public long EligibleCents;
     }
+
+    /// <summary>What the report takes from an inventory row: its purchase's tally (null: never invoiced), its cost and its type.</summary>
+    private readonly record struct Bought(PurchaseTally? Purchase, long Cents, string? DeviceType);
 
     private sealed class PurchaseTally
     {

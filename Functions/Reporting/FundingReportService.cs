@@ -36,9 +36,9 @@ public sealed class FundingReportService(
         using var span = EnrolmentTelemetry.Source.StartActivity("build funding report")?.SetTag("enrolment.report_date", ReportCalendar.Format(date));
         var cutOff = Calendar.CutOff(date);
         var builder = new FundingReportBuilder(options.Value);
-        await foreach (var (serial, _, purchase) in inventory.StreamFactsAsync(cancellationToken))
+        await foreach (var (serial, _, deviceType, purchase) in inventory.StreamFactsAsync(cancellationToken))
         {
-            builder.AddPurchase(serial, purchase);
+            builder.AddPurchase(serial, deviceType, purchase);
         }
 
         await foreach (var device in devices.StreamReportFactsAsync(cancellationToken))
