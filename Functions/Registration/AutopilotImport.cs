@@ -184,10 +184,6 @@ public sealed class AutopilotImport
         }
     }
 
-    /// <summary>The device of a Graph identity of this import, if it is one we are waiting for.</summary>
-    public ImportedDevice? DeviceOfIdentity(string identityId) =>
-        Devices.FirstOrDefault(d => d.IdentityId is not null && string.Equals(d.IdentityId, identityId, StringComparison.OrdinalIgnoreCase));
-
     /// <summary>The entry of a serial number in this import, if it has one.</summary>
     public ImportedDevice? DeviceOfSerial(string? serialNumber) =>
         Devices.FirstOrDefault(d => string.Equals(d.SerialNumber, serialNumber, StringComparison.OrdinalIgnoreCase));
