@@ -43,6 +43,8 @@ public sealed class ToolCommandLineTests
     [InlineData("StormBenchmark", new[] { "--GraphEmulator:TimeScale", "1" }, "unknown option --GraphEmulator:TimeScale; see --help")]
     [InlineData("ReportBenchmark", new[] { "8000" }, "unexpected argument '8000'; see --help")]
     [InlineData("ManifestBenchmark", new[] { "--rows", "many" }, "--rows expects whole numbers (0 or more) separated by commas, got 'many'; see --help")]
+    [InlineData("ManifestBenchmark", new[] { "--format", "utf-16" }, "--format must be one of programme, autopilot-utf16; see --help")]
+    [InlineData("ManifestBenchmark", new[] { "--at-limit", "junk,huge" }, "--at-limit takes junk and valid, not 'huge'; see --help")]
     [InlineData("DevHost", new[] { "--Graph:BaseUrl" }, "--Graph:BaseUrl needs a value; see --help")]
     [InlineData("DevHost", new[] { "--Prot", "7072" }, "unknown option --Prot; see --help")]
     [InlineData("GraphEmulator", new[] { "--GraphEmulator:TimeScal", "10" }, "unknown option --GraphEmulator:TimeScal; see --help")]

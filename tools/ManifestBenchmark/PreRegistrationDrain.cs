@@ -51,12 +51,12 @@ internal static class PreRegistrationDrain
         try
         {
             Console.WriteLine($"[drain {count}] writing the manifest ...");
-            await ManifestFile.WriteAsync(path, count, hashBytes, prefix, cancellationToken);
+            await ManifestFile.WriteAsync(path, ManifestLayout.Programme, count, long.MaxValue, hashBytes, prefix, cancellationToken);
 
             await using var memory = new MemoryPeaks(everyMilliseconds: 50);
 
             var clock = Stopwatch.StartNew();
-            var imported = await ManifestFile.PostAsync(http, path, cancellationToken);
+            var imported = (await ManifestFile.PostAsync(http, path, ManifestLayout.Programme, cancellationToken)).EnsureImported();
             var importSeconds = clock.Elapsed.TotalSeconds;
             Console.WriteLine($"[drain {count}] imported in {importSeconds:F1} s ({imported.GetProperty("accepted").GetInt32()} accepted); draining ...");
 

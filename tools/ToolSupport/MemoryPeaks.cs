@@ -33,6 +33,9 @@ public sealed class MemoryPeaks : IAsyncDisposable
 
     public double WorkingSetMb => Math.Max(0, Interlocked.Read(ref _workingSetPeak) - _workingSetBaseline) / 1048576.0;
 
+    /// <summary>The peak working set of the process itself, its baseline included.</summary>
+    public double WorkingSetTotalMb => Math.Max(Interlocked.Read(ref _workingSetPeak), _workingSetBaseline) / 1048576.0;
+
     /// <summary>Stops sampling; the peaks stay readable.</summary>
     public async ValueTask DisposeAsync()
     {
