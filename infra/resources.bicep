@@ -231,6 +231,9 @@ var derivedSettings = [
   { name: 'AzureWebJobsStorage__accountName', value: storage.name }
   { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
   { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
+  // The host's limit on a request body (default 104,857,600), just above the manifest route's own (200,000,000 bytes of
+  // UTF-16, as Get-WindowsAutopilotInfo writes 20,000 lines), so that a larger file gets the API's 413, not the host's.
+  { name: 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT', value: '210000000' }
   // Telemetry: the host and the worker export to Application Insights with the identity (local auth is off).
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
   { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }

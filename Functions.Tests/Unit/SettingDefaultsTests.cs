@@ -29,7 +29,7 @@ public sealed partial class SettingDefaultsTests
     [
         "FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage", "AzureWebJobsStorage__accountName", "AzureWebJobsStorage__credential",
         "AzureWebJobsStorage__clientId", "AzureWebJobsStorage__tableServiceUri", "AzureWebJobsStorage__queueServiceUri",
-        "APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        "APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT",
     ];
 
     private static readonly Dictionary<string, object> Defaults = new(StringComparer.Ordinal)
@@ -74,6 +74,16 @@ public sealed partial class SettingDefaultsTests
 
         Assert.NotEmpty(values);
         AssertDefaults(values, "infra/*.bicep");
+    }
+
+    [Fact]
+    public void The_functions_host_lets_a_manifest_at_its_utf16_limit_through_to_the_api()
+    {
+        var bicep = string.Join("\n", Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "infra"), "*.bicep").Select(File.ReadAllText));
+        var hostLimit = BicepSetting().Matches(bicep).Single(m => m.Groups["name"].Value == "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT").Groups["value"].Value.Trim('\'');
+
+        // Above the API's own limit, so that a larger manifest gets the API's problem+json 413, not the host's empty one.
+        Assert.True(long.Parse(hostLimit, System.Globalization.CultureInfo.InvariantCulture) > Sarthe.Enrolment.Inventory.ManifestUpload.MaxUtf16Bytes, hostLimit);
     }
 
     [Fact]
