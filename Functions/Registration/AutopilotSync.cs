@@ -13,8 +13,8 @@ namespace Sarthe.Enrolment.Registration;
 /// functions-bindings-timer#scale-out). It owns every import in flight, so all instances together spend one Graph
 /// budget (<see cref="GraphBudget"/>) and each look at Graph serves every import at once.
 /// Each run: pre-register queued manifest lines (storage only), plan imports from the outbox, send what is ready,
-/// look at import states, look at Autopilot, delete what is settled, then the moves' group tags and the
-/// deregistrations (<see cref="LifecycleWorker"/>); while Graph fails or throttles it waits (doubling, up to
+/// look at import states, look at Autopilot, the group tags to set and the deregistrations (<see cref="LifecycleWorker"/>),
+/// then delete what is settled; while Graph fails or throttles it waits (doubling, up to
 /// MaxGraphBackoff) and abandons nothing.
 /// </summary>
 public sealed class AutopilotSync(
@@ -106,8 +106,8 @@ public sealed class AutopilotSync(
     }
 
     /// <summary>
-    /// One pass over the imports in flight: send, check import states, check Autopilot, clean up, then the lifecycle
-    /// work. Each stage stands on its own (<see cref="StageAsync"/>): one whose request Graph refuses, or whose import
+    /// One pass over the imports in flight: send, check import states, check Autopilot, the lifecycle work, then the
+    /// clean-up. Each stage stands on its own (<see cref="StageAsync"/>): one whose request Graph refuses, or whose import
     /// another writer changed, is logged and the next stages still run; Graph unavailable stops the pass (it waits).
     /// </summary>
     private async Task StepAsync(IReadOnlyList<AutopilotImport> inFlight, CancellationToken cancellationToken)
@@ -143,7 +143,14 @@ public sealed class AutopilotSync(
                     continue;
                 }
 
-                await poster.PostAsync(import, cancellationToken);
+                // A round Graph refused whole took nothing of Intune's: the parts it was split into go at once, down to the
+                // record refused, rather than one a pass.
+                var split = !await poster.PostAsync(import, cancellationToken);
+                while (split && import.Stage == ImportStage.Ready && import.Queued.Any() && budget.Affords(1, 1))
+                {
+                    await poster.PostAsync(import, cancellationToken);
+                }
+
                 processing.Add(import.ImportId);
             }
         });
@@ -169,8 +176,10 @@ public sealed class AutopilotSync(
             });
         }
 
-        await StageAsync("clean up", () => cleaner.CleanAsync(inFlight, cancellationToken));
+        // The lifecycle work before the clean-up: a group tag to set keeps a device from being ready, a settled identity
+        // left a while longer keeps no one waiting, and the clean-up spends what of the budget is left.
         await StageAsync("lifecycle", () => lifecycle.RunAsync(cancellationToken));
+        await StageAsync("clean up", () => cleaner.CleanAsync(inFlight, cancellationToken));
         _graphFailures = 0;
     }
 

@@ -15,8 +15,11 @@ namespace Sarthe.Enrolment.Registration;
 /// </summary>
 public sealed class ImportPoster(ImportStore imports, DeviceStore devices, AutopilotClient autopilot, TimeProvider time, ILogger<ImportPoster> logger)
 {
-    /// <summary>Sends the import's queued devices (one Graph write). Throws what Graph throws; the import stays Posting then.</summary>
-    public async Task PostAsync(AutopilotImport import, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the import's queued devices (one Graph write). False when Graph refused the POST whole (the devices split, or
+    /// the one left failed). Throws what else Graph throws; the import stays Posting then.
+    /// </summary>
+    public async Task<bool> PostAsync(AutopilotImport import, CancellationToken cancellationToken)
     {
         var queued = import.NextToSend;
         var rows = await devices.ResolveManyAsync(queued.Select(e => e.Key).ToList(), cancellationToken);
@@ -37,7 +40,7 @@ public sealed class ImportPoster(ImportStore imports, DeviceStore devices, Autop
         {
             import.TryFinishSending(); // nothing of this part is the import's any more (another part, if any, goes next)
             await imports.SaveAsync(import, cancellationToken);
-            return;
+            return true;
         }
 
         await imports.SaveAsync(import, cancellationToken);
@@ -51,12 +54,13 @@ public sealed class ImportPoster(ImportStore imports, DeviceStore devices, Autop
         catch (ApiException ex) when (ImportDecisions.IsRefusedRequest(ex))
         {
             await RefusedAsync(import, items.Select(i => i.Entry).ToList(), ex, cancellationToken);
-            return;
+            return false;
         }
 
         import.RecordPosted(items.Select((item, index) => (item.Entry, ids[index])).ToList(), time.GetUtcNow());
         await imports.SaveAsync(import, cancellationToken);
         logger.LogInformation("Import {ImportId} round {Round} sent: {DeviceCount} devices", import.ImportId, import.Round, items.Count);
+        return true;
     }
 
     /// <summary>

@@ -43,6 +43,8 @@ public sealed class RealTenantScenario
         $"{_resellerSchools.Count} devices already registered by a reseller under {ResellerTag}, {_unreadable.Count} record(s) Graph cannot read, " +
         $"{_gatewayTimeouts} import POST(s) answered 504 after Graph took them";
 
+    public bool WasResellerRegistered(string serialNumber) => _resellerSchools.ContainsKey(serialNumber);
+
     /// <summary>Sets the tenant up: the reseller's registrations (listed at once), the unreadable records, the 504s to come.</summary>
     public void Seed(GraphEmulatorState graph)
     {

@@ -149,6 +149,14 @@ public static class StormRun
         var registered = rows.Where(r => r.Status == DeviceStatus.Registered.ToName()).ToList();
         var assigned = registered.Where(r => r.ProfileStatus == DeploymentProfileStatus.Assigned).ToList();
         var counters = graph.Counters;
+        if (assigned.Count > 0 && assigned.MaxBy(r => r.UpdatedAt) is { } last)
+        {
+            // The device that set "all profile-assigned": when Intune assigned its profile, and whether it came with a reseller's tag.
+            var inGraph = graph.Devices.FirstOrDefault(d => d.GoneAt is null && string.Equals(d.SerialNumber, last.SerialNumber, StringComparison.OrdinalIgnoreCase));
+            Console.WriteLine($"[{Mode}]   last device seen ready: {last.SerialNumber} at {F((last.UpdatedAt - origin).TotalSeconds)} s; Intune assigned its profile at " +
+                              $"{(inGraph?.ProfileAssignedAt is { } at ? F((at - origin).TotalSeconds) : "?")} s{(tenant.WasResellerRegistered(last.SerialNumber) ? " (registered by the reseller)" : "")}");
+        }
+
         if (refusals.Count > 0)
         {
             Console.WriteLine($"[{Mode}]   tried again as the device client does: {refusals.Throttled} × 429, {refusals.Unavailable} × 5xx, {refusals.Unanswered} without an answer " +
