@@ -56,13 +56,19 @@ public static class CpuPerRequestRun
 
     private static readonly TimeSpan MaxSettle = TimeSpan.FromSeconds(60);
 
+    /// <summary>Forged requests per source address in a refused phase.</summary>
+    public const int RequestsPerAddress = 250;
+
+    /// <summary>The <paramref name="n"/>th address of 198.18.0.0/15, the range set aside for benchmarks (RFC 2544).</summary>
+    private static string BenchmarkAddress(int n) => $"198.{18 + ((n >> 16) & 1)}.{(n >> 8) & 255}.{n & 255}";
+
     public static async Task<int> RunAsync(CpuSettings settings, CancellationToken cancellationToken)
     {
         var schools = BundledSchoolRegistry.Load();
         var folder = Directory.CreateTempSubdirectory("flood-cpu-").FullName;
         Console.WriteLine();
         Console.WriteLine($"CPU per request: {settings.Pairs} pairs of phases, {settings.Accepted} accepted enrolments ({settings.Clients} clients) / " +
-                          $"{settings.Refused} forged requests ({settings.FloodClients} clients, an address each); the dev host as a process of its own (log: {folder}/host.log) ...");
+                          $"{settings.Refused} forged requests ({settings.FloodClients} clients, {RequestsPerAddress} from each address); the dev host as a process of its own (log: {folder}/host.log) ...");
         await using var azurite = await AzuriteProcess.StartAsync(cancellationToken);
         var hostSettings = new Dictionary<string, string>(FloodRun.TimersOff)
         {
@@ -145,17 +151,18 @@ public static class CpuPerRequestRun
             });
         }
 
-        // The flood's forgeries, from addresses new for the phase and each under its limit (600 refusals at once), so
-        // that each is refused with 401 after its signature is checked, not with 429 before its body is read.
+        // The flood's forgeries, from addresses new for the phase, RequestsPerAddress each in turn (well under the 600
+        // refusals an address may have at once, however unevenly the clients go), so that each is refused with 401
+        // after its signature is checked, not with 429 before its body is read.
         Task<CpuPhase> RefusedPhaseAsync(string name, int count)
         {
-            var round = 200 + ++phase;
+            var first = ++phase << 12;
+            var addresses = (count + RequestsPerAddress - 1) / RequestsPerAddress;
             var seed = random.Next();
             return MeasureAsync(name, refusals: true, count, HttpStatusCode.Unauthorized, settings.FloodClients, client =>
             {
                 var forger = new Random(seed + client);
-                var address = $"198.18.{round % 256}.{client + 1}";
-                return _ => ForgedEnrolment.Create(forger, schools, address);
+                return i => ForgedEnrolment.Create(forger, schools, BenchmarkAddress(first + (i % addresses)));
             });
         }
 

@@ -16,7 +16,7 @@ var floodClients = command.Int("--flood-clients", 64, "concurrent flood clients,
 var seed = command.Int("--seed", 12, "seed of the generated devices and forgeries");
 var cpuPairs = command.Int("--cpu-pairs", 3, "pairs of CPU phases (accepted, refused); 0 skips the CPU measurement");
 var cpuAccepted = command.Int("--cpu-accepted", 2000, "correctly signed enrolments per accepted CPU phase");
-var cpuRefused = command.Int("--cpu-refused", 20000, "forged requests per refused CPU phase, from --flood-clients addresses");
+var cpuRefused = command.Int("--cpu-refused", 20000, $"forged requests per refused CPU phase, {CpuPerRequestRun.RequestsPerAddress} from each address");
 var cpuIdle = command.Int("--cpu-idle-seconds", 10, "length of each of the two idle windows (the processes' CPU without requests)");
 var cpuOnly = command.Flag("--cpu-only", "only the CPU measurement, not the rounds");
 if (!command.TryParse(args, out var exitCode))
