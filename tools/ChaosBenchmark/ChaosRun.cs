@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Sarthe.DevHost;
 using Sarthe.GraphEmulator;
 using Sarthe.Tools;
@@ -185,10 +183,7 @@ public static class ChaosRun
         private async Task<Dictionary<string, byte[]>> IssueKeysAsync(IEnumerable<string> schools, CancellationToken cancellationToken)
         {
             using var http = new HttpClient { BaseAddress = _host.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
-            using var tokenResponse = await http.PostAsJsonAsync("dev/token", new { roles = new[] { "Enrolment.Admin" } }, cancellationToken);
-            tokenResponse.EnsureSuccessStatusCode();
-            var token = (await tokenResponse.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("accessToken").GetString();
-            return await BenchmarkKeys.IssueAsync(http, token!, schools, cancellationToken);
+            return await BenchmarkKeys.IssueAsync(http, schools, cancellationToken);
         }
 
         private async Task<FaultResult> RunFaultAsync(FaultKind fault, IReadOnlyList<int> wave, CancellationToken cancellationToken)

@@ -11,9 +11,12 @@ public static class SimulatedFrontDoor
 {
     public const string Id = "6f1e2b3c-0000-4000-8000-5a2b1e0d0c0b";
 
+    /// <summary>The setting that puts the host in Front Door mode with <see cref="Id"/> (for a dev host in another process, <c>--Setting Id</c>).</summary>
+    public const string Setting = $"{EnrolmentLimitOptions.Section}:{nameof(EnrolmentLimitOptions.FrontDoorId)}";
+
     public static DevHostOptions Configure(DevHostOptions options)
     {
-        options.Settings[$"{EnrolmentLimitOptions.Section}:{nameof(EnrolmentLimitOptions.FrontDoorId)}"] = Id;
+        options.Settings[Setting] = Id;
         return options;
     }
 

@@ -37,6 +37,16 @@ public sealed record RoundResult(
 /// </summary>
 public static class FloodRun
 {
+    /// <summary>
+    /// The front door is measured, not Intune: the registration work the accepted devices cause would grow round after
+    /// round and weigh on the later ones (2 cores), so the sync and the sweep do not run (nor the hourly retention and
+    /// the nightly report, which would land in whichever round their hour came).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> TimersOff = new[]
+    {
+        TriggerOptions.AutopilotSyncScheduleSetting, TriggerOptions.SweepScheduleSetting, TriggerOptions.RetentionScheduleSetting, TriggerOptions.FundingReportScheduleSetting,
+    }.ToDictionary(name => name, _ => "0 0 0 1 1 *");
+
     public static async Task<int> RunAsync(FloodSettings settings, CancellationToken cancellationToken)
     {
         var schools = BundledSchoolRegistry.Load();
@@ -45,10 +55,11 @@ public static class FloodRun
         Console.WriteLine("Starting the dev host (Azurite, Graph emulator, pipeline) with the product's default enrolment limits ...");
         // Clients stand for many addresses as Azure Front Door forwards them (the product never reads X-Forwarded-For).
         var options = SimulatedFrontDoor.Configure(new DevHostOptions { Port = 0, MinimumLogLevel = LogLevel.Critical });
-        // The front door is measured, not Intune: the registration work the accepted devices cause would grow round
-        // after round and weigh on the later ones (2 cores), so the sync and the sweep do not run here.
-        options.Settings["AutopilotSyncSchedule"] = "0 0 0 1 1 *";
-        options.Settings["RegistrationSweepSchedule"] = "0 0 0 1 1 *";
+        foreach (var (name, value) in TimersOff)
+        {
+            options.Settings[name] = value;
+        }
+
         await using var host = await RunningDevHost.StartAsync(options, cancellationToken);
         using var real = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Clients * 2 }) { BaseAddress = host.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
         using var flood = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.FloodClients * 2 }) { BaseAddress = host.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
@@ -90,59 +101,50 @@ public static class FloodRun
         var flooded = floodAddresses > 0;
         var latencies = new ConcurrentBag<double>();
         var accepted = 0;
-        var next = -1;
         var forgedStatuses = new ConcurrentDictionary<int, int>();
         var forgedLatencies = new ConcurrentBag<double>();
-        var forgedNext = -1;
         var clock = Stopwatch.StartNew();
-        double forgedSeconds = 0;
 
         await using (new Heartbeat(() => $"  {clock.Elapsed.TotalSeconds,5:F0} s  real accepted {Volatile.Read(ref accepted)}/{fleet.Count}" +
                                          (flooded ? $", forged answered {forgedStatuses.Values.Sum()}/{settings.Forged}" : "")))
         {
-            var storm = Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(async _ =>
+            var storm = ConcurrentClients.RunAsync(settings.Clients, fleet.Count, _ => async i =>
             {
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < fleet.Count)
+                var device = fleet[i];
+                var started = Stopwatch.GetTimestamp();
+                using var response = await real.SendAsync(SignedEnrolment.Create(device.Body, keys[device.Device.SchoolUai], addresses[device.Device.SchoolUai]), cancellationToken);
+                if (response.StatusCode == HttpStatusCode.Accepted)
                 {
-                    var device = fleet[i];
-                    var started = Stopwatch.GetTimestamp();
-                    using var response = await real.SendAsync(SignedEnrolment.Create(device.Body, keys[device.Device.SchoolUai], addresses[device.Device.SchoolUai]), cancellationToken);
-                    if (response.StatusCode == HttpStatusCode.Accepted)
-                    {
-                        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        Interlocked.Increment(ref accepted);
-                    }
-                    else
-                    {
-                        Console.WriteLine($"  unexpected {(int)response.StatusCode} for real device {device.Device.Serial}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
-                    }
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    Interlocked.Increment(ref accepted);
                 }
-            }));
+                else
+                {
+                    Console.WriteLine($"  unexpected {(int)response.StatusCode} for real device {device.Device.Serial}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                }
+            });
 
-            var forgeries = !flooded ? Task.CompletedTask : Task.WhenAll(Enumerable.Range(0, settings.FloodClients).Select(async client =>
+            var forgeries = !flooded ? Task.FromResult(0.0) : FloodAsync();
+            async Task<double> FloodAsync()
             {
-                var random = new Random(seed + client);
-                var address = $"198.18.{round}.{(client % floodAddresses) + 1}";
-                while (Interlocked.Increment(ref forgedNext) < settings.Forged)
+                await ConcurrentClients.RunAsync(settings.FloodClients, settings.Forged, client =>
                 {
-                    // A real school, a fresh timestamp, a made-up device and a key that is not the school's.
-                    var school = schools[random.Next(schools.Count)].Uai;
-                    var wrongKey = new byte[32];
-                    random.NextBytes(wrongKey);
-                    var body = SignedEnrolment.Body(BenchmarkFleet.Laptop($"FORGED-{random.Next():X8}", school, random));
-                    var started = Stopwatch.GetTimestamp();
-                    using var response = await flood.SendAsync(SignedEnrolment.Create(body, wrongKey, address), cancellationToken);
-                    forgedLatencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    forgedStatuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
-                }
-
-                forgedSeconds = Math.Max(forgedSeconds, clock.Elapsed.TotalSeconds);
-            }));
+                    var random = new Random(seed + client);
+                    var address = $"198.18.{round}.{(client % floodAddresses) + 1}";
+                    return async _ =>
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        using var response = await flood.SendAsync(ForgedEnrolment.Create(random, schools, address), cancellationToken);
+                        forgedLatencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                        forgedStatuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
+                    };
+                });
+                return clock.Elapsed.TotalSeconds;
+            }
 
             await storm;
             var seconds = clock.Elapsed.TotalSeconds;
-            await forgeries;
+            var forgedSeconds = await forgeries;
 
             var sorted = latencies.Order().ToArray();
             var forgedSorted = forgedLatencies.Order().ToArray();

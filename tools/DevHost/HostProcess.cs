@@ -1,11 +1,12 @@
 using System.Globalization;
 
-namespace Sarthe.ChaosBenchmark;
+namespace Sarthe.DevHost;
 
 /// <summary>
 /// The whole backend (tools/DevHost, built) as a process of its own on a fixed port, with the run's storage, Graph
 /// and master secret, so that it can be killed with SIGKILL and started again exactly as it was: what a Functions
-/// instance that crashes and comes back does. Every incarnation appends to the same log.
+/// instance that crashes and comes back does (the chaos run); and so that its CPU time is its own, apart from the
+/// clients' (the flood's CPU per request). Every incarnation appends to the same log.
 /// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
@@ -30,6 +31,9 @@ public sealed class HostProcess : IAsyncDisposable
     public int Incarnation { get; private set; }
 
     public bool IsRunning => _current is { HasExited: false };
+
+    /// <summary>The running incarnation's process id (its CPU time is read from it).</summary>
+    public int ProcessId => _current?.Id ?? throw new InvalidOperationException("The host is not running.");
 
     /// <param name="settings">Configuration settings, passed as <c>--Key value</c>, as to any ASP.NET Core app.</param>
     public static async Task<HostProcess> StartAsync(string folder, int port, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)

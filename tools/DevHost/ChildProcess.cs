@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Sarthe.ChaosBenchmark;
+namespace Sarthe.DevHost;
 
 /// <summary>
-/// A process the chaos run started (Azurite, the Graph emulator, the dev host): in a session of its own, so a
+/// A process a benchmark started (Azurite, the Graph emulator, the dev host): in a session of its own, so a
 /// terminal's Ctrl+C reaches only this program, which then stops them in order; its output appended to a log file.
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable

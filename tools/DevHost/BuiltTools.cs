@@ -1,8 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using Sarthe.DevHost;
 
-namespace Sarthe.ChaosBenchmark;
+namespace Sarthe.DevHost;
 
 /// <summary>Where the programs this run starts are: node for Azurite, dotnet and the built dev host and emulator.</summary>
 public static class BuiltTools
