@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Sarthe.Enrolment.Inventory;
 using Sarthe.Enrolment.Schools;
 
 /// <summary>How a benchmark manifest is laid out: its encoding, header and lines, and how a user's tool posts it.</summary>
@@ -28,6 +29,9 @@ internal sealed record ManifestLayout(string Name, Encoding Encoding, string Hea
     public static IReadOnlyList<ManifestLayout> All { get; } = [Programme, AutopilotUtf16];
 
     public long ByteCount(string line) => Encoding.GetByteCount(line + "\r\n");
+
+    /// <summary>The import's limit for a file of this encoding (UTF-16, told by its byte order mark, may have twice the bytes).</summary>
+    public long MaxBytes => Encoding is UnicodeEncoding ? ManifestUpload.MaxUtf16Bytes : ManifestUpload.MaxBytes;
 }
 
 /// <summary>

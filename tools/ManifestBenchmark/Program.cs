@@ -21,7 +21,8 @@ var format = command.Text("--format", ManifestLayout.ProgrammeName,
     $"{ManifestLayout.AutopilotUtf16Name}: Get-WindowsAutopilotInfo's CSV under Windows PowerShell 5.1 (UTF-16 LE with BOM, ',', CRLF,\n" +
     "no Group Tag: posted with schoolUai= in the query), text/csv without a charset", "<name>");
 var atLimit = command.Text("--at-limit", "",
-    $"after the --rows files, in the same dev host: files as large as the import takes ({ManifestUpload.MaxBytes:N0} bytes), one import each:\n" +
+    $"after the --rows files, in the same dev host: files as large as the import takes ({ManifestUpload.MaxBytes:N0} bytes,\n" +
+    $"{ManifestUpload.MaxUtf16Bytes:N0} in UTF-16), one import each:\n" +
     "junk: the header, then lines \"a\" (every one rejected); valid: as many valid lines as fit; e.g. junk,valid", "<junk,valid>");
 var hashBytes = command.Int("--hash-bytes", 3000, "bytes of each random hardware hash (3,000 bytes are 4,000 characters of base64, as Get-WindowsAutopilotInfo writes)");
 var drain = command.IntList("--drain", [], "instead of --rows: lines per file whose pre-registration is drained, one fresh dev host each, with the\n" +
@@ -63,8 +64,8 @@ return await stop.RunAsync(async cancellationToken =>
     var files = sizes.Value.Select((size, run) => new ImportRun($"{size:N0} lines", ImportAgain: true,
             async (path, ct) => await ManifestFile.WriteAsync(path, layout, size, long.MaxValue, hashBytes.Value, $"R{run}", ct)))
         .Concat(limitKinds.Select(kind => new ImportRun($"{kind} at limit", ImportAgain: false, kind == "junk"
-            ? (path, ct) => ManifestFile.WriteJunkAsync(path, layout, ManifestUpload.MaxBytes, ct)
-            : async (path, ct) => await ManifestFile.WriteAsync(path, layout, int.MaxValue, ManifestUpload.MaxBytes, hashBytes.Value, "L0", ct))));
+            ? (path, ct) => ManifestFile.WriteJunkAsync(path, layout, layout.MaxBytes, ct)
+            : async (path, ct) => await ManifestFile.WriteAsync(path, layout, int.MaxValue, layout.MaxBytes, hashBytes.Value, "L0", ct))));
     var rows = new List<string>();
     foreach (var file in files)
     {
@@ -72,7 +73,7 @@ return await stop.RunAsync(async cancellationToken =>
     }
 
     Console.WriteLine();
-    Console.WriteLine($"{Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, format {layout.Name}, body limit {ManifestUpload.MaxBytes:N0} bytes.");
+    Console.WriteLine($"{Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, format {layout.Name}, body limit {layout.MaxBytes:N0} bytes.");
     Console.WriteLine("| file | lines | file MB | status | import s | lines/s | managed heap peak during import MB | working set peak during import MB | process working set peak MB | answer bytes | accepted | rejected | same file again s (unchanged) |");
     Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     rows.ForEach(Console.WriteLine);
