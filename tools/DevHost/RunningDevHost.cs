@@ -306,6 +306,7 @@ public sealed class RunningDevHost : IAsyncDisposable
                 }
 
                 await CollectFailureAsync(() => app.StopAsync(), failures);
+                await CollectFailureAsync(() => InvocationsEndedAsync(app.Services), failures);
             }
 
             await CollectFailureAsync(() => item.DisposeAsync().AsTask(), failures);
@@ -320,6 +321,25 @@ public sealed class RunningDevHost : IAsyncDisposable
         if (failures.Count > 1)
         {
             throw new AggregateException(failures);
+        }
+    }
+
+    /// <summary>
+    /// Waits (at most 10 s) for the invocations still running when the listeners stopped: the WebJobs SDK logs each
+    /// one's completion through the app's logger factory, and disposing it first ended the process on the SDK's thread
+    /// (ObjectDisposedException in FunctionInstanceLogger, exit 134 on a SIGTERM mid-storm).
+    /// </summary>
+    private static async Task InvocationsEndedAsync(IServiceProvider services)
+    {
+        if (services.GetService<Microsoft.Azure.WebJobs.Host.Executors.IFunctionActivityStatusProvider>() is not { } activity)
+        {
+            return;
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (activity.GetStatus().OutstandingInvocations > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
         }
     }
 
