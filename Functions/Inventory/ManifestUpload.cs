@@ -97,9 +97,7 @@ public sealed class ManifestUpload : IAsyncDisposable
             await spool.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
         }
 
-        spool.Position = 0;
-        var start = new byte[2];
-        if (spool.Length > MaxBytes && !IsUtf16Mark(start.AsSpan(0, await spool.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken))))
+        if (spool.Length > MaxBytes && !await StartsWithUtf16MarkAsync(spool, cancellationToken))
         {
             await spool.DisposeAsync();
             return (null, tooLarge);
@@ -110,8 +108,16 @@ public sealed class ManifestUpload : IAsyncDisposable
     }
 
     /// <summary>Whether a body starts with a UTF-16 byte order mark (LE FF FE, BE FE FF), the mark the import reads UTF-16 by.</summary>
-    public static bool IsUtf16Mark(ReadOnlySpan<byte> start) =>
+    private static bool IsUtf16Mark(ReadOnlySpan<byte> start) =>
         start.Length >= 2 && ((start[0] == 0xFF && start[1] == 0xFE) || (start[0] == 0xFE && start[1] == 0xFF));
+
+    /// <summary>Looks at the spooled body's first two bytes (the caller rewinds it before the import).</summary>
+    private static async Task<bool> StartsWithUtf16MarkAsync(FileStream spool, CancellationToken cancellationToken)
+    {
+        var start = new byte[2];
+        spool.Position = 0;
+        return IsUtf16Mark(start.AsSpan(0, await spool.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken)));
+    }
 
     /// <summary>Looks at the body's first two bytes without taking them.</summary>
     private static async Task<bool> StartsWithUtf16MarkAsync(PipeReader body, CancellationToken cancellationToken)

@@ -28,19 +28,19 @@ public sealed class FundingReportBuilder(FundingOptions options)
         // The constant itself, not the string read from storage: one copy per type, however many rows.
         var type = Array.Find(DeviceTypes.All, t => t == deviceType);
         PurchaseTally? tally = null;
-        if (purchase is not null && !_purchases.TryGetValue((purchase.PurchaseOrder, purchase.InvoiceNumber), out tally))
+        if (purchase is not null)
         {
-            _purchases[(purchase.PurchaseOrder, purchase.InvoiceNumber)] = tally = new PurchaseTally();
-        }
+            var key = (purchase.PurchaseOrder, purchase.InvoiceNumber);
+            if (!_purchases.TryGetValue(key, out tally))
+            {
+                _purchases[key] = tally = new PurchaseTally();
+            }
 
-        if (tally is null && type is null)
+            tally.Bought++;
+        }
+        else if (type is null)
         {
             return; // in the inventory but neither invoiced nor typed: nothing the report takes from it
-        }
-
-        if (tally is not null)
-        {
-            tally.Bought++;
         }
 
         _bought[serialNumber] = new Bought(tally, purchase?.UnitCostCents ?? 0, type);
